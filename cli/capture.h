@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * capture.h - the capture loop: engines -> writer, until something stops it.
+ */
+#ifndef RINGCAP_CLI_CAPTURE_H
+#define RINGCAP_CLI_CAPTURE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <ringcap/engine.h>
+#include <ringcap/writer.h>
+
+#include "options.h"
+
+enum capture_end {
+	CAPTURE_END_SIGNAL,
+	CAPTURE_END_COUNT,
+	CAPTURE_END_DURATION,
+	CAPTURE_END_WRITE_ERROR,
+	CAPTURE_END_IFACE_GONE,
+	CAPTURE_END_ERROR,
+};
+
+struct capture {
+	struct rc_engine *engines[CLI_MAX_IFACES];
+	unsigned n_engines;
+	struct rc_writer *writer;
+	int signal_fd;            /* SIGINT, SIGTERM, SIGHUP */
+	uint64_t duration_s;
+	bool status_line;
+	/* Results. */
+	enum capture_end end;
+	int error;                /* -errno for WRITE_ERROR and ERROR */
+	struct rc_engine_stats stats[CLI_MAX_IFACES];
+};
+
+/* Runs until a signal, -c, -a, a write error or a vanished interface, then
+ * drains the rings and fills in the results. The writer is left open. */
+void capture_run(struct capture *cap);
+
+#endif

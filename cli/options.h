@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * options.h - the ringcap command line, parsed into one struct.
+ */
+#ifndef RINGCAP_CLI_OPTIONS_H
+#define RINGCAP_CLI_OPTIONS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define CLI_MAX_IFACES 16
+
+enum cli_action {
+	CLI_CAPTURE,
+	CLI_LIST_INTERFACES,
+	CLI_HELP,
+	CLI_VERSION,
+};
+
+struct cli_options {
+	enum cli_action action;
+	const char *ifaces[CLI_MAX_IFACES];
+	unsigned n_ifaces;
+	const char *output;         /* NULL: a temporary file; "-": stdout */
+	uint32_t snaplen;           /* 0: default */
+	uint64_t count;             /* -c; 0: no limit */
+	uint64_t duration_s;        /* -a duration:S; 0: no limit */
+	uint32_t ring_kib;          /* -B */
+	uint32_t block_kib;         /* --block-size */
+	uint32_t block_timeout_ms;  /* --block-timeout */
+	bool no_promisc;            /* -p */
+	bool quiet;                 /* -q */
+};
+
+/* Returns 0, or 2 after printing one line that names the bad argument. */
+int cli_parse_options(int argc, char **argv, struct cli_options *ret);
+void cli_print_usage(void);
+
+#endif

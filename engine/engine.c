@@ -1,0 +1,581 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * engine.c - one AF_PACKET socket with a TPACKET_V3 receive ring.
+ *
+ * DESIGN: the socket is set up in the one order that lets no packet in
+ * before the ring and filter are ready: socket with protocol 0 (nothing is
+ * queued), TPACKET_V3, PACKET_RESERVE, the filter, the ring, mmap, and only
+ * then bind with ETH_P_ALL, which starts delivery. Promiscuous mode is a
+ * socket membership (PACKET_MR_PROMISC), so the kernel undoes it when the
+ * socket closes, even if we crash.
+ *
+ * Blocks leave in ring order. Each ring block has a struct rc_block that
+ * travels with it; its in_flight flag keeps the engine from handing out a
+ * block the consumer still holds when the ring wraps, because such a block
+ * still reads TP_STATUS_USER. When every block is in flight the engine
+ * waits on an eventfd that rc_block_release() kicks, instead of spinning on
+ * the socket, which keeps reporting POLLIN while blocks are held.
+ *
+ * Drop accounting: the kernel only drops when the ring is full, and then
+ * between two blocks. So drops first seen when the engine has caught up
+ * (no retired block waiting), or seen because a block carries
+ * TP_STATUS_LOSING, belong just before the next block it takes.
+ */
+#include "engine_internal.h"
+
+#include <errno.h>
+#include <net/if.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <linux/filter.h>
+#include <linux/if_arp.h>
+#include <linux/if_ether.h>
+
+#include "ring.h"
+
+/*
+ * Defaults. 32 MiB of ring absorbs about a quarter second of a saturated
+ * 1 Gbit/s link while the writer is stalled (disk hiccup), at a memory cost
+ * an appliance can afford per interface. 1 MiB blocks are big enough for a
+ * run of 64 KiB GRO super-frames and small enough that the kernel finds the
+ * contiguous pages (order 8). 100 ms of block timeout keeps `-w - | tshark`
+ * feeling live at low rates while costing at most 10 wake-ups a second.
+ */
+#define DEFAULT_RING_SIZE (32u << 20)
+#define DEFAULT_BLOCK_SIZE (1u << 20)
+#define DEFAULT_BLOCK_TIMEOUT_MS 100u
+#define DEFAULT_SNAPLEN 262144u
+#define MIN_BLOCKS 2u
+#define MAX_BLOCK_SIZE (128u << 20)
+#define MAX_BLOCK_TIMEOUT_MS 60000u
+#define RING_FRAME_SIZE 2048u /* only feeds the kernel's tp_frame_nr check */
+#define VLAN_HEADROOM 4u
+
+void engine_log(rc_log_fn log, void *ctx, enum rc_log_level level, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+
+	if (!log)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	log(ctx, level, msg);
+}
+
+static bool is_pow2(uint32_t v)
+{
+	return v && !(v & (v - 1));
+}
+
+static uint32_t pow2_floor(uint32_t v)
+{
+	uint32_t p = 1;
+
+	while (p <= v / 2)
+		p *= 2;
+	return p;
+}
+
+/* Fills in defaults and checks the geometry; the error names the field. */
+int engine_resolve_geometry(const struct rc_engine_config *c, struct engine_geometry *g,
+			    rc_log_fn log, void *ctx)
+{
+	long page = sysconf(_SC_PAGESIZE);
+
+	g->ring_size = c->ring_size ? c->ring_size : DEFAULT_RING_SIZE;
+	g->snaplen = c->snaplen ? c->snaplen : DEFAULT_SNAPLEN;
+	g->block_timeout_ms = c->block_timeout_ms ? c->block_timeout_ms : DEFAULT_BLOCK_TIMEOUT_MS;
+	g->block_size = c->block_size;
+	if (!g->block_size) {
+		/* At least 8 blocks so the writer always has slack. */
+		g->block_size = pow2_floor(g->ring_size / 8);
+		if (g->block_size > DEFAULT_BLOCK_SIZE)
+			g->block_size = DEFAULT_BLOCK_SIZE;
+		if (g->block_size < (uint32_t)page)
+			g->block_size = (uint32_t)page;
+		g->ring_size -= g->ring_size % g->block_size;
+	}
+	if (!is_pow2(g->block_size) || g->block_size % page || g->block_size > MAX_BLOCK_SIZE) {
+		engine_log(log, ctx, RC_LOG_ERROR,
+			   "block_size %u: must be a power of two from %ld bytes to %u MiB",
+			   g->block_size, page, MAX_BLOCK_SIZE >> 20);
+		return -EINVAL;
+	}
+	if (g->ring_size % g->block_size || g->ring_size / g->block_size < MIN_BLOCKS) {
+		engine_log(log, ctx, RC_LOG_ERROR,
+			   "ring_size %u: must be a multiple of block_size (%u) and hold at least %u blocks",
+			   g->ring_size, g->block_size, MIN_BLOCKS);
+		return -EINVAL;
+	}
+	if (g->block_timeout_ms > MAX_BLOCK_TIMEOUT_MS) {
+		engine_log(log, ctx, RC_LOG_ERROR, "block_timeout_ms %u: must be at most %u",
+			   g->block_timeout_ms, MAX_BLOCK_TIMEOUT_MS);
+		return -EINVAL;
+	}
+	if (g->snaplen < 14 || g->snaplen > DEFAULT_SNAPLEN) {
+		engine_log(log, ctx, RC_LOG_ERROR, "snaplen %u: must be from 14 to %u",
+			   g->snaplen, DEFAULT_SNAPLEN);
+		return -EINVAL;
+	}
+	g->block_count = g->ring_size / g->block_size;
+	return 0;
+}
+
+int rc_engine_config_check(const struct rc_engine_config *config, rc_log_fn log, void *log_ctx)
+{
+	struct engine_geometry g;
+
+	return engine_resolve_geometry(config, &g, log, log_ctx);
+}
+
+int engine_linktype_from_arphrd(int arphrd, bool *ret_loopback)
+{
+	*ret_loopback = arphrd == ARPHRD_LOOPBACK;
+	switch (arphrd) {
+	case ARPHRD_ETHER:
+	case ARPHRD_LOOPBACK:
+		return RC_LINKTYPE_ETHERNET;
+	case ARPHRD_NONE:
+		return RC_LINKTYPE_RAW;
+	default:
+		return -EPROTONOSUPPORT;
+	}
+}
+
+/* ARPHRD type and index of an interface, by name. */
+static int engine_query_iface(const char *ifname, int *ret_ifindex, int *ret_arphrd)
+{
+	struct ifreq ifr = { 0 };
+	int fd, r = 0;
+
+	if (strlen(ifname) >= IFNAMSIZ)
+		return -ENODEV;
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	strcpy(ifr.ifr_name, ifname);
+	if (ioctl(fd, SIOCGIFINDEX, &ifr) < 0) {
+		r = errno == ENODEV ? -ENODEV : -errno;
+		goto out_close;
+	}
+	*ret_ifindex = ifr.ifr_ifindex;
+	if (ioctl(fd, SIOCGIFHWADDR, &ifr) < 0) {
+		r = -errno;
+		goto out_close;
+	}
+	*ret_arphrd = ifr.ifr_hwaddr.sa_family;
+out_close:
+	close(fd);
+	return r;
+}
+
+/*
+ * The socket filter: the caller's program (or "accept snaplen bytes"), and
+ * on loopback a prefix that drops the PACKET_OUTGOING copy, because lo shows
+ * every packet twice, once leaving and once arriving; tcpdump keeps the
+ * arriving one. Doing it in the kernel keeps the copy out of the ring and
+ * out of the counters, so they still add up.
+ */
+static int engine_attach_filter(struct rc_engine *e, const struct rc_engine_config *c)
+{
+	struct sock_filter prog[BPF_MAXINSNS];
+	struct sock_fprog fprog;
+	unsigned n = 0;
+
+	if (c->filter_len > BPF_MAXINSNS - 3)
+		return -E2BIG;
+	if (e->loopback) {
+		prog[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+							 SKF_AD_OFF + SKF_AD_PKTTYPE);
+		prog[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
+							 PACKET_OUTGOING, 0, 1);
+		prog[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, 0);
+	}
+	if (c->filter && c->filter_len) {
+		memcpy(&prog[n], c->filter, c->filter_len * sizeof(*prog));
+		n += c->filter_len;
+	} else {
+		prog[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, e->geo.snaplen);
+	}
+	fprog = (struct sock_fprog){ .len = (unsigned short)n, .filter = prog };
+	if (setsockopt(e->fd, SOL_SOCKET, SO_ATTACH_FILTER, &fprog, sizeof(fprog)) < 0)
+		return -errno;
+	return 0;
+}
+
+static int engine_set_version(struct rc_engine *e)
+{
+	int version = TPACKET_V3, reserve = VLAN_HEADROOM;
+
+	if (setsockopt(e->fd, SOL_PACKET, PACKET_VERSION, &version, sizeof(version)) < 0)
+		return -errno;
+	/* Headroom in front of every frame for putting a stripped VLAN tag
+	 * back in place (ring.c). */
+	if (setsockopt(e->fd, SOL_PACKET, PACKET_RESERVE, &reserve, sizeof(reserve)) < 0)
+		return -errno;
+	return 0;
+}
+
+static int engine_map_ring(struct rc_engine *e)
+{
+	struct tpacket_req3 req = {
+		.tp_block_size = e->geo.block_size,
+		.tp_block_nr = e->geo.block_count,
+		.tp_frame_size = RING_FRAME_SIZE,
+		.tp_frame_nr = e->geo.block_count * (e->geo.block_size / RING_FRAME_SIZE),
+		.tp_retire_blk_tov = e->geo.block_timeout_ms,
+	};
+	size_t len = (size_t)e->geo.block_size * e->geo.block_count;
+	void *map;
+
+	if (setsockopt(e->fd, SOL_PACKET, PACKET_RX_RING, &req, sizeof(req)) < 0)
+		return -errno;
+	map = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, e->fd, 0);
+	if (map == MAP_FAILED)
+		return -errno;
+	e->map = map;
+	e->map_len = len;
+	e->blocks = calloc(e->geo.block_count, sizeof(*e->blocks));
+	if (!e->blocks)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < e->geo.block_count; i++) {
+		e->blocks[i].engine = e;
+		e->blocks[i].tag = e->tag;
+		e->blocks[i].desc = (struct tpacket_block_desc *)((uint8_t *)map + (size_t)i * e->geo.block_size);
+	}
+	return 0;
+}
+
+static int engine_bind(struct rc_engine *e, bool promisc)
+{
+	struct sockaddr_ll sll = {
+		.sll_family = AF_PACKET,
+		.sll_protocol = htons(ETH_P_ALL),
+		.sll_ifindex = e->ifindex,
+	};
+	struct packet_mreq mreq = { .mr_ifindex = e->ifindex, .mr_type = PACKET_MR_PROMISC };
+
+	if (bind(e->fd, (struct sockaddr *)&sll, sizeof(sll)) < 0)
+		return -errno;
+	if (promisc && setsockopt(e->fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mreq, sizeof(mreq)) < 0)
+		return -errno;
+	return 0;
+}
+
+static int engine_open_socket(struct rc_engine *e, const struct rc_engine_config *c)
+{
+	int r;
+
+	e->fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
+	if (e->fd < 0)
+		return -errno;
+	r = engine_set_version(e);
+	if (r < 0)
+		return r;
+	r = engine_attach_filter(e, c);
+	if (r < 0) {
+		engine_log(c->log, c->log_ctx, RC_LOG_ERROR,
+			   "%s: the kernel refused the filter program: %s", e->ifname, strerror(-r));
+		return r;
+	}
+	r = engine_map_ring(e);
+	if (r < 0) {
+		engine_log(c->log, c->log_ctx, RC_LOG_ERROR,
+			   "%s: cannot set up a %u x %u byte ring: %s", e->ifname,
+			   e->geo.block_count, e->geo.block_size, strerror(-r));
+		return r;
+	}
+	return engine_bind(e, !c->no_promisc);
+}
+
+int rc_engine_open(const struct rc_engine_config *config, struct rc_engine **ret)
+{
+	struct rc_engine *e;
+	int arphrd = 0, r;
+
+	if (!config || !config->ifname)
+		return -EINVAL;
+	e = calloc(1, sizeof(*e));
+	if (!e)
+		return -ENOMEM;
+	e->fd = -1;
+	e->wake_fd = -1;
+	e->log = config->log;
+	e->log_ctx = config->log_ctx;
+	e->tag = config->tag;
+	snprintf(e->ifname, sizeof(e->ifname), "%s", config->ifname);
+	r = engine_resolve_geometry(config, &e->geo, e->log, e->log_ctx);
+	if (r < 0)
+		goto out_free;
+	r = engine_query_iface(e->ifname, &e->ifindex, &arphrd);
+	if (r < 0)
+		goto out_free;
+	r = engine_linktype_from_arphrd(arphrd, &e->loopback);
+	if (r < 0) {
+		engine_log(e->log, e->log_ctx, RC_LOG_ERROR,
+			   "%s: link type ARPHRD %d is not supported yet", e->ifname, arphrd);
+		goto out_free;
+	}
+	e->linktype = (uint16_t)r;
+	e->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (e->wake_fd < 0) {
+		r = -errno;
+		goto out_free;
+	}
+	r = engine_open_socket(e, config);
+	if (r < 0)
+		goto out_free;
+	*ret = e;
+	return 0;
+out_free:
+	rc_engine_close(e);
+	return r;
+}
+
+void rc_engine_close(struct rc_engine *engine)
+{
+	if (!engine)
+		return;
+	if (engine->map)
+		munmap(engine->map, engine->map_len);
+	if (engine->fd >= 0)
+		close(engine->fd);
+	if (engine->wake_fd >= 0)
+		close(engine->wake_fd);
+	free(engine->blocks);
+	free(engine);
+}
+
+int rc_engine_fd(const struct rc_engine *engine)
+{
+	return engine->fd;
+}
+
+void rc_engine_pollfds(struct rc_engine *engine, struct pollfd *ret)
+{
+	struct rc_block *b = &engine->blocks[engine->cursor];
+
+	/* Dekker pair with rc_block_release(): we publish "starved" and then
+	 * look at in_flight, it clears in_flight and then looks at starved;
+	 * with seq_cst on all four, at least one side sees the other, so a
+	 * release can never slip by unnoticed while we sleep. */
+	__atomic_store_n(&engine->starved, 1, __ATOMIC_SEQ_CST);
+	if (!__atomic_load_n(&b->in_flight, __ATOMIC_SEQ_CST)) {
+		__atomic_store_n(&engine->starved, 0, __ATOMIC_RELAXED);
+		ret[0] = (struct pollfd){ .fd = engine->fd, .events = POLLIN };
+	} else {
+		engine->kicked = true;
+		/* POLLERR and POLLHUP are reported even with no events asked. */
+		ret[0] = (struct pollfd){ .fd = engine->fd, .events = 0 };
+	}
+	ret[1] = (struct pollfd){ .fd = engine->wake_fd, .events = POLLIN };
+}
+
+/* Folds the kernel's clear-on-read counters into the totals. */
+static int engine_read_kernel_stats(struct rc_engine *e)
+{
+	struct tpacket_stats_v3 st;
+	socklen_t len = sizeof(st);
+
+	if (getsockopt(e->fd, SOL_PACKET, PACKET_STATISTICS, &st, &len) < 0)
+		return -errno;
+	/* tp_packets already includes tp_drops (packet_getsockopt adds them). */
+	e->stats.packets += st.tp_packets;
+	e->stats.drops += st.tp_drops;
+	e->stats.freezes += st.tp_freeze_q_cnt;
+	e->pending_drops += st.tp_drops;
+	return 0;
+}
+
+int rc_engine_take_block(struct rc_engine *engine, struct rc_block **ret)
+{
+	struct rc_block *b = &engine->blocks[engine->cursor];
+	uint64_t kick;
+	uint32_t status, seq;
+
+	/* Pairs with the seq_cst clear in rc_block_release(). */
+	if (__atomic_load_n(&b->in_flight, __ATOMIC_ACQUIRE))
+		return 0;
+	if (engine->kicked) {
+		engine->kicked = false;
+		(void)!read(engine->wake_fd, &kick, sizeof(kick));
+	}
+	status = ring_block_status(b->desc);
+	if (!(status & TP_STATUS_USER)) {
+		/* Caught up: any drop seen now lies before the next block. */
+		engine_read_kernel_stats(engine);
+		return 0;
+	}
+	if (status & TP_STATUS_LOSING)
+		engine_read_kernel_stats(engine);
+	seq = (uint32_t)b->desc->hdr.bh1.seq_num;
+	if (engine->stats.blocks && seq != engine->next_seq) {
+		engine->stats.seq_gaps++;
+		engine_log(engine->log, engine->log_ctx, RC_LOG_WARNING,
+			   "%s: ring block sequence jumped from %u to %u", engine->ifname,
+			   engine->next_seq, seq);
+	}
+	engine->next_seq = seq + 1;
+	engine->stats.blocks++;
+	ring_block_begin(b, b->desc, engine->geo.block_size, engine->geo.snaplen);
+	b->drops_before = engine->pending_drops;
+	engine->pending_drops = 0;
+	__atomic_store_n(&b->in_flight, 1, __ATOMIC_RELAXED);
+	engine->cursor = (engine->cursor + 1) % engine->geo.block_count;
+	*ret = b;
+	return 1;
+}
+
+void rc_block_release(struct rc_block *block)
+{
+	struct rc_engine *e = block->engine;
+	uint64_t one = 1;
+
+	ring_block_give_to_kernel(block->desc);
+	if (!e)
+		return;
+	/* Status first, then in_flight: the engine must never see the block
+	 * free while its status still says TP_STATUS_USER from this round. */
+	__atomic_store_n(&block->in_flight, 0, __ATOMIC_SEQ_CST);
+	if (__atomic_exchange_n(&e->starved, 0, __ATOMIC_SEQ_CST))
+		(void)!write(e->wake_fd, &one, sizeof(one));
+}
+
+int rc_block_next_packet(struct rc_block *block, struct rc_packet *ret)
+{
+	return ring_block_next(block, ret);
+}
+
+uint32_t rc_block_tag(const struct rc_block *block)
+{
+	return block->tag;
+}
+
+uint32_t rc_block_packet_count(const struct rc_block *block)
+{
+	return block->desc->hdr.bh1.num_pkts;
+}
+
+uint64_t rc_block_drops_before(const struct rc_block *block)
+{
+	return block->drops_before;
+}
+
+int rc_engine_stop_intake(struct rc_engine *engine)
+{
+	struct sock_filter drop_all = BPF_STMT(BPF_RET | BPF_K, 0);
+	struct sock_fprog fprog = { .len = 1, .filter = &drop_all };
+
+	if (setsockopt(engine->fd, SOL_SOCKET, SO_ATTACH_FILTER, &fprog, sizeof(fprog)) < 0)
+		return -errno;
+	return 0;
+}
+
+int rc_engine_stats(struct rc_engine *engine, struct rc_engine_stats *ret)
+{
+	int r = engine_read_kernel_stats(engine);
+
+	if (r < 0)
+		return r;
+	*ret = engine->stats;
+	return 0;
+}
+
+const char *rc_engine_ifname(const struct rc_engine *engine)
+{
+	return engine->ifname;
+}
+
+uint16_t rc_engine_linktype(const struct rc_engine *engine)
+{
+	return engine->linktype;
+}
+
+uint32_t rc_engine_snaplen(const struct rc_engine *engine)
+{
+	return engine->geo.snaplen;
+}
+
+uint32_t rc_engine_block_count(const struct rc_engine *engine)
+{
+	return engine->geo.block_count;
+}
+
+uint32_t rc_engine_block_timeout_ms(const struct rc_engine *engine)
+{
+	return engine->geo.block_timeout_ms;
+}
+
+int rc_engine_check_link(struct rc_engine *engine)
+{
+	struct ifreq ifr = { 0 };
+	int err = 0, fd, r;
+	socklen_t len = sizeof(err);
+
+	/* Reading SO_ERROR clears the ENETDOWN the packet notifier left, so
+	 * poll stops reporting POLLERR for it. */
+	(void)getsockopt(engine->fd, SOL_SOCKET, SO_ERROR, &err, &len);
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	ifr.ifr_ifindex = engine->ifindex;
+	if (ioctl(fd, SIOCGIFNAME, &ifr) < 0) {
+		r = errno == ENODEV || errno == ENXIO ? RC_ENGINE_IFACE_GONE : -errno;
+	} else if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0) {
+		r = errno == ENODEV || errno == ENXIO ? RC_ENGINE_IFACE_GONE : -errno;
+	} else {
+		r = (ifr.ifr_flags & IFF_UP) ? 0 : RC_ENGINE_IFACE_DOWN;
+	}
+	close(fd);
+	return r;
+}
+
+static void engine_list_one(int fd, const char *name, int ifindex, rc_iface_fn fn, void *ctx)
+{
+	struct ifreq ifr = { 0 };
+	struct rc_iface_info info = { .name = name, .ifindex = ifindex };
+	int lt;
+
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	if (ioctl(fd, SIOCGIFHWADDR, &ifr) < 0)
+		return;
+	lt = engine_linktype_from_arphrd(ifr.ifr_hwaddr.sa_family, &info.loopback);
+	if (lt < 0 || ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
+		return;
+	info.linktype = (uint16_t)lt;
+	info.up = ifr.ifr_flags & IFF_UP;
+	info.running = ifr.ifr_flags & IFF_RUNNING;
+	fn(ctx, &info);
+}
+
+int rc_engine_list_interfaces(rc_iface_fn fn, void *ctx)
+{
+	struct if_nameindex *list = if_nameindex();
+	int fd;
+
+	if (!list)
+		return -errno;
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		int r = -errno;
+
+		if_freenameindex(list);
+		return r;
+	}
+	for (struct if_nameindex *i = list; i->if_index; i++)
+		engine_list_one(fd, i->if_name, (int)i->if_index, fn, ctx);
+	close(fd);
+	if_freenameindex(list);
+	return 0;
+}

@@ -1,0 +1,135 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ringcap/engine.h - capture from one interface through a TPACKET_V3 ring.
+ *
+ * DESIGN: an engine owns one AF_PACKET socket and its mmap'd ring. It yields
+ * retired ring blocks whole (struct rc_block), in the kernel's order, and
+ * never copies a packet. A block is owned by exactly one party at a time:
+ *
+ *   kernel --(rc_engine_take_block)--> caller --(rc_block_release)--> kernel
+ *
+ * The caller may pass a taken block to another thread (the writer) and
+ * release it there; release is the only engine call that is safe from a
+ * thread other than the one that owns the engine.
+ */
+#ifndef RINGCAP_ENGINE_H
+#define RINGCAP_ENGINE_H
+
+#include <errno.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <ringcap/common.h>
+
+struct rc_engine;
+struct rc_block;
+struct sock_filter;
+
+/* A zeroed config means "default" for every field but ifname. */
+struct rc_engine_config {
+	const char *ifname;
+	uint32_t snaplen;          /* bytes kept per packet; 0 = 262144 */
+	uint32_t ring_size;        /* bytes of ring; 0 = 32 MiB */
+	uint32_t block_size;       /* bytes per ring block; 0 = derived from ring_size */
+	uint32_t block_timeout_ms; /* retire a partly filled block after; 0 = 100 */
+	bool no_promisc;           /* do not join PACKET_MR_PROMISC */
+	/* Optional classic BPF program, attached before bind. */
+	const struct sock_filter *filter;
+	uint16_t filter_len;
+	/* Carried on every block; ringcap uses it as the pcapng interface id. */
+	uint32_t tag;
+	rc_log_fn log;
+	void *log_ctx;
+};
+
+/* One packet, as it was on the wire (a VLAN tag the kernel stripped is
+ * back in place). data points into the ring and is valid until the block
+ * that holds it is released. */
+struct rc_packet {
+	const uint8_t *data;
+	uint32_t caplen;   /* bytes at data */
+	uint32_t origlen;  /* length on the wire */
+	uint64_t ts_ns;    /* nanoseconds since the epoch */
+	uint8_t pkttype;   /* PACKET_HOST, PACKET_OUTGOING ... (linux/if_packet.h) */
+};
+
+/* Cumulative counters since the engine opened. The kernel's own counters
+ * are clear-on-read; the engine adds them up. */
+struct rc_engine_stats {
+	uint64_t packets;      /* seen by the socket (after any filter), drops included */
+	uint64_t drops;        /* lost because the ring was full */
+	uint64_t freezes;      /* times the kernel froze the ring (freeze_q_cnt) */
+	uint64_t blocks;       /* ring blocks taken */
+	uint64_t seq_gaps;     /* blocks whose seq_num skipped (should stay 0) */
+};
+
+/* Interface events reported by rc_engine_take_block() as negative errno. */
+#define RC_ENGINE_IFACE_DOWN  (-ENETDOWN) /* link went down; capture resumes when it is up */
+#define RC_ENGINE_IFACE_GONE  (-ENODEV)   /* interface removed; nothing more will come */
+
+/* Validates config (errors name the field through the log hook), opens the
+ * socket and ring. Returns 0 or -errno: -ENODEV no such interface, -EPERM no
+ * CAP_NET_RAW, -EINVAL bad config, -EPROTONOSUPPORT unsupported link type. */
+RC_API int rc_engine_open(const struct rc_engine_config *config, struct rc_engine **ret);
+RC_API void rc_engine_close(struct rc_engine *engine);
+
+/* Checks a config without opening anything; same errors as rc_engine_open
+ * for the geometry fields. */
+RC_API int rc_engine_config_check(const struct rc_engine_config *config,
+				  rc_log_fn log, void *log_ctx);
+
+/* What to poll before the next rc_engine_take_block(): the socket for a
+ * ready block, or, while every block is still held by the consumer, an
+ * eventfd that rc_block_release() kicks. POLLERR on the first entry is an
+ * interface event: call rc_engine_check_link(). */
+RC_API void rc_engine_pollfds(struct rc_engine *engine, struct pollfd *ret);
+RC_API int rc_engine_fd(const struct rc_engine *engine);
+
+/* Takes the oldest retired block. Returns 1 and sets *ret, or 0 when none
+ * is ready. */
+RC_API int rc_engine_take_block(struct rc_engine *engine, struct rc_block **ret);
+
+/* After POLLERR, or while the link is down: 0 up, RC_ENGINE_IFACE_DOWN,
+ * RC_ENGINE_IFACE_GONE, or another -errno. */
+RC_API int rc_engine_check_link(struct rc_engine *engine);
+
+/* Stops new packets from entering the ring (a drop-all filter), so that a
+ * drain after it is complete: counters then add up exactly. Blocks the
+ * kernel is still filling retire within block_timeout_ms. */
+RC_API int rc_engine_stop_intake(struct rc_engine *engine);
+
+/* Reads the kernel counters into the running totals and returns them. */
+RC_API int rc_engine_stats(struct rc_engine *engine, struct rc_engine_stats *ret);
+
+RC_API const char *rc_engine_ifname(const struct rc_engine *engine);
+RC_API uint16_t rc_engine_linktype(const struct rc_engine *engine); /* LINKTYPE_* */
+RC_API uint32_t rc_engine_snaplen(const struct rc_engine *engine);
+RC_API uint32_t rc_engine_block_count(const struct rc_engine *engine);
+RC_API uint32_t rc_engine_block_timeout_ms(const struct rc_engine *engine);
+
+/* Block accessors. rc_block_next_packet returns 1 and fills *ret, or 0 at
+ * the end of the block. */
+RC_API int rc_block_next_packet(struct rc_block *block, struct rc_packet *ret);
+RC_API uint32_t rc_block_tag(const struct rc_block *block);
+RC_API uint32_t rc_block_packet_count(const struct rc_block *block);
+/* Kernel drops first reported just before this block (0 if none): they
+ * happened between the previous block's last packet and this one's first. */
+RC_API uint64_t rc_block_drops_before(const struct rc_block *block);
+/* Gives the block back to the kernel. Safe from any thread. */
+RC_API void rc_block_release(struct rc_block *block);
+
+/* Interface listing for -D: calls fn for each interface ringcap can
+ * capture on, in ifindex order. */
+struct rc_iface_info {
+	const char *name;
+	int ifindex;
+	bool up;
+	bool running;
+	bool loopback;
+	uint16_t linktype;
+};
+typedef void (*rc_iface_fn)(void *ctx, const struct rc_iface_info *info);
+RC_API int rc_engine_list_interfaces(rc_iface_fn fn, void *ctx);
+
+#endif

@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ring.c - walks the packets of one retired TPACKET_V3 block.
+ *
+ * DESIGN: the kernel lays a block out as a block descriptor, then packets
+ * chained by tp_next_offset; each packet is a tpacket3_hdr, a sockaddr_ll
+ * at TPACKET_ALIGN(sizeof(tpacket3_hdr)), and the frame at tp_mac. When the
+ * NIC or the stack stripped the outer VLAN tag, the tag travels in the
+ * header instead of the frame; we put it back *in place*, moving the 12 MAC
+ * address bytes 4 bytes down into the headroom that PACKET_RESERVE
+ * guarantees, so the frame stays one contiguous run of bytes and the writer
+ * never has to know VLANs exist. The block is ours until it is released, so
+ * writing into it is safe; the walk is one pass, so no tag goes in twice.
+ *
+ * The walker trusts nothing it does not have to: every offset is checked
+ * against the block size, so a corrupt (or synthetic) block ends the walk
+ * instead of reading out of bounds.
+ */
+#include "ring.h"
+
+#include <string.h>
+#include <linux/if_ether.h>
+
+#define VLAN_HLEN 4
+#define MAC_ADDRS_LEN 12 /* destination + source */
+
+void ring_block_begin(struct rc_block *block, struct tpacket_block_desc *desc,
+		      uint32_t block_size, uint32_t snaplen)
+{
+	block->desc = desc;
+	block->block_size = block_size;
+	block->snaplen = snaplen;
+	block->remaining = desc->hdr.bh1.num_pkts;
+	block->offset = desc->hdr.bh1.offset_to_first_pkt;
+	block->bad_frames = 0;
+}
+
+/* The header and frame of the packet at offset lie inside the block. */
+static bool ring_frame_in_bounds(const struct rc_block *block, uint32_t offset)
+{
+	const struct tpacket3_hdr *h;
+
+	if (offset < sizeof(struct tpacket_block_desc) ||
+	    offset > block->block_size - TPACKET3_HDRLEN ||
+	    offset % TPACKET_ALIGNMENT != 0)
+		return false;
+	h = (const struct tpacket3_hdr *)((const uint8_t *)block->desc + offset);
+	if (h->tp_mac < TPACKET3_HDRLEN)
+		return false;
+	return (uint64_t)offset + h->tp_mac + h->tp_snaplen <= block->block_size;
+}
+
+/* Puts a stripped VLAN tag back in front of the EtherType. Needs the MAC
+ * addresses in the frame and VLAN_HLEN bytes of headroom above them. */
+static bool ring_reinsert_vlan(uint8_t **frame, const struct tpacket3_hdr *h,
+			       uint32_t headroom)
+{
+	uint16_t tpid = ETH_P_8021Q;
+	uint8_t *f = *frame;
+
+	if (h->tp_snaplen < MAC_ADDRS_LEN || headroom < VLAN_HLEN)
+		return false;
+	if (h->tp_status & TP_STATUS_VLAN_TPID_VALID)
+		tpid = h->hv1.tp_vlan_tpid;
+	memmove(f - VLAN_HLEN, f, MAC_ADDRS_LEN);
+	f -= VLAN_HLEN;
+	f[12] = (uint8_t)(tpid >> 8);
+	f[13] = (uint8_t)tpid;
+	f[14] = (uint8_t)(h->hv1.tp_vlan_tci >> 8);
+	f[15] = (uint8_t)h->hv1.tp_vlan_tci;
+	*frame = f;
+	return true;
+}
+
+int ring_block_next(struct rc_block *block, struct rc_packet *ret)
+{
+	const struct tpacket3_hdr *h;
+	const struct sockaddr_ll *sll;
+	uint8_t *frame;
+	uint32_t caplen, origlen;
+
+	if (block->remaining == 0)
+		return 0;
+	if (!ring_frame_in_bounds(block, block->offset)) {
+		block->bad_frames += block->remaining;
+		block->remaining = 0;
+		return 0;
+	}
+	h = (const struct tpacket3_hdr *)((uint8_t *)block->desc + block->offset);
+	sll = (const struct sockaddr_ll *)((const uint8_t *)h +
+					   TPACKET_ALIGN(sizeof(struct tpacket3_hdr)));
+	frame = (uint8_t *)h + h->tp_mac;
+	caplen = h->tp_snaplen;
+	origlen = h->tp_len;
+	if ((h->tp_status & TP_STATUS_VLAN_VALID) &&
+	    ring_reinsert_vlan(&frame, h, h->tp_mac - TPACKET3_HDRLEN)) {
+		caplen += VLAN_HLEN;
+		origlen += VLAN_HLEN;
+	}
+	if (caplen > block->snaplen)
+		caplen = block->snaplen;
+	*ret = (struct rc_packet){
+		.data = frame,
+		.caplen = caplen,
+		.origlen = origlen < caplen ? caplen : origlen,
+		.ts_ns = (uint64_t)h->tp_sec * 1000000000u + h->tp_nsec,
+		.pkttype = sll->sll_pkttype,
+	};
+	block->remaining--;
+	/* tp_next_offset is 0 on the last packet; a 0 earlier means a corrupt
+	 * block, which the bounds check above then stops. */
+	block->offset += h->tp_next_offset;
+	if (h->tp_next_offset == 0 && block->remaining > 0) {
+		block->bad_frames += block->remaining;
+		block->remaining = 0;
+	}
+	return 1;
+}

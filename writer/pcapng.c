@@ -1,0 +1,246 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * pcapng.c - block encoders (pcapng draft, sections 4.1 SHB, 4.2 IDB,
+ * 4.3 EPB, 4.6 ISB; options in 3.5).
+ *
+ * DESIGN: every block is built by the same three steps, block_begin(),
+ * a run of opt_*() calls, block_end(), so the length and padding rules live
+ * in one place: the body and every option are padded to 32 bits with zero
+ * bytes, the option list ends with opt_endofopt, and the total length is
+ * repeated after the body so readers can walk backwards.
+ */
+#include "pcapng.h"
+
+#include <string.h>
+#include <linux/if_packet.h>
+
+#define OPT_ENDOFOPT 0
+#define SHB_HARDWARE 2
+#define SHB_OS 3
+#define SHB_USERAPPL 4
+#define IF_NAME 2
+#define IF_TSRESOL 9
+#define IF_FILTER 11
+#define EPB_FLAGS 2
+#define EPB_DROPCOUNT 4
+#define ISB_STARTTIME 2
+#define ISB_ENDTIME 3
+#define ISB_IFRECV 4
+#define ISB_FILTERACCEPT 6
+#define ISB_OSDROP 7
+#define ISB_USRDELIV 8
+
+#define TSRESOL_NANOSECONDS 9
+#define BLOCK_HEADER_LEN 8  /* type + total length */
+#define BLOCK_TRAILER_LEN 4 /* total length again */
+#define OPT_HEADER_LEN 4
+
+static size_t pad4(size_t n)
+{
+	return (n + 3) & ~(size_t)3;
+}
+
+static size_t opt_size(size_t len)
+{
+	return OPT_HEADER_LEN + pad4(len);
+}
+
+/* An optional string option: nothing at all when absent or empty. */
+static size_t opt_str_size(const char *s)
+{
+	return s && *s ? opt_size(strlen(s)) : 0;
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	memcpy(p, &v, sizeof(v));
+}
+
+static void put16(uint8_t *p, uint16_t v)
+{
+	memcpy(p, &v, sizeof(v));
+}
+
+/* Timestamps are two 32-bit words, high first, in if_tsresol units. */
+static void put_ts(uint8_t *p, uint64_t ns)
+{
+	put32(p, (uint32_t)(ns >> 32));
+	put32(p + 4, (uint32_t)ns);
+}
+
+static uint8_t *opt_put(uint8_t *p, uint16_t code, const void *data, size_t len)
+{
+	put16(p, code);
+	put16(p + 2, (uint16_t)len);
+	memcpy(p + OPT_HEADER_LEN, data, len);
+	memset(p + OPT_HEADER_LEN + len, 0, pad4(len) - len);
+	return p + opt_size(len);
+}
+
+static uint8_t *opt_str(uint8_t *p, uint16_t code, const char *s)
+{
+	return s && *s ? opt_put(p, code, s, strlen(s)) : p;
+}
+
+static uint8_t *opt_u64(uint8_t *p, uint16_t code, uint64_t v)
+{
+	return opt_put(p, code, &v, sizeof(v));
+}
+
+static uint8_t *opt_ts(uint8_t *p, uint16_t code, uint64_t ns)
+{
+	uint8_t ts[8];
+
+	put_ts(ts, ns);
+	return opt_put(p, code, ts, sizeof(ts));
+}
+
+static uint8_t *opt_end(uint8_t *p)
+{
+	put32(p, OPT_ENDOFOPT);
+	return p + OPT_HEADER_LEN;
+}
+
+static uint8_t *block_begin(uint8_t *buf, uint32_t type)
+{
+	put32(buf, type);
+	return buf + BLOCK_HEADER_LEN;
+}
+
+/* Writes the total length at both ends; p is where the trailer goes. */
+static size_t block_end(uint8_t *buf, uint8_t *p)
+{
+	uint32_t total = (uint32_t)(p - buf) + BLOCK_TRAILER_LEN;
+
+	put32(buf + 4, total);
+	put32(p, total);
+	return total;
+}
+
+size_t pcapng_shb_size(const char *hardware, const char *os, const char *userappl)
+{
+	return BLOCK_HEADER_LEN + 16 + opt_str_size(hardware) + opt_str_size(os) +
+	       opt_str_size(userappl) + OPT_HEADER_LEN + BLOCK_TRAILER_LEN;
+}
+
+size_t pcapng_shb(uint8_t *buf, const char *hardware, const char *os, const char *userappl)
+{
+	uint8_t *p = block_begin(buf, PCAPNG_SHB);
+	uint64_t unknown_length = UINT64_MAX; /* we never seek back to fill it in */
+
+	put32(p, 0x1A2B3C4D);
+	put16(p + 4, 1);
+	put16(p + 6, 0);
+	memcpy(p + 8, &unknown_length, sizeof(unknown_length));
+	p += 16;
+	p = opt_str(p, SHB_HARDWARE, hardware);
+	p = opt_str(p, SHB_OS, os);
+	p = opt_str(p, SHB_USERAPPL, userappl);
+	return block_end(buf, opt_end(p));
+}
+
+/* if_filter holds a type octet (0: libpcap filter string) and the text. */
+static size_t idb_filter_len(const struct rc_writer_iface *iface)
+{
+	return iface->filter && *iface->filter ? 1 + strlen(iface->filter) : 0;
+}
+
+size_t pcapng_idb_size(const struct rc_writer_iface *iface)
+{
+	size_t flen = idb_filter_len(iface);
+
+	return BLOCK_HEADER_LEN + 8 + opt_str_size(iface->name) + opt_size(1) +
+	       (flen ? opt_size(flen) : 0) + OPT_HEADER_LEN + BLOCK_TRAILER_LEN;
+}
+
+size_t pcapng_idb(uint8_t *buf, const struct rc_writer_iface *iface)
+{
+	uint8_t *p = block_begin(buf, PCAPNG_IDB);
+	uint8_t tsresol = TSRESOL_NANOSECONDS;
+	size_t flen = idb_filter_len(iface);
+
+	put16(p, iface->linktype);
+	put16(p + 2, 0);
+	put32(p + 4, iface->snaplen);
+	p += 8;
+	p = opt_str(p, IF_NAME, iface->name);
+	p = opt_put(p, IF_TSRESOL, &tsresol, 1);
+	if (flen) {
+		put16(p, IF_FILTER);
+		put16(p + 2, (uint16_t)flen);
+		p[OPT_HEADER_LEN] = 0;
+		memcpy(p + OPT_HEADER_LEN + 1, iface->filter, flen - 1);
+		memset(p + OPT_HEADER_LEN + flen, 0, pad4(flen) - flen);
+		p += opt_size(flen);
+	}
+	return block_end(buf, opt_end(p));
+}
+
+uint32_t pcapng_epb_flags(uint8_t pkttype)
+{
+	enum { IN = 1, OUT = 2, UNICAST = 1 << 2, MULTICAST = 2 << 2,
+	       BROADCAST = 3 << 2, PROMISCUOUS = 4 << 2 };
+
+	switch (pkttype) {
+	case PACKET_HOST:
+		return IN | UNICAST;
+	case PACKET_MULTICAST:
+		return IN | MULTICAST;
+	case PACKET_BROADCAST:
+		return IN | BROADCAST;
+	case PACKET_OTHERHOST:
+		return IN | PROMISCUOUS;
+	case PACKET_OUTGOING:
+		return OUT;
+	case PACKET_LOOPBACK: /* our own multicast, looped back to us */
+		return IN | MULTICAST;
+	default:
+		return 0;
+	}
+}
+
+size_t pcapng_epb_size(uint32_t caplen, uint64_t dropcount)
+{
+	return BLOCK_HEADER_LEN + 20 + pad4(caplen) + opt_size(4) +
+	       (dropcount ? opt_size(8) : 0) + OPT_HEADER_LEN + BLOCK_TRAILER_LEN;
+}
+
+size_t pcapng_epb(uint8_t *buf, uint32_t iface_id, const struct rc_packet *pkt, uint64_t dropcount)
+{
+	uint8_t *p = block_begin(buf, PCAPNG_EPB);
+	uint32_t flags = pcapng_epb_flags(pkt->pkttype);
+
+	put32(p, iface_id);
+	put_ts(p + 4, pkt->ts_ns);
+	put32(p + 12, pkt->caplen);
+	put32(p + 16, pkt->origlen);
+	p += 20;
+	memcpy(p, pkt->data, pkt->caplen);
+	memset(p + pkt->caplen, 0, pad4(pkt->caplen) - pkt->caplen);
+	p += pad4(pkt->caplen);
+	p = opt_put(p, EPB_FLAGS, &flags, sizeof(flags));
+	if (dropcount)
+		p = opt_u64(p, EPB_DROPCOUNT, dropcount);
+	return block_end(buf, opt_end(p));
+}
+
+size_t pcapng_isb_size(void)
+{
+	return BLOCK_HEADER_LEN + 12 + 2 * opt_size(8) + 3 * opt_size(8) + OPT_HEADER_LEN +
+	       BLOCK_TRAILER_LEN;
+}
+
+size_t pcapng_isb(uint8_t *buf, const struct pcapng_isb *isb)
+{
+	uint8_t *p = block_begin(buf, PCAPNG_ISB);
+
+	put32(p, isb->iface_id);
+	put_ts(p + 4, isb->end_ns);
+	p += 12;
+	p = opt_ts(p, ISB_STARTTIME, isb->start_ns);
+	p = opt_ts(p, ISB_ENDTIME, isb->end_ns);
+	p = opt_u64(p, isb->filtered ? ISB_FILTERACCEPT : ISB_IFRECV, isb->received);
+	p = opt_u64(p, ISB_OSDROP, isb->dropped);
+	p = opt_u64(p, ISB_USRDELIV, isb->delivered);
+	return block_end(buf, opt_end(p));
+}
