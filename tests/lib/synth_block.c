@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * synth_block.c - see synth_block.h. The frame offset follows tpacket_rcv():
+ * netoff = TPACKET_ALIGN(hdrlen + max(maclen, 16)) + reserve,
+ * macoff = netoff - maclen, with ringcap's PACKET_RESERVE of 4.
+ */
+#include "synth_block.h"
+
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <string.h>
+
+#define RESERVE 4u
+#define MACLEN 14u
+
+void synth_block_init(struct synth_block *b, uint32_t block_size, uint32_t seq_num)
+{
+	struct tpacket_block_desc *d;
+
+	b->mem = aligned_alloc(4096, block_size);
+	memset(b->mem, 0, block_size);
+	b->block_size = block_size;
+	d = (struct tpacket_block_desc *)b->mem;
+	d->version = TPACKET_V3;
+	d->hdr.bh1.seq_num = seq_num;
+	d->hdr.bh1.offset_to_first_pkt = TPACKET_ALIGN(sizeof(*d));
+	b->fill = d->hdr.bh1.offset_to_first_pkt;
+	b->last = NULL;
+}
+
+void synth_block_add(struct synth_block *b, const struct synth_packet *p)
+{
+	struct tpacket_block_desc *d = (struct tpacket_block_desc *)b->mem;
+	struct tpacket3_hdr *h = (struct tpacket3_hdr *)(b->mem + b->fill);
+	struct sockaddr_ll *sll;
+	uint32_t netoff = TPACKET_ALIGN(TPACKET3_HDRLEN + 16) + RESERVE;
+	uint32_t macoff = netoff - MACLEN;
+
+	h->tp_sec = (uint32_t)(p->ts_ns / 1000000000u);
+	h->tp_nsec = (uint32_t)(p->ts_ns % 1000000000u);
+	h->tp_snaplen = p->caplen;
+	h->tp_len = p->len;
+	h->tp_status = TP_STATUS_USER | p->status;
+	h->tp_mac = (uint16_t)macoff;
+	h->tp_net = (uint16_t)netoff;
+	h->hv1.tp_vlan_tci = p->vlan_tci;
+	h->hv1.tp_vlan_tpid = p->vlan_tpid;
+	sll = (struct sockaddr_ll *)((uint8_t *)h + TPACKET_ALIGN(sizeof(*h)));
+	sll->sll_family = AF_PACKET;
+	sll->sll_pkttype = p->pkttype;
+	memcpy((uint8_t *)h + macoff, p->frame, p->caplen);
+	if (b->last)
+		b->last->tp_next_offset = (uint32_t)((uint8_t *)h - (uint8_t *)b->last);
+	b->last = h;
+	b->fill += TPACKET_ALIGN(macoff + p->caplen);
+	d->hdr.bh1.num_pkts++;
+	d->hdr.bh1.blk_len = b->fill;
+}
+
+void synth_block_close(struct synth_block *b)
+{
+	struct tpacket_block_desc *d = (struct tpacket_block_desc *)b->mem;
+
+	d->hdr.bh1.block_status = TP_STATUS_USER;
+}
+
+void synth_block_free(struct synth_block *b)
+{
+	free(b->mem);
+	b->mem = NULL;
+}

@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_config.c - ring geometry: defaults, and every rejection names the
+ * field at fault, since that is what the user has to change.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "engine_internal.h"
+
+static char last_msg[256];
+
+static void capture_log(void *ctx, enum rc_log_level level, const char *msg)
+{
+	(void)ctx;
+	(void)level;
+	snprintf(last_msg, sizeof(last_msg), "%s", msg);
+}
+
+static void expect_rejected(struct rc_engine_config c, const char *field)
+{
+	last_msg[0] = 0;
+	assert_int_equal(rc_engine_config_check(&c, capture_log, NULL), -EINVAL);
+	assert_non_null(strstr(last_msg, field));
+}
+
+static void test_defaults(void **state)
+{
+	struct rc_engine_config c = { .ifname = "x" };
+	struct engine_geometry g;
+
+	(void)state;
+	assert_int_equal(engine_resolve_geometry(&c, &g, NULL, NULL), 0);
+	assert_int_equal(g.ring_size, 32u << 20);
+	assert_int_equal(g.block_size, 1u << 20);
+	assert_int_equal(g.block_count, 32);
+	assert_int_equal(g.block_timeout_ms, 100);
+	assert_int_equal(g.snaplen, 262144);
+}
+
+/* A small ring gets smaller blocks rather than too few of them; a ring
+ * that is not a multiple of the derived block is rounded down. */
+static void test_derived_block_size(void **state)
+{
+	struct rc_engine_config c = { .ifname = "x", .ring_size = 3000 * 1024 };
+	struct engine_geometry g;
+
+	(void)state;
+	assert_int_equal(engine_resolve_geometry(&c, &g, NULL, NULL), 0);
+	assert_int_equal(g.block_size, 256 * 1024);
+	assert_int_equal(g.block_count, 11);
+	assert_int_equal(g.ring_size, 11 * 256 * 1024);
+}
+
+static void test_rejections(void **state)
+{
+	(void)state;
+	expect_rejected((struct rc_engine_config){ .block_size = 3000 * 1024 }, "block_size");
+	expect_rejected((struct rc_engine_config){ .block_size = 1000 }, "block_size");
+	expect_rejected((struct rc_engine_config){ .block_size = 256u << 20 }, "block_size");
+	expect_rejected((struct rc_engine_config){ .ring_size = 3u << 20, .block_size = 2u << 20 },
+			"ring_size");
+	expect_rejected((struct rc_engine_config){ .ring_size = 1u << 20, .block_size = 1u << 20 },
+			"ring_size");
+	expect_rejected((struct rc_engine_config){ .block_timeout_ms = 60001 }, "block_timeout_ms");
+	expect_rejected((struct rc_engine_config){ .snaplen = 13 }, "snaplen");
+	expect_rejected((struct rc_engine_config){ .snaplen = 262145 }, "snaplen");
+}
+
+static void test_linktypes(void **state)
+{
+	bool lo;
+
+	(void)state;
+	assert_int_equal(engine_linktype_from_arphrd(1, &lo), RC_LINKTYPE_ETHERNET);
+	assert_false(lo);
+	assert_int_equal(engine_linktype_from_arphrd(772, &lo), RC_LINKTYPE_ETHERNET);
+	assert_true(lo);
+	assert_int_equal(engine_linktype_from_arphrd(0xfffe, &lo), RC_LINKTYPE_RAW);
+	assert_int_equal(engine_linktype_from_arphrd(801, &lo), -EPROTONOSUPPORT);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_derived_block_size),
+		cmocka_unit_test(test_rejections),
+		cmocka_unit_test(test_linktypes),
+	};
+
+	return cmocka_run_group_tests_name("config", tests, NULL, NULL);
+}

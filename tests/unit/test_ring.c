@@ -1,0 +1,278 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_ring.c - the TPACKET_V3 block walker and the engine's block
+ * hand-off, on synthetic blocks laid out as the kernel lays them out.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "engine_internal.h"
+#include "ring.h"
+#include "synth_block.h"
+
+#define BLOCK_SIZE 65536u
+
+static uint8_t frame[9018];
+
+static void fill_frame(void)
+{
+	for (size_t i = 0; i < sizeof(frame); i++)
+		frame[i] = (uint8_t)(i * 7 + 3);
+}
+
+static void walk_begin(struct rc_block *rb, struct synth_block *sb, uint32_t snaplen)
+{
+	memset(rb, 0, sizeof(*rb));
+	synth_block_close(sb);
+	ring_block_begin(rb, (struct tpacket_block_desc *)sb->mem, sb->block_size, snaplen);
+}
+
+static void test_odd_lengths_and_fields(void **state)
+{
+	static const uint32_t lens[] = { 60, 61, 63, 1514, 9018 };
+	struct synth_block sb;
+	struct rc_block rb;
+	struct rc_packet p;
+
+	(void)state;
+	fill_frame();
+	synth_block_init(&sb, BLOCK_SIZE, 1);
+	for (unsigned i = 0; i < 5; i++)
+		synth_block_add(&sb, &(struct synth_packet){
+			.frame = frame, .caplen = lens[i], .len = lens[i],
+			.ts_ns = 1700000000123456789ull + i, .pkttype = (uint8_t)i });
+	walk_begin(&rb, &sb, 262144);
+	for (unsigned i = 0; i < 5; i++) {
+		assert_int_equal(ring_block_next(&rb, &p), 1);
+		assert_int_equal(p.caplen, lens[i]);
+		assert_int_equal(p.origlen, lens[i]);
+		assert_true(p.ts_ns == 1700000000123456789ull + i);
+		assert_int_equal(p.pkttype, i);
+		assert_memory_equal(p.data, frame, lens[i]);
+	}
+	assert_int_equal(ring_block_next(&rb, &p), 0);
+	assert_int_equal(rb.bad_frames, 0);
+	synth_block_free(&sb);
+}
+
+/* The kernel hands a tagged frame over untagged, with the tag aside. */
+static void check_vlan(uint32_t status, uint16_t tpid_in, uint16_t tpid_out)
+{
+	struct synth_block sb;
+	struct rc_block rb;
+	struct rc_packet p;
+	uint8_t want[104];
+
+	fill_frame();
+	synth_block_init(&sb, BLOCK_SIZE, 1);
+	synth_block_add(&sb, &(struct synth_packet){
+		.frame = frame, .caplen = 100, .len = 100, .status = status,
+		.vlan_tci = 0xa064, .vlan_tpid = tpid_in });
+	walk_begin(&rb, &sb, 262144);
+	memcpy(want, frame, 12);
+	want[12] = (uint8_t)(tpid_out >> 8);
+	want[13] = (uint8_t)tpid_out;
+	want[14] = 0xa0;
+	want[15] = 0x64;
+	memcpy(want + 16, frame + 12, 88);
+	assert_int_equal(ring_block_next(&rb, &p), 1);
+	assert_int_equal(p.caplen, 104);
+	assert_int_equal(p.origlen, 104);
+	assert_memory_equal(p.data, want, 104);
+	synth_block_free(&sb);
+}
+
+static void test_vlan_8021q(void **state)
+{
+	(void)state;
+	check_vlan(TP_STATUS_VLAN_VALID | TP_STATUS_VLAN_TPID_VALID, 0x8100, 0x8100);
+}
+
+static void test_vlan_8021ad_keeps_tpid(void **state)
+{
+	(void)state;
+	check_vlan(TP_STATUS_VLAN_VALID | TP_STATUS_VLAN_TPID_VALID, 0x88a8, 0x88a8);
+}
+
+static void test_vlan_without_tpid_is_8021q(void **state)
+{
+	(void)state;
+	check_vlan(TP_STATUS_VLAN_VALID, 0x88a8, 0x8100);
+}
+
+/* A tag put back into a frame cut at snaplen must not exceed snaplen. */
+static void test_vlan_respects_snaplen(void **state)
+{
+	struct synth_block sb;
+	struct rc_block rb;
+	struct rc_packet p;
+
+	(void)state;
+	synth_block_init(&sb, BLOCK_SIZE, 1);
+	synth_block_add(&sb, &(struct synth_packet){
+		.frame = frame, .caplen = 64, .len = 1500, .status = TP_STATUS_VLAN_VALID,
+		.vlan_tci = 5 });
+	walk_begin(&rb, &sb, 64);
+	assert_int_equal(ring_block_next(&rb, &p), 1);
+	assert_int_equal(p.caplen, 64);
+	assert_int_equal(p.origlen, 1504);
+	synth_block_free(&sb);
+}
+
+static void test_empty_block(void **state)
+{
+	struct synth_block sb;
+	struct rc_block rb;
+	struct rc_packet p;
+
+	(void)state;
+	synth_block_init(&sb, BLOCK_SIZE, 1);
+	walk_begin(&rb, &sb, 262144);
+	assert_int_equal(ring_block_next(&rb, &p), 0);
+	assert_int_equal(rb.bad_frames, 0);
+	synth_block_free(&sb);
+}
+
+/* A packet claiming to run past the block ends the walk, not the process. */
+static void test_corrupt_offset_stops_walk(void **state)
+{
+	struct synth_block sb;
+	struct rc_block rb;
+	struct rc_packet p;
+
+	(void)state;
+	synth_block_init(&sb, BLOCK_SIZE, 1);
+	for (int i = 0; i < 3; i++)
+		synth_block_add(&sb, &(struct synth_packet){ .frame = frame, .caplen = 60, .len = 60 });
+	((struct tpacket3_hdr *)(sb.mem + ((struct tpacket_block_desc *)sb.mem)
+				    ->hdr.bh1.offset_to_first_pkt))->tp_next_offset = BLOCK_SIZE;
+	walk_begin(&rb, &sb, 262144);
+	assert_int_equal(ring_block_next(&rb, &p), 1);
+	assert_int_equal(ring_block_next(&rb, &p), 0);
+	assert_int_equal(rb.bad_frames, 2);
+	synth_block_free(&sb);
+}
+
+/* An engine over synthetic blocks: no socket (fd -1 makes the kernel
+ * statistics read fail harmlessly), just the hand-off logic. */
+struct fake_engine {
+	struct rc_engine e;
+	struct rc_block blocks[3];
+	struct synth_block sb[3];
+};
+
+static void fake_engine_init(struct fake_engine *f, const uint32_t *seqs)
+{
+	memset(f, 0, sizeof(*f));
+	f->e.fd = -1;
+	f->e.wake_fd = -1;
+	f->e.geo = (struct engine_geometry){ .block_size = BLOCK_SIZE, .block_count = 3,
+					     .snaplen = 262144 };
+	f->e.blocks = f->blocks;
+	for (int i = 0; i < 3; i++) {
+		synth_block_init(&f->sb[i], BLOCK_SIZE, seqs[i]);
+		synth_block_add(&f->sb[i], &(struct synth_packet){ .frame = frame, .caplen = 60, .len = 60 });
+		f->blocks[i].engine = &f->e;
+		f->blocks[i].tag = 7;
+		f->blocks[i].desc = (struct tpacket_block_desc *)f->sb[i].mem;
+	}
+}
+
+static void fake_engine_free(struct fake_engine *f)
+{
+	for (int i = 0; i < 3; i++)
+		synth_block_free(&f->sb[i]);
+}
+
+static void test_take_in_order_and_seq_gap(void **state)
+{
+	static const uint32_t seqs[] = { 1, 2, 4 };
+	struct fake_engine f;
+	struct rc_block *b;
+
+	(void)state;
+	fake_engine_init(&f, seqs);
+	assert_int_equal(rc_engine_take_block(&f.e, &b), 0); /* nothing retired yet */
+	for (int i = 0; i < 3; i++)
+		synth_block_close(&f.sb[i]);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(rc_engine_take_block(&f.e, &b), 1);
+		assert_ptr_equal(b, &f.blocks[i]);
+		assert_int_equal(rc_block_tag(b), 7);
+		assert_int_equal(rc_block_packet_count(b), 1);
+	}
+	assert_int_equal(f.e.stats.seq_gaps, 1);
+	assert_int_equal(f.e.stats.blocks, 3);
+	fake_engine_free(&f);
+}
+
+/* After a wrap, a block the consumer still holds reads TP_STATUS_USER; it
+ * must not be handed out a second time. */
+static void test_held_block_not_taken_twice(void **state)
+{
+	static const uint32_t seqs[] = { 1, 2, 3 };
+	struct fake_engine f;
+	struct rc_block *b, *first;
+
+	(void)state;
+	fake_engine_init(&f, seqs);
+	for (int i = 0; i < 3; i++)
+		synth_block_close(&f.sb[i]);
+	assert_int_equal(rc_engine_take_block(&f.e, &first), 1);
+	assert_int_equal(rc_engine_take_block(&f.e, &b), 1);
+	rc_block_release(b);
+	assert_int_equal(rc_engine_take_block(&f.e, &b), 1);
+	rc_block_release(b);
+	assert_int_equal(rc_engine_take_block(&f.e, &b), 0); /* cursor at first, still held */
+	rc_block_release(first);
+	assert_int_equal(ring_block_status(first->desc), TP_STATUS_KERNEL);
+	assert_int_equal(rc_engine_take_block(&f.e, &b), 0); /* now the kernel's */
+	((struct tpacket_block_desc *)f.sb[0].mem)->hdr.bh1.seq_num = 4;
+	synth_block_close(&f.sb[0]);
+	assert_int_equal(rc_engine_take_block(&f.e, &b), 1);
+	assert_ptr_equal(b, first);
+	assert_int_equal(f.e.stats.seq_gaps, 0);
+	fake_engine_free(&f);
+}
+
+/* Drops the engine learned of go on the next block taken, once. */
+static void test_drops_attributed_once(void **state)
+{
+	static const uint32_t seqs[] = { 1, 2, 3 };
+	struct fake_engine f;
+	struct rc_block *b;
+
+	(void)state;
+	fake_engine_init(&f, seqs);
+	for (int i = 0; i < 3; i++)
+		synth_block_close(&f.sb[i]);
+	f.e.pending_drops = 7;
+	assert_int_equal(rc_engine_take_block(&f.e, &b), 1);
+	assert_int_equal(rc_block_drops_before(b), 7);
+	assert_int_equal(rc_engine_take_block(&f.e, &b), 1);
+	assert_int_equal(rc_block_drops_before(b), 0);
+	fake_engine_free(&f);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_odd_lengths_and_fields),
+		cmocka_unit_test(test_vlan_8021q),
+		cmocka_unit_test(test_vlan_8021ad_keeps_tpid),
+		cmocka_unit_test(test_vlan_without_tpid_is_8021q),
+		cmocka_unit_test(test_vlan_respects_snaplen),
+		cmocka_unit_test(test_empty_block),
+		cmocka_unit_test(test_corrupt_offset_stops_walk),
+		cmocka_unit_test(test_take_in_order_and_seq_gap),
+		cmocka_unit_test(test_held_block_not_taken_twice),
+		cmocka_unit_test(test_drops_attributed_once),
+	};
+
+	return cmocka_run_group_tests_name("ring", tests, NULL, NULL);
+}

@@ -1,0 +1,239 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_writer.c - the writer thread end to end on synthetic ring blocks:
+ * what goes in comes out as pcapng, in order, with drops where they
+ * happened and ISBs that add up; every block goes back to the kernel; a
+ * write error leaves a file that still parses. Runs under TSan too.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include <ringcap/writer.h>
+
+#include "pcapng_parse.h"
+#include "ring.h"
+#include "synth_block.h"
+
+#define BLOCK_SIZE 65536u
+#define N_BLOCKS 6
+#define PER_BLOCK 20
+
+struct fixture {
+	struct synth_block sb[N_BLOCKS];
+	struct rc_block rb[N_BLOCKS];
+	char path[64];
+	int fd;
+};
+
+/* Packet j of block i: its length and bytes are derived from (i, j). */
+static uint32_t pkt_len(int i, int j)
+{
+	return 60 + (uint32_t)((i * 37 + j * 11) % 1455);
+}
+
+static uint8_t pkt_byte(int i, int j, uint32_t k)
+{
+	return (uint8_t)(i * 31 + j * 17 + k);
+}
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	uint8_t frame[1514];
+
+	for (int i = 0; i < N_BLOCKS; i++) {
+		synth_block_init(&f->sb[i], BLOCK_SIZE, (uint32_t)i + 1);
+		for (int j = 0; j < PER_BLOCK; j++) {
+			for (uint32_t k = 0; k < pkt_len(i, j); k++)
+				frame[k] = pkt_byte(i, j, k);
+			synth_block_add(&f->sb[i], &(struct synth_packet){
+				.frame = frame, .caplen = pkt_len(i, j), .len = pkt_len(i, j),
+				.ts_ns = 1700000000000000000ull + (uint64_t)(i * PER_BLOCK + j) * 1000,
+				.pkttype = (uint8_t)(j % 4) });
+		}
+		synth_block_close(&f->sb[i]);
+		ring_block_begin(&f->rb[i], (struct tpacket_block_desc *)f->sb[i].mem, BLOCK_SIZE,
+				 262144);
+		f->rb[i].tag = (uint32_t)(i % 2); /* two interfaces, interleaved */
+	}
+	f->rb[3].drops_before = 10; /* the kernel lost 10 between blocks 2 and 3 */
+	snprintf(f->path, sizeof(f->path), "/tmp/rc-test-writer-XXXXXX");
+	f->fd = mkstemp(f->path);
+	assert_true(f->fd >= 0);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	for (int i = 0; i < N_BLOCKS; i++)
+		synth_block_free(&f->sb[i]);
+	unlink(f->path);
+	free(f);
+	return 0;
+}
+
+static struct rc_writer *open_writer(struct fixture *f, uint64_t limit)
+{
+	static const struct rc_writer_iface ifaces[2] = {
+		{ .name = "tap0", .linktype = 1, .snaplen = 262144 },
+		{ .name = "tap1", .linktype = 1, .snaplen = 262144, .filter = "not arp" },
+	};
+	struct rc_writer_config c = { .fd = f->fd, .userappl = "ringcap test",
+				      .packet_limit = limit, .queue_blocks = N_BLOCKS };
+	struct rc_writer *w = NULL;
+
+	assert_int_equal(rc_writer_open(&c, ifaces, 2, &w), 0);
+	return w;
+}
+
+static void assert_all_released(struct fixture *f)
+{
+	for (int i = 0; i < N_BLOCKS; i++)
+		assert_int_equal(ring_block_status(f->rb[i].desc), TP_STATUS_KERNEL);
+}
+
+static void check_packets(const struct tp_file *t, size_t n)
+{
+	for (size_t e = 0; e < n; e++) {
+		int i = (int)(e / PER_BLOCK), j = (int)(e % PER_BLOCK);
+		const struct tp_epb *p = &t->epb[e];
+
+		assert_int_equal(p->iface, i % 2);
+		assert_int_equal(p->caplen, pkt_len(i, j));
+		assert_int_equal(p->origlen, pkt_len(i, j));
+		assert_true(p->ts == 1700000000000000000ull + e * 1000);
+		for (uint32_t k = 0; k < p->caplen; k++)
+			assert_int_equal(p->data[k], pkt_byte(i, j, k));
+		assert_true(p->has_flags);
+		assert_int_equal(p->has_dropcount, i == 3 && j == 0);
+	}
+}
+
+static void test_blocks_to_pcapng(void **state)
+{
+	struct fixture *f = *state;
+	struct rc_writer *w = open_writer(f, 0);
+	struct rc_writer_iface_stats st[2] = { { .received = 70, .dropped = 10 },
+					       { .received = 60, .dropped = 0 } };
+	struct tp_file t;
+
+	for (int i = 0; i < N_BLOCKS; i++)
+		assert_int_equal(rc_writer_submit(w, &f->rb[i]), 0);
+	assert_int_equal(rc_writer_close(w, st), 0);
+	assert_all_released(f);
+
+	assert_int_equal(tp_parse_file(f->path, &t), 0);
+	assert_string_equal(t.shb_userappl, "ringcap test");
+	assert_int_equal(t.n_idb, 2);
+	assert_string_equal(t.idb[0].name, "tap0");
+	assert_int_equal(t.idb[0].tsresol, 9);
+	assert_string_equal(t.idb[1].filter, "not arp");
+	assert_int_equal(t.n_epb, N_BLOCKS * PER_BLOCK);
+	check_packets(&t, t.n_epb);
+	assert_int_equal(t.epb[3 * PER_BLOCK].dropcount, 10);
+	assert_int_equal(t.n_isb, 2);
+	assert_true(t.isb[0].has_ifrecv && !t.isb[0].has_filteraccept);
+	assert_int_equal(t.isb[0].ifrecv, 70);
+	assert_int_equal(t.isb[0].osdrop, 10);
+	assert_int_equal(t.isb[0].usrdeliv, 60);
+	assert_true(t.isb[1].has_filteraccept && !t.isb[1].has_ifrecv);
+	assert_int_equal(t.isb[1].filteraccept, 60);
+	assert_int_equal(t.isb[1].usrdeliv, 60);
+	assert_true(t.isb[0].starttime <= t.isb[0].endtime);
+	tp_free(&t);
+}
+
+/* -c: exactly the limit, the stop is signalled, the rest still released. */
+static void test_packet_limit(void **state)
+{
+	struct fixture *f = *state;
+	struct rc_writer *w = open_writer(f, 47);
+	struct rc_writer_progress p;
+	struct pollfd pfd;
+	struct tp_file t;
+
+	for (int i = 0; i < N_BLOCKS; i++)
+		assert_int_equal(rc_writer_submit(w, &f->rb[i]), 0);
+	pfd = (struct pollfd){ .fd = rc_writer_stopped_fd(w), .events = POLLIN };
+	assert_int_equal(poll(&pfd, 1, 5000), 1);
+	rc_writer_progress(w, &p);
+	assert_true(p.stopped);
+	assert_int_equal(p.error, 0);
+	assert_int_equal(p.packets, 47);
+	assert_int_equal(rc_writer_close(w, NULL), 0);
+	assert_all_released(f);
+	assert_int_equal(tp_parse_file(f->path, &t), 0);
+	assert_int_equal(t.n_epb, 47);
+	check_packets(&t, 47);
+	tp_free(&t);
+}
+
+/* A write that fails part-way (here RLIMIT_FSIZE, as a full disk would)
+ * leaves only whole blocks in the file, and the error comes back. */
+static void test_write_error_cuts_back(void **state)
+{
+	struct fixture *f = *state;
+	struct rlimit old, small = { .rlim_cur = 20000, .rlim_max = RLIM_INFINITY };
+	struct rc_writer *w;
+	struct tp_file t;
+	int r;
+
+	signal(SIGXFSZ, SIG_IGN);
+	getrlimit(RLIMIT_FSIZE, &old);
+	small.rlim_max = old.rlim_max;
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &small), 0);
+	w = open_writer(f, 0);
+	for (int i = 0; i < N_BLOCKS; i++)
+		assert_int_equal(rc_writer_submit(w, &f->rb[i]), 0);
+	r = rc_writer_close(w, NULL);
+	setrlimit(RLIMIT_FSIZE, &old);
+	assert_int_equal(r, -EFBIG);
+	assert_all_released(f);
+	assert_int_equal(tp_parse_file(f->path, &t), 0);
+	assert_true(t.n_epb > 0 && t.n_epb < N_BLOCKS * PER_BLOCK);
+	assert_true(t.len <= 20000);
+	check_packets(&t, t.n_epb);
+	tp_free(&t);
+}
+
+static void test_bad_output_fails_open(void **state)
+{
+	static const struct rc_writer_iface ifc = { .name = "x", .linktype = 1, .snaplen = 100 };
+	struct rc_writer_config c = { .fd = -1 };
+	struct rc_writer *w;
+	int fd = open("/dev/full", O_WRONLY);
+
+	(void)state;
+	assert_int_equal(rc_writer_open(&c, &ifc, 1, &w), -EINVAL);
+	if (fd < 0)
+		skip();
+	c.fd = fd;
+	assert_int_equal(rc_writer_open(&c, &ifc, 1, &w), -ENOSPC);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_blocks_to_pcapng, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_packet_limit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_write_error_cuts_back, setup, teardown),
+		cmocka_unit_test(test_bad_output_fails_open),
+	};
+
+	return cmocka_run_group_tests_name("writer", tests, NULL, NULL);
+}
