@@ -2,7 +2,8 @@
 /*
  * synth_block.c - see synth_block.h. The frame offset follows tpacket_rcv():
  * netoff = TPACKET_ALIGN(hdrlen + max(maclen, 16)) + reserve,
- * macoff = netoff - maclen, with ringcap's PACKET_RESERVE of 4.
+ * macoff = netoff - maclen, with ringcap's PACKET_RESERVE of 4; packets
+ * follow each other at 8-byte alignment (V3_ALIGNMENT).
  */
 #include "synth_block.h"
 
@@ -52,7 +53,7 @@ void synth_block_add(struct synth_block *b, const struct synth_packet *p)
 	if (b->last)
 		b->last->tp_next_offset = (uint32_t)((uint8_t *)h - (uint8_t *)b->last);
 	b->last = h;
-	b->fill += TPACKET_ALIGN(macoff + p->caplen);
+	b->fill += (macoff + p->caplen + 7u) & ~7u; /* V3_ALIGNMENT: 8 */
 	d->hdr.bh1.num_pkts++;
 	d->hdr.bh1.blk_len = b->fill;
 }

@@ -1,0 +1,599 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_capture.c - ringcap end to end, as root, in a private network
+ * namespace per test: known frames go in on a veth pair, and the file must
+ * hold exactly those frames, byte for byte, in order, with the right flags,
+ * plausible nanosecond timestamps and ISB counters that add up; tshark and
+ * tcpdump must read it cleanly. Also the things a user notices: promiscuous
+ * mode on and off, -c, -a, SIGINT, -w -, several interfaces, loopback, an
+ * interface that goes down or away, a full disk, and bad input.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <poll.h>
+#include <sys/wait.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "frames.h"
+#include "netns.h"
+#include "pcapng_parse.h"
+#include "proc.h"
+
+struct ctx {
+	char dir[64];
+	char out[96];
+};
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static int setup(void **state)
+{
+	struct ctx *c = calloc(1, sizeof(*c));
+
+	snprintf(c->dir, sizeof(c->dir), "/tmp/rc-it-XXXXXX");
+	if (!mkdtemp(c->dir) || netns_enter() < 0) {
+		free(c);
+		return -1;
+	}
+	snprintf(c->out, sizeof(c->out), "%s/out.pcapng", c->dir);
+	*state = c;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct ctx *c = *state;
+
+	netns_leave();
+	netns_sh("rm -rf %s", c->dir);
+	free(c);
+	return 0;
+}
+
+/* Starts ringcap and waits until its header is in the file: from then on
+ * its sockets are bound and nothing sent is missed. */
+static void start_capture(struct proc *p, const struct ctx *c, const char *const *argv)
+{
+	assert_int_equal(proc_start(p, argv, -1), 0);
+	if (wait_file_size(c->out, 64, 5000) < 0) {
+		proc_wait(p, 100);
+		fail_msg("ringcap did not start: %s", p->err);
+	}
+}
+
+static int stop_capture(struct proc *p)
+{
+	kill(p->pid, SIGINT);
+	return proc_wait(p, 5000);
+}
+
+/* The file holds exactly frames[0..n) on interface iface, in order. */
+static void assert_frames(const struct tp_file *t, uint32_t iface, const struct frame *f,
+			  size_t n, uint64_t t0, uint64_t t1)
+{
+	size_t k = 0;
+	uint64_t prev = 0;
+
+	for (size_t e = 0; e < t->n_epb; e++) {
+		const struct tp_epb *p = &t->epb[e];
+
+		if (p->iface != iface)
+			continue;
+		assert_true(k < n);
+		assert_int_equal(p->caplen, f[k].len);
+		assert_int_equal(p->origlen, f[k].len);
+		assert_memory_equal(p->data, f[k].data, f[k].len);
+		assert_true(p->has_flags);
+		assert_int_equal(p->flags, f[k].epb_flags);
+		assert_false(p->has_dropcount);
+		assert_true(p->ts >= t0 && p->ts <= t1);
+		assert_true(p->ts >= prev);
+		prev = p->ts;
+		k++;
+	}
+	assert_int_equal(k, n);
+}
+
+/* ISB per interface: received = delivered + dropped, delivered as given. */
+static void assert_isb(const struct tp_file *t, uint32_t iface, uint64_t delivered)
+{
+	for (unsigned i = 0; i < t->n_isb; i++) {
+		const struct tp_isb *s = &t->isb[i];
+
+		if (s->iface != iface)
+			continue;
+		assert_true(s->has_ifrecv && s->has_osdrop && s->has_usrdeliv);
+		assert_int_equal(s->usrdeliv, delivered);
+		assert_int_equal(s->osdrop, 0);
+		assert_int_equal(s->ifrecv, s->usrdeliv + s->osdrop);
+		assert_true(s->starttime <= s->endtime);
+		return;
+	}
+	fail_msg("no ISB for interface %u", iface);
+}
+
+/* tshark, capinfos and tcpdump all read the file and count n packets. */
+static void assert_readers_agree(const char *path, size_t n)
+{
+	assert_int_equal(netns_sh("bash %s --isb %s %zu >%s.check 2>&1 || { cat %s.check; false; }",
+				  getenv("PCAPNG_CHECK"), path, n, path, path), 0);
+}
+
+static void parse_ok(const char *path, struct tp_file *t)
+{
+	if (tp_parse_file(path, t) < 0)
+		fail_msg("%s: %s", path, t->error);
+}
+
+static void test_frames_byte_for_byte(void **state)
+{
+	struct ctx *c = *state;
+	const char *argv[] = { "ringcap", "-q", "-i", "rc0", "-w", c->out, NULL };
+	struct frame *f;
+	size_t n = frames_standard_set(&f);
+	struct proc p;
+	struct tp_file t;
+	uint64_t t0, t1;
+
+	assert_false(netns_if_flags("rc0") & IFF_PROMISC);
+	start_capture(&p, c, argv);
+	assert_true(netns_if_flags("rc0") & IFF_PROMISC);
+	t0 = now_ns();
+	assert_int_equal(frames_send("rc1", f, n), 0);
+	t1 = now_ns();
+	assert_int_equal(stop_capture(&p), 0);
+	/* A socket membership: gone with the socket. */
+	assert_false(netns_if_flags("rc0") & IFF_PROMISC);
+	assert_non_null(strstr(p.err, "packets captured"));
+
+	parse_ok(c->out, &t);
+	assert_int_equal(t.n_idb, 1);
+	assert_string_equal(t.idb[0].name, "rc0");
+	assert_int_equal(t.idb[0].linktype, 1);
+	assert_int_equal(t.idb[0].tsresol, 9);
+	assert_int_equal(t.idb[0].snaplen, 262144);
+	assert_non_null(strstr(t.shb_userappl, "ringcap"));
+	assert_frames(&t, 0, f, n, t0, t1);
+	assert_isb(&t, 0, n);
+	tp_free(&t);
+	assert_readers_agree(c->out, n);
+	proc_free(&p);
+	free(f);
+}
+
+/* -p: the flag is never set, yet on a veth foreign frames still arrive,
+ * recorded as seen in promiscuous reception. */
+static void test_no_promisc(void **state)
+{
+	struct ctx *c = *state;
+	const char *argv[] = { "ringcap", "-q", "-p", "-i", "rc0", "-w", c->out, NULL };
+	struct frame *f;
+	size_t n = frames_standard_set(&f);
+	struct proc p;
+	struct tp_file t;
+
+	start_capture(&p, c, argv);
+	assert_false(netns_if_flags("rc0") & IFF_PROMISC);
+	assert_int_equal(frames_send("rc1", f, n), 0);
+	assert_int_equal(stop_capture(&p), 0);
+	parse_ok(c->out, &t);
+	assert_frames(&t, 0, f, n, 0, UINT64_MAX);
+	assert_int_equal(t.epb[n - 1].flags, 0x11);
+	tp_free(&t);
+	proc_free(&p);
+	free(f);
+}
+
+/* -c stops exactly, on its own, with the first COUNT frames. */
+static void test_count_exact(void **state)
+{
+	struct ctx *c = *state;
+	const char *argv[] = { "ringcap", "-q", "-c", "37", "-i", "rc0", "-w", c->out, NULL };
+	struct frame *f;
+	size_t n = frames_simple_set(&f, 100, 0);
+	struct proc p;
+	struct tp_file t;
+
+	start_capture(&p, c, argv);
+	assert_int_equal(frames_send("rc1", f, n), 0);
+	assert_int_equal(proc_wait(&p, 5000), 0);
+	parse_ok(c->out, &t);
+	assert_frames(&t, 0, f, 37, 0, UINT64_MAX);
+	assert_int_equal(t.n_isb, 1);
+	assert_int_equal(t.isb[0].usrdeliv, 37);
+	tp_free(&t);
+	assert_readers_agree(c->out, 37);
+	proc_free(&p);
+	free(f);
+}
+
+/* -a duration:1 ends the capture after about a second, exit 0. */
+static void test_duration(void **state)
+{
+	struct ctx *c = *state;
+	const char *argv[] = { "ringcap", "-q", "-a", "duration:1", "-i", "rc0", "-w", c->out, NULL };
+	struct proc p;
+	uint64_t t0 = now_ns();
+	struct tp_file t;
+
+	start_capture(&p, c, argv);
+	assert_int_equal(proc_wait(&p, 4000), 0);
+	assert_true(now_ns() - t0 >= 1000000000ull);
+	parse_ok(c->out, &t);
+	assert_int_equal(t.n_isb, 1);
+	tp_free(&t);
+	proc_free(&p);
+}
+
+static pid_t start_flood(const struct frame *f, size_t n)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		/* Bounded: at most 3 s, even if nobody stops us. */
+		uint64_t end = now_ns() + 3000000000ull;
+
+		while (now_ns() < end)
+			frames_send("rc1", f, n);
+		_exit(0);
+	}
+	return pid;
+}
+
+/* SIGINT in the middle of traffic: exit 0, a complete file, counters that
+ * add up, and the frames are an unbroken run of what was sent. */
+static void test_sigint_mid_traffic(void **state)
+{
+	struct ctx *c = *state;
+	const char *argv[] = { "ringcap", "-q", "-i", "rc0", "-w", c->out, NULL };
+	struct frame *f;
+	size_t n = frames_simple_set(&f, 50, 0);
+	struct proc p;
+	struct tp_file t;
+	pid_t flood;
+
+	start_capture(&p, c, argv);
+	flood = start_flood(f, n);
+	sleep_ms(400);
+	assert_int_equal(stop_capture(&p), 0);
+	kill(flood, SIGKILL);
+	waitpid(flood, NULL, 0);
+	parse_ok(c->out, &t);
+	assert_true(t.n_epb > 100);
+	assert_int_equal(t.n_isb, 1);
+	assert_int_equal(t.isb[0].usrdeliv, t.n_epb);
+	assert_int_equal(t.isb[0].ifrecv, t.isb[0].usrdeliv + t.isb[0].osdrop);
+	if (t.isb[0].osdrop == 0)
+		for (size_t e = 1; e < t.n_epb; e++)
+			assert_int_equal((t.epb[e].data[21] + 50 - t.epb[e - 1].data[21]) % 50, 1);
+	assert_readers_agree(c->out, t.n_epb);
+	tp_free(&t);
+	proc_free(&p);
+	free(f);
+}
+
+static ssize_t read_some(int fd, uint8_t *buf, size_t cap, size_t *len, int timeout_ms)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	ssize_t r;
+
+	if (poll(&pfd, 1, timeout_ms) <= 0)
+		return 0;
+	r = read(fd, buf + *len, cap - *len);
+	if (r > 0)
+		*len += (size_t)r;
+	return r;
+}
+
+/* Bytes of EPBs in a pcapng stream prefix. */
+static size_t count_epbs(const uint8_t *buf, size_t len)
+{
+	size_t off = 0, n = 0;
+	uint32_t type, blen;
+
+	while (off + 8 <= len) {
+		memcpy(&type, buf + off, 4);
+		memcpy(&blen, buf + off + 4, 4);
+		if (blen < 12 || off + blen > len)
+			break;
+		n += type == 6;
+		off += blen;
+	}
+	return n;
+}
+
+/* -w -: the first packet shows up on the pipe within a few block timeouts
+ * at low traffic, and the stream is a file tshark and tcpdump read. */
+static void test_stdout_stream(void **state)
+{
+	struct ctx *c = *state;
+	const char *argv[] = { "ringcap", "-q", "-c", "20", "-i", "rc0", "-w", "-", NULL };
+	static uint8_t buf[1 << 20];
+	struct frame *f;
+	size_t n = frames_simple_set(&f, 20, 0), len = 0;
+	struct proc p;
+	int pipefd[2];
+	uint64_t t0, latency_ms;
+	FILE *out;
+
+	assert_int_equal(pipe(pipefd), 0);
+	assert_int_equal(proc_start(&p, argv, pipefd[1]), 0);
+	close(pipefd[1]);
+	while (len < 28 && read_some(pipefd[0], buf, sizeof(buf), &len, 5000) > 0)
+		;
+	assert_true(len >= 28); /* SHB and IDB: bound and listening */
+	t0 = now_ns();
+	assert_int_equal(frames_send("rc1", f, 1), 0);
+	while (count_epbs(buf, len) == 0 && now_ns() - t0 < 3000000000ull)
+		read_some(pipefd[0], buf, sizeof(buf), &len, 100);
+	latency_ms = (now_ns() - t0) / 1000000;
+	print_message("first packet through the pipe after %llu ms\n", (unsigned long long)latency_ms);
+	assert_int_equal(count_epbs(buf, len), 1);
+	assert_true(latency_ms < 1000);
+	assert_int_equal(frames_send("rc1", f + 1, n - 1), 0);
+	while (read_some(pipefd[0], buf, sizeof(buf), &len, 5000) > 0)
+		;
+	close(pipefd[0]);
+	assert_int_equal(proc_wait(&p, 5000), 0);
+	out = fopen(c->out, "wb");
+	fwrite(buf, 1, len, out);
+	fclose(out);
+	assert_int_equal(netns_sh("n=$(tshark -r - <%s 2>/dev/null | wc -l); [ \"$n\" = 20 ]", c->out), 0);
+	assert_int_equal(netns_sh("n=$(tcpdump -tt -r - <%s 2>/dev/null | grep -c '^[0-9]*\\.[0-9]* '); [ \"$n\" = 20 ]", c->out), 0);
+	proc_free(&p);
+	free(f);
+}
+
+/* Two interfaces (the two halves of a tap): one file, one IDB and ISB
+ * each, every frame on the interface it arrived on. */
+static void test_two_interfaces(void **state)
+{
+	struct ctx *c = *state;
+	const char *argv[] = { "ringcap", "-q", "-i", "rc0", "-i", "rc2", "-w", c->out, NULL };
+	struct frame *a, *b;
+	size_t na = frames_simple_set(&a, 30, 0), nb = frames_simple_set(&b, 20, 1000);
+	struct proc p;
+	struct tp_file t;
+
+	assert_int_equal(netns_sh("ip link add rc2 address 02:72:63:00:00:01 type veth peer name rc3 "
+				  "&& ip link set rc2 up && ip link set rc3 up"), 0);
+	start_capture(&p, c, argv);
+	assert_int_equal(frames_send("rc1", a, na), 0);
+	assert_int_equal(frames_send("rc3", b, nb), 0);
+	assert_int_equal(stop_capture(&p), 0);
+	parse_ok(c->out, &t);
+	assert_int_equal(t.n_idb, 2);
+	assert_string_equal(t.idb[0].name, "rc0");
+	assert_string_equal(t.idb[1].name, "rc2");
+	assert_frames(&t, 0, a, na, 0, UINT64_MAX);
+	assert_frames(&t, 1, b, nb, 0, UINT64_MAX);
+	assert_isb(&t, 0, na);
+	assert_isb(&t, 1, nb);
+	tp_free(&t);
+	assert_readers_agree(c->out, na + nb);
+	proc_free(&p);
+	free(a);
+	free(b);
+}
+
+/* lo shows every packet leaving and arriving; the file has each once. */
+static void test_loopback_once(void **state)
+{
+	struct ctx *c = *state;
+	const char *argv[] = { "ringcap", "-q", "-i", "lo", "-w", c->out, NULL };
+	struct frame *f;
+	size_t n = frames_simple_set(&f, 25, 0);
+	struct proc p;
+	struct tp_file t;
+
+	for (size_t i = 0; i < n; i++) /* to lo's own (all-zero) MAC */
+		memset(f[i].data, 0, 6);
+	start_capture(&p, c, argv);
+	assert_int_equal(frames_send("lo", f, n), 0);
+	assert_int_equal(stop_capture(&p), 0);
+	parse_ok(c->out, &t);
+	assert_int_equal(t.n_epb, n);
+	for (size_t i = 0; i < n; i++) {
+		assert_memory_equal(t.epb[i].data, f[i].data, f[i].len);
+		assert_int_equal(t.epb[i].flags, 0x5); /* the arriving copy */
+	}
+	assert_isb(&t, 0, n);
+	tp_free(&t);
+	proc_free(&p);
+	free(f);
+}
+
+/* The interface vanishes: a clear message, exit 1, and a valid file with
+ * everything captured before. */
+static void test_interface_removed(void **state)
+{
+	struct ctx *c = *state;
+	const char *argv[] = { "ringcap", "-q", "-i", "rc0", "-w", c->out, NULL };
+	struct frame *f;
+	size_t n = frames_simple_set(&f, 10, 0);
+	struct proc p;
+	struct tp_file t;
+
+	start_capture(&p, c, argv);
+	assert_int_equal(frames_send("rc1", f, n), 0);
+	sleep_ms(50);
+	assert_int_equal(netns_sh("ip link del rc1"), 0);
+	assert_int_equal(proc_wait(&p, 5000), 1);
+	assert_non_null(strstr(p.err, "rc0: interface was removed"));
+	parse_ok(c->out, &t);
+	assert_frames(&t, 0, f, n, 0, UINT64_MAX);
+	assert_int_equal(t.n_isb, 1);
+	tp_free(&t);
+	assert_readers_agree(c->out, n);
+	proc_free(&p);
+	free(f);
+}
+
+/* Down and up again: said once, capture goes on across it. */
+static void test_interface_down_up(void **state)
+{
+	struct ctx *c = *state;
+	const char *argv[] = { "ringcap", "-q", "-i", "rc0", "-w", c->out, NULL };
+	struct frame *f;
+	size_t n = frames_simple_set(&f, 20, 0);
+	struct proc p;
+	struct tp_file t;
+
+	start_capture(&p, c, argv);
+	assert_int_equal(frames_send("rc1", f, 10), 0);
+	sleep_ms(50);
+	assert_int_equal(netns_sh("ip link set rc0 down"), 0);
+	sleep_ms(1200);
+	assert_int_equal(netns_sh("ip link set rc0 up"), 0);
+	sleep_ms(1200); /* veth carrier and the status tick */
+	assert_int_equal(frames_send("rc1", f + 10, 10), 0);
+	assert_int_equal(stop_capture(&p), 0);
+	assert_non_null(strstr(p.err, "rc0: interface went down; waiting"));
+	assert_null(strstr(strstr(p.err, "went down") + 1, "went down"));
+	parse_ok(c->out, &t);
+	assert_frames(&t, 0, f, n, 0, UINT64_MAX);
+	tp_free(&t);
+	proc_free(&p);
+	free(f);
+}
+
+static int run_ringcap(const char *const *argv, struct proc *p)
+{
+	assert_int_equal(proc_start(p, argv, -1), 0);
+	return proc_wait(p, 5000);
+}
+
+/* Bad input: one clear line, the right exit code, no output file. */
+static void test_bad_input(void **state)
+{
+	struct ctx *c = *state;
+	const char *no_iface[] = { "ringcap", "-i", "rc9", "-w", c->out, NULL };
+	const char *bad_count[] = { "ringcap", "-c", "12x", "-i", "rc0", "-w", c->out, NULL };
+	const char *bad_flag[] = { "ringcap", "--frobnicate", NULL };
+	const char *bad_block[] = { "ringcap", "--block-size", "1000", "-i", "rc0", "-w", c->out, NULL };
+	const char *bad_dir[] = { "ringcap", "-i", "rc0", "-w", "/nonexistent/x.pcapng", NULL };
+	struct proc p;
+
+	assert_int_equal(run_ringcap(no_iface, &p), 1);
+	assert_string_equal(p.err, "ringcap: rc9: no such interface (ringcap -D lists them)\n");
+	proc_free(&p);
+	assert_int_equal(run_ringcap(bad_count, &p), 2);
+	assert_string_equal(p.err, "ringcap: -c: '12x' is not a number (ringcap --help)\n");
+	proc_free(&p);
+	assert_int_equal(run_ringcap(bad_flag, &p), 2);
+	assert_string_equal(p.err, "ringcap: --frobnicate: unknown flag (ringcap --help)\n");
+	proc_free(&p);
+	assert_int_equal(run_ringcap(bad_block, &p), 2);
+	assert_non_null(strstr(p.err, "block_size"));
+	proc_free(&p);
+	assert_int_equal(access(c->out, F_OK), -1); /* nothing created on the way */
+	assert_int_equal(run_ringcap(bad_dir, &p), 1);
+	assert_non_null(strstr(p.err, "/nonexistent/x.pcapng: cannot create the output file"));
+	proc_free(&p);
+}
+
+/* A full disk: exit 1 with a clear message, and the file reads cleanly
+ * up to its last whole packet. The disk is a 64 KiB tmpfs in a private
+ * mount namespace; ringcap's file is copied out after it exits. */
+static void test_disk_full(void **state)
+{
+	struct ctx *c = *state;
+	struct frame *f;
+	size_t n = frames_simple_set(&f, 200, 0);
+	struct tp_file t;
+	char err[128];
+	int st;
+
+	snprintf(err, sizeof(err), "%s/err", c->dir);
+	assert_int_equal(netns_sh(
+		"unshare -m sh -c 'mkdir -p %s/small && mount -t tmpfs -o size=64k tmpfs %s/small && "
+		"%s -q -i rc0 -w %s/small/f.pcapng 2>%s; echo $? >%s/rc; cp %s/small/f.pcapng %s' &",
+		c->dir, c->dir, getenv("RINGCAP"), c->dir, err, c->dir, c->dir, c->out), 0);
+	assert_int_equal(wait_file_size(err, 0, 100), 0);
+	sleep_ms(500);
+	assert_int_equal(frames_send("rc1", f, n), 0);
+	for (int i = 0; i < 500 && access(c->out, F_OK) < 0; i++)
+		sleep_ms(10);
+	sleep_ms(100);
+	st = netns_sh("grep -q '^1$' %s/rc", c->dir);
+	assert_int_equal(st, 0);
+	assert_int_equal(netns_sh("grep -q 'write failed: No space left on device; the file holds the [0-9]* packets' %s", err), 0);
+	parse_ok(c->out, &t);
+	assert_true(t.n_epb > 10 && t.n_epb < n);
+	assert_frames(&t, 0, f, t.n_epb, 0, UINT64_MAX);
+	assert_int_equal(netns_sh("tshark -r %s >/dev/null 2>&1 && tcpdump -r %s >/dev/null 2>&1", c->out, c->out), 0);
+	tp_free(&t);
+	free(f);
+}
+
+/* A tun device has no link header: LINKTYPE_RAW in the IDB. */
+static void test_tun_is_raw(void **state)
+{
+	struct ctx *c = *state;
+	const char *argv[] = { "ringcap", "-q", "-a", "duration:1", "-i", "rctun", "-w", c->out, NULL };
+	struct proc p;
+	struct tp_file t;
+
+	assert_int_equal(netns_sh("ip tuntap add dev rctun mode tun && ip link set rctun up"), 0);
+	assert_int_equal(run_ringcap(argv, &p), 0);
+	parse_ok(c->out, &t);
+	assert_int_equal(t.idb[0].linktype, 101);
+	tp_free(&t);
+	proc_free(&p);
+}
+
+static void test_list_interfaces(void **state)
+{
+	struct ctx *c = *state;
+	char path[128];
+
+	snprintf(path, sizeof(path), "%s/list", c->dir);
+	assert_int_equal(netns_sh("%s -D >%s", getenv("RINGCAP"), path), 0);
+	assert_int_equal(netns_sh("grep -q '^[0-9]*\\.rc0 \\[Up, Running\\]$' %s", path), 0);
+	assert_int_equal(netns_sh("grep -q '^[0-9]*\\.lo \\[Up, Running, Loopback\\]$' %s", path), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+		T(test_frames_byte_for_byte),
+		T(test_no_promisc),
+		T(test_count_exact),
+		T(test_duration),
+		T(test_sigint_mid_traffic),
+		T(test_stdout_stream),
+		T(test_two_interfaces),
+		T(test_loopback_once),
+		T(test_interface_removed),
+		T(test_interface_down_up),
+		T(test_bad_input),
+		T(test_disk_full),
+		T(test_tun_is_raw),
+		T(test_list_interfaces),
+#undef T
+	};
+
+	if (!netns_have_root()) {
+		fprintf(stderr, "integration tests need root (network namespaces)\n");
+		return getenv("CI") && strcmp(getenv("CI"), "true") == 0 ? 1 : 77;
+	}
+	return cmocka_run_group_tests_name("capture", tests, NULL, NULL);
+}

@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * proc.c - see proc.h.
+ */
+#include "proc.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+void sleep_ms(int ms)
+{
+	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000 };
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+int proc_start(struct proc *p, const char *const *argv, int out_fd)
+{
+	const char *bin = getenv("RINGCAP") ? getenv("RINGCAP") : "ringcap";
+	int err_fd;
+
+	memset(p, 0, sizeof(*p));
+	snprintf(p->err_path, sizeof(p->err_path), "/tmp/rc-test-err-XXXXXX");
+	err_fd = mkstemp(p->err_path);
+	if (err_fd < 0)
+		return -1;
+	p->pid = fork();
+	if (p->pid == 0) {
+		int null = open("/dev/null", O_RDWR);
+
+		dup2(null, STDIN_FILENO);
+		dup2(out_fd >= 0 ? out_fd : null, STDOUT_FILENO);
+		dup2(err_fd, STDERR_FILENO);
+		execv(bin, (char *const *)argv);
+		_exit(127);
+	}
+	close(err_fd);
+	return p->pid > 0 ? 0 : -1;
+}
+
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *buf = calloc(1, 65536);
+	size_t n;
+
+	if (f && buf) {
+		n = fread(buf, 1, 65535, f);
+		buf[n] = 0;
+	}
+	if (f)
+		fclose(f);
+	return buf;
+}
+
+int proc_wait(struct proc *p, int timeout_ms)
+{
+	int st = 0;
+
+	for (int waited = 0; waitpid(p->pid, &st, WNOHANG) == 0; waited += 10) {
+		if (waited >= timeout_ms) {
+			kill(p->pid, SIGKILL);
+			waitpid(p->pid, &st, 0);
+			p->err = slurp(p->err_path);
+			return -1;
+		}
+		sleep_ms(10);
+	}
+	p->err = slurp(p->err_path);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+void proc_free(struct proc *p)
+{
+	unlink(p->err_path);
+	free(p->err);
+	p->err = NULL;
+}
+
+int wait_file_size(const char *path, long min, int timeout_ms)
+{
+	struct stat st;
+
+	for (int waited = 0; waited < timeout_ms; waited += 10) {
+		if (stat(path, &st) == 0 && st.st_size >= min)
+			return 0;
+		sleep_ms(10);
+	}
+	return -1;
+}
