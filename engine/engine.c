@@ -252,7 +252,7 @@ static int engine_map_ring(struct rc_engine *e)
 	for (uint32_t i = 0; i < e->geo.block_count; i++) {
 		e->blocks[i].engine = e;
 		e->blocks[i].tag = e->tag;
-		e->blocks[i].desc = (struct tpacket_block_desc *)((uint8_t *)map + (size_t)i * e->geo.block_size);
+		e->blocks[i].desc = (void *)((uint8_t *)map + (size_t)i * e->geo.block_size);
 	}
 	return 0;
 }

@@ -38,6 +38,13 @@ void ring_block_begin(struct rc_block *block, struct tpacket_block_desc *desc,
 	block->bad_frames = 0;
 }
 
+/* The kernel keeps packets 8-byte aligned (checked before use), so going
+ * through void * here hides no misalignment. */
+static void *ring_at(const struct rc_block *block, uint32_t offset)
+{
+	return (uint8_t *)block->desc + offset;
+}
+
 /* The header and frame of the packet at offset lie inside the block. */
 static bool ring_frame_in_bounds(const struct rc_block *block, uint32_t offset)
 {
@@ -47,7 +54,7 @@ static bool ring_frame_in_bounds(const struct rc_block *block, uint32_t offset)
 	    offset > block->block_size - TPACKET3_HDRLEN ||
 	    offset % RING_V3_ALIGNMENT != 0)
 		return false;
-	h = (const struct tpacket3_hdr *)((const uint8_t *)block->desc + offset);
+	h = ring_at(block, offset);
 	if (h->tp_mac < TPACKET3_HDRLEN)
 		return false;
 	return (uint64_t)offset + h->tp_mac + h->tp_snaplen <= block->block_size;
@@ -89,9 +96,8 @@ int ring_block_next(struct rc_block *block, struct rc_packet *ret)
 		block->remaining = 0;
 		return 0;
 	}
-	h = (const struct tpacket3_hdr *)((uint8_t *)block->desc + block->offset);
-	sll = (const struct sockaddr_ll *)((const uint8_t *)h +
-					   TPACKET_ALIGN(sizeof(struct tpacket3_hdr)));
+	h = ring_at(block, block->offset);
+	sll = ring_at(block, block->offset + TPACKET_ALIGN(sizeof(struct tpacket3_hdr)));
 	frame = (uint8_t *)h + h->tp_mac;
 	caplen = h->tp_snaplen;
 	origlen = h->tp_len;

@@ -184,10 +184,13 @@ static void writer_write_packets(struct rc_writer *w, struct rc_block *b)
 		packets++;
 		bytes += pkt.caplen;
 		if (packets == w->packet_limit)
-			writer_stop(w, 0);
+			break;
 	}
 	__atomic_store_n(&w->packets, packets, __ATOMIC_RELAXED);
 	__atomic_store_n(&w->bytes, bytes, __ATOMIC_RELAXED);
+	/* After the counters: whoever sees "stopped" sees the final count. */
+	if (packets == w->packet_limit)
+		writer_stop(w, 0);
 }
 
 static void writer_handle_block(struct rc_writer *w, struct rc_block *b)

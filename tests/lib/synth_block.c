@@ -21,7 +21,7 @@ void synth_block_init(struct synth_block *b, uint32_t block_size, uint32_t seq_n
 	b->mem = aligned_alloc(4096, block_size);
 	memset(b->mem, 0, block_size);
 	b->block_size = block_size;
-	d = (struct tpacket_block_desc *)b->mem;
+	d = (void *)b->mem;
 	d->version = TPACKET_V3;
 	d->hdr.bh1.seq_num = seq_num;
 	d->hdr.bh1.offset_to_first_pkt = TPACKET_ALIGN(sizeof(*d));
@@ -31,8 +31,8 @@ void synth_block_init(struct synth_block *b, uint32_t block_size, uint32_t seq_n
 
 void synth_block_add(struct synth_block *b, const struct synth_packet *p)
 {
-	struct tpacket_block_desc *d = (struct tpacket_block_desc *)b->mem;
-	struct tpacket3_hdr *h = (struct tpacket3_hdr *)(b->mem + b->fill);
+	struct tpacket_block_desc *d = (void *)b->mem;
+	struct tpacket3_hdr *h = (void *)(b->mem + b->fill);
 	struct sockaddr_ll *sll;
 	uint32_t netoff = TPACKET_ALIGN(TPACKET3_HDRLEN + 16) + RESERVE;
 	uint32_t macoff = netoff - MACLEN;
@@ -46,7 +46,7 @@ void synth_block_add(struct synth_block *b, const struct synth_packet *p)
 	h->tp_net = (uint16_t)netoff;
 	h->hv1.tp_vlan_tci = p->vlan_tci;
 	h->hv1.tp_vlan_tpid = p->vlan_tpid;
-	sll = (struct sockaddr_ll *)((uint8_t *)h + TPACKET_ALIGN(sizeof(*h)));
+	sll = (void *)((uint8_t *)h + TPACKET_ALIGN(sizeof(*h)));
 	sll->sll_family = AF_PACKET;
 	sll->sll_pkttype = p->pkttype;
 	memcpy((uint8_t *)h + macoff, p->frame, p->caplen);
@@ -60,7 +60,7 @@ void synth_block_add(struct synth_block *b, const struct synth_packet *p)
 
 void synth_block_close(struct synth_block *b)
 {
-	struct tpacket_block_desc *d = (struct tpacket_block_desc *)b->mem;
+	struct tpacket_block_desc *d = (void *)b->mem;
 
 	d->hdr.bh1.block_status = TP_STATUS_USER;
 }

@@ -29,7 +29,7 @@ static void walk_begin(struct rc_block *rb, struct synth_block *sb, uint32_t sna
 {
 	memset(rb, 0, sizeof(*rb));
 	synth_block_close(sb);
-	ring_block_begin(rb, (struct tpacket_block_desc *)sb->mem, sb->block_size, snaplen);
+	ring_block_begin(rb, (void *)sb->mem, sb->block_size, snaplen);
 }
 
 static void test_odd_lengths_and_fields(void **state)
@@ -149,8 +149,12 @@ static void test_corrupt_offset_stops_walk(void **state)
 	synth_block_init(&sb, BLOCK_SIZE, 1);
 	for (int i = 0; i < 3; i++)
 		synth_block_add(&sb, &(struct synth_packet){ .frame = frame, .caplen = 60, .len = 60 });
-	((struct tpacket3_hdr *)(sb.mem + ((struct tpacket_block_desc *)sb.mem)
-				    ->hdr.bh1.offset_to_first_pkt))->tp_next_offset = BLOCK_SIZE;
+	{
+		struct tpacket_block_desc *d = (void *)sb.mem;
+		struct tpacket3_hdr *first = (void *)(sb.mem + d->hdr.bh1.offset_to_first_pkt);
+
+		first->tp_next_offset = BLOCK_SIZE;
+	}
 	walk_begin(&rb, &sb, 262144);
 	assert_int_equal(ring_block_next(&rb, &p), 1);
 	assert_int_equal(ring_block_next(&rb, &p), 0);
@@ -179,7 +183,7 @@ static void fake_engine_init(struct fake_engine *f, const uint32_t *seqs)
 		synth_block_add(&f->sb[i], &(struct synth_packet){ .frame = frame, .caplen = 60, .len = 60 });
 		f->blocks[i].engine = &f->e;
 		f->blocks[i].tag = 7;
-		f->blocks[i].desc = (struct tpacket_block_desc *)f->sb[i].mem;
+		f->blocks[i].desc = (void *)f->sb[i].mem;
 	}
 }
 
@@ -232,7 +236,7 @@ static void test_held_block_not_taken_twice(void **state)
 	rc_block_release(first);
 	assert_int_equal(ring_block_status(first->desc), TP_STATUS_KERNEL);
 	assert_int_equal(rc_engine_take_block(&f.e, &b), 0); /* now the kernel's */
-	((struct tpacket_block_desc *)f.sb[0].mem)->hdr.bh1.seq_num = 4;
+	f.blocks[0].desc->hdr.bh1.seq_num = 4;
 	synth_block_close(&f.sb[0]);
 	assert_int_equal(rc_engine_take_block(&f.e, &b), 1);
 	assert_ptr_equal(b, first);

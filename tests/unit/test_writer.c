@@ -64,7 +64,7 @@ static int setup(void **state)
 				.pkttype = (uint8_t)(j % 4) });
 		}
 		synth_block_close(&f->sb[i]);
-		ring_block_begin(&f->rb[i], (struct tpacket_block_desc *)f->sb[i].mem, BLOCK_SIZE,
+		ring_block_begin(&f->rb[i], (void *)f->sb[i].mem, BLOCK_SIZE,
 				 262144);
 		f->rb[i].tag = (uint32_t)(i % 2); /* two interfaces, interleaved */
 	}
