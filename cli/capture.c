@@ -27,6 +27,7 @@
 #define NS_PER_MS 1000000ull
 #define STATUS_INTERVAL_NS (1000 * NS_PER_MS)
 #define DRAIN_MARGIN_NS (50 * NS_PER_MS)
+#define DROP_WARN_INTERVAL_NS (5000 * NS_PER_MS)
 
 struct loop {
 	struct capture *cap;
@@ -111,31 +112,60 @@ static void loop_on_writer_stopped(struct loop *l)
 		l->cap->error = p.error;
 		loop_request_stop(l, CAPTURE_END_WRITE_ERROR, false);
 	} else {
-		loop_request_stop(l, CAPTURE_END_COUNT, false);
+		l->cap->limit = p.stopped;
+		loop_request_stop(l, CAPTURE_END_LIMIT, false);
 	}
+}
+
+/* Kernel drops are loud but rate-limited: one line per 5 s at most. */
+static void loop_warn_drops(struct loop *l, uint64_t drops, uint64_t now)
+{
+	struct capture *cap = l->cap;
+
+	if (drops <= cap->drops_warned || now - cap->drop_warn_ns < DROP_WARN_INTERVAL_NS)
+		return;
+	report_line("warning: the kernel dropped %" PRIu64 " packets (%" PRIu64
+		    " in all): the ring overflowed; a larger -B or a faster disk helps",
+		    drops - cap->drops_warned, drops);
+	cap->drops_warned = drops;
+	cap->drop_warn_ns = now;
+}
+
+/* Kernel counters to the writer (for its ISBs) and the status line. */
+static void loop_refresh_stats(struct loop *l, uint64_t now)
+{
+	struct rc_writer_iface_stats ws[CLI_MAX_IFACES];
+	struct capture *cap = l->cap;
+	struct rc_writer_progress p;
+	uint64_t drops = 0;
+
+	for (unsigned i = 0; i < cap->n_engines; i++) {
+		if (l->link_down[i])
+			loop_check_link(l, i);
+		rc_engine_stats(cap->engines[i], &cap->stats[i]);
+		ws[i] = (struct rc_writer_iface_stats){ .received = cap->stats[i].packets,
+							.dropped = cap->stats[i].drops };
+		drops += cap->stats[i].drops;
+	}
+	rc_writer_update_stats(cap->writer, ws);
+	loop_warn_drops(l, drops, now);
+	rc_writer_progress(cap->writer, &p);
+	if (cap->status_line)
+		report_status(p.packets, p.bytes, drops, p.packets - l->last_status_packets);
+	l->last_status_packets = p.packets;
 }
 
 static void loop_on_tick(struct loop *l, uint64_t now)
 {
-	struct rc_writer_progress p;
-	uint64_t drops = 0;
-
 	if (!l->draining && l->cap->duration_s &&
 	    now - l->start_ns >= l->cap->duration_s * 1000000000ull)
 		loop_request_stop(l, CAPTURE_END_DURATION, true);
 	if (now < l->next_status_ns)
 		return;
 	l->next_status_ns = now + STATUS_INTERVAL_NS;
-	for (unsigned i = 0; i < l->cap->n_engines; i++) {
-		if (l->link_down[i])
-			loop_check_link(l, i);
-		if (rc_engine_stats(l->cap->engines[i], &l->cap->stats[i]) == 0)
-			drops += l->cap->stats[i].drops;
-	}
-	rc_writer_progress(l->cap->writer, &p);
-	if (l->cap->status_line)
-		report_status(p.packets, p.bytes, drops, p.packets - l->last_status_packets);
-	l->last_status_packets = p.packets;
+	loop_refresh_stats(l, now);
+	if (l->cap->on_tick)
+		l->cap->on_tick(l->cap->on_tick_ctx);
 }
 
 static int loop_timeout_ms(const struct loop *l, uint64_t now)

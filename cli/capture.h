@@ -15,8 +15,8 @@
 
 enum capture_end {
 	CAPTURE_END_SIGNAL,
-	CAPTURE_END_COUNT,
 	CAPTURE_END_DURATION,
+	CAPTURE_END_LIMIT,        /* the writer hit -a packets/filesize/files */
 	CAPTURE_END_WRITE_ERROR,
 	CAPTURE_END_IFACE_GONE,
 	CAPTURE_END_ERROR,
@@ -29,10 +29,16 @@ struct capture {
 	int signal_fd;            /* SIGINT, SIGTERM, SIGHUP */
 	uint64_t duration_s;
 	bool status_line;
+	void (*on_tick)(void *ctx); /* about once a second, on the capture thread */
+	void *on_tick_ctx;
 	/* Results. */
 	enum capture_end end;
+	enum rc_writer_stop limit; /* which, for CAPTURE_END_LIMIT */
 	int error;                /* -errno for WRITE_ERROR and ERROR */
 	struct rc_engine_stats stats[CLI_MAX_IFACES];
+	/* Drop warnings: when the last was printed, and the total then. */
+	uint64_t drops_warned;
+	uint64_t drop_warn_ns;
 };
 
 /* Runs until a signal, -c, -a, a write error or a vanished interface, then

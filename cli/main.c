@@ -24,6 +24,7 @@
 
 #include "capture.h"
 #include "options.h"
+#include "postcmd.h"
 #include "report.h"
 
 #define EXIT_RUNTIME 1
@@ -113,33 +114,40 @@ static int open_engines(const struct cli_options *o, struct capture *cap)
 	return 0;
 }
 
-/* The output fd, or -1 after saying why. *name is what the summary shows. */
-static int open_output(const char *path, char *tmp_path, const char **name)
+/* Fills the writer's output: a path it opens itself (a file or a file
+ * set), stdout, or dumpcap's temporary file. *name is for messages. */
+static int choose_output(const struct cli_options *o, struct rc_writer_config *c,
+			 char *tmp_path, const char **name)
 {
-	int fd;
-
-	if (path && strcmp(path, "-") == 0) {
+	c->fd = -1;
+	if (o->output && strcmp(o->output, "-") == 0) {
 		if (isatty(STDOUT_FILENO)) {
 			report_line("-w -: stdout is a terminal; pipe it (ringcap -w - | tshark -r -)");
 			return -1;
 		}
 		*name = "stdout";
-		return dup(STDOUT_FILENO);
+		c->fd = dup(STDOUT_FILENO);
+		return c->fd;
 	}
-	if (!path) {
-		const char *dir = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
-
-		snprintf(tmp_path, 4096, "%s/ringcap_XXXXXX.pcapng", dir);
-		fd = mkostemps(tmp_path, 7, O_CLOEXEC);
-		path = tmp_path;
-		report_line("no -w given; writing to %s", path);
-	} else {
-		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (o->tee_stdout) {
+		if (isatty(STDOUT_FILENO)) {
+			report_line("--tee -: stdout is a terminal; pipe it (| tshark -r -)");
+			return -1;
+		}
+		c->tee_fd = dup(STDOUT_FILENO);
 	}
-	if (fd < 0)
-		report_line("%s: cannot create the output file: %s", path, strerror(errno));
-	*name = path;
-	return fd;
+	if (o->output) {
+		*name = c->path = o->output;
+		return 0;
+	}
+	snprintf(tmp_path, 4096, "%s/ringcap_XXXXXX.pcapng", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	c->fd = mkostemps(tmp_path, 7, O_CLOEXEC);
+	*name = tmp_path;
+	if (c->fd < 0)
+		report_line("%s: cannot create the output file: %s", tmp_path, strerror(errno));
+	else
+		report_line("no -w given; writing to %s", tmp_path);
+	return c->fd;
 }
 
 static int block_stop_signals(void)
@@ -157,31 +165,60 @@ static int block_stop_signals(void)
 	return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 }
 
-static int open_writer(const struct cli_options *o, struct capture *cap, int fd)
+static int open_writer(const struct cli_options *o, struct capture *cap, struct postcmd *pc,
+		       char *tmp_path, const char **name)
 {
 	struct rc_writer_iface ifaces[CLI_MAX_IFACES];
-	uint32_t blocks = 0;
 	struct rc_writer_config c = {
-		.fd = fd,
+		.rotate = o->rotate,
+		.limits = o->limits,
+		.stats_interval_s = o->stats_interval_s,
 		.userappl = "ringcap " RINGCAP_VERSION,
-		.packet_limit = o->count,
+		.file_closed = postcmd_file_closed,
+		.file_closed_ctx = pc,
 		.log = report_log,
 	};
+	int r;
 
+	if (choose_output(o, &c, tmp_path, name) < 0)
+		return -1;
 	for (unsigned i = 0; i < cap->n_engines; i++) {
 		ifaces[i] = (struct rc_writer_iface){
 			.name = rc_engine_ifname(cap->engines[i]),
 			.linktype = rc_engine_linktype(cap->engines[i]),
 			.snaplen = rc_engine_snaplen(cap->engines[i]),
 		};
-		blocks += rc_engine_block_count(cap->engines[i]);
+		c.queue_blocks += rc_engine_block_count(cap->engines[i]);
 	}
-	c.queue_blocks = blocks;
-	return rc_writer_open(&c, ifaces, cap->n_engines, &cap->writer);
+	r = rc_writer_open(&c, ifaces, cap->n_engines, &cap->writer);
+	if (r < 0)
+		report_line("%s: cannot create the output file: %s", *name, strerror(-r));
+	return r;
+}
+
+static void print_stop_reason(const struct capture *cap, const struct cli_options *o)
+{
+	const char *words = NULL;
+	char c_words[40];
+
+	if (cap->end == CAPTURE_END_DURATION)
+		words = o->duration_text;
+	else if (cap->end == CAPTURE_END_LIMIT && cap->limit == RC_WRITER_STOP_FILESIZE)
+		words = o->filesize_text;
+	else if (cap->end == CAPTURE_END_LIMIT && cap->limit == RC_WRITER_STOP_FILES)
+		words = o->files_text;
+	else if (cap->end == CAPTURE_END_LIMIT && cap->limit == RC_WRITER_STOP_PACKETS)
+		words = o->packets_text;
+	if (!words && cap->end == CAPTURE_END_LIMIT && cap->limit == RC_WRITER_STOP_PACKETS) {
+		snprintf(c_words, sizeof(c_words), "-c %" PRIu64, o->limits.packets);
+		words = c_words;
+	}
+	if (words)
+		fprintf(stderr, "stopped: %s reached\n", words);
 }
 
 static void print_summary(const struct capture *cap, const struct rc_writer_progress *p,
-			  const char *name)
+			  const struct postcmd *pc, const char *name)
 {
 	uint64_t received = 0, dropped = 0;
 	char b[32];
@@ -198,10 +235,16 @@ static void print_summary(const struct capture *cap, const struct rc_writer_prog
 			fprintf(stderr, "  %s: %" PRIu64 " received, %" PRIu64 " dropped\n",
 				rc_engine_ifname(cap->engines[i]), cap->stats[i].packets,
 				cap->stats[i].drops);
-	fprintf(stderr, "written to %s (%s)\n", name, report_bytes(p->file_bytes, b, sizeof(b)));
+	report_bytes(p->file_bytes, b, sizeof(b));
+	if (pc->files_closed > 1)
+		fprintf(stderr, "written to %u files, %s to %s (%s)\n", pc->files_closed,
+			pc->first_file, pc->last_file, b);
+	else
+		fprintf(stderr, "written to %s (%s)\n", pc->files_closed ? pc->last_file : name, b);
 }
 
-static int finish(struct capture *cap, const char *name)
+static int finish(struct capture *cap, const struct cli_options *o, struct postcmd *pc,
+		  const char *name)
 {
 	struct rc_writer_iface_stats st[CLI_MAX_IFACES];
 	struct rc_writer_progress p;
@@ -210,18 +253,19 @@ static int finish(struct capture *cap, const char *name)
 	for (unsigned i = 0; i < cap->n_engines; i++)
 		st[i] = (struct rc_writer_iface_stats){ .received = cap->stats[i].packets,
 							.dropped = cap->stats[i].drops };
-	rc_writer_progress(cap->writer, &p);
-	r = rc_writer_close(cap->writer, st);
+	r = rc_writer_close(cap->writer, st, &p);
 	if (r < 0 && !cap->error)
 		cap->error = r;
 	if (cap->error) {
 		report_line("%s: write failed: %s; the file holds the %" PRIu64
-			    " packets written before the failure", name, strerror(-cap->error),
-			    p.packets);
+			    " packets written before the failure", pc->files_closed ? pc->last_file : name,
+			    strerror(-cap->error), p.packets);
 		if (cap->end != CAPTURE_END_IFACE_GONE)
 			cap->end = CAPTURE_END_WRITE_ERROR;
 	}
-	print_summary(cap, &p, name);
+	postcmd_finish(pc);
+	print_stop_reason(cap, o);
+	print_summary(cap, &p, pc, name);
 	return cap->end == CAPTURE_END_WRITE_ERROR || cap->end == CAPTURE_END_IFACE_GONE ||
 	       cap->end == CAPTURE_END_ERROR ? EXIT_RUNTIME : 0;
 }
@@ -231,27 +275,24 @@ static int run_capture(struct cli_options *o)
 	struct capture cap = { .duration_s = o->duration_s, .signal_fd = -1 };
 	char default_if[64], tmp_path[4096];
 	const char *name = NULL;
-	int fd, r;
+	struct postcmd pc;
+	int r;
 
 	if (!o->n_ifaces && (r = choose_default_interface(o, default_if)))
 		return r;
+	postcmd_init(&pc, o->post_cmd);
 	r = open_engines(o, &cap);
 	if (r)
 		goto out_engines;
 	r = EXIT_RUNTIME;
 	cap.signal_fd = block_stop_signals();
-	fd = cap.signal_fd < 0 ? -1 : open_output(o->output, tmp_path, &name);
-	if (fd < 0)
+	if (cap.signal_fd < 0 || open_writer(o, &cap, &pc, tmp_path, &name) < 0)
 		goto out_engines;
-	r = open_writer(o, &cap, fd);
-	if (r < 0) {
-		report_line("%s: cannot write: %s", name, strerror(-r));
-		r = EXIT_RUNTIME;
-		goto out_engines;
-	}
 	cap.status_line = !o->quiet && isatty(STDERR_FILENO);
+	cap.on_tick = postcmd_reap;
+	cap.on_tick_ctx = &pc;
 	capture_run(&cap);
-	r = finish(&cap, name);
+	r = finish(&cap, o, &pc, name);
 out_engines:
 	/* The writer is closed, so every block is back with its engine. */
 	for (unsigned i = 0; i < cap.n_engines; i++)

@@ -21,12 +21,18 @@ enum {
 	OPT_VERSION = 256,
 	OPT_BLOCK_SIZE,
 	OPT_BLOCK_TIMEOUT,
+	OPT_STATS_INTERVAL,
+	OPT_TEE,
 };
+
+#define DEFAULT_STATS_INTERVAL_S 10
+#define KB 1000u /* dumpcap's kB: 1000 bytes */
 
 void cli_print_usage(void)
 {
 	fputs("Usage: ringcap [-i IFACE]... [-w FILE|-] [-s SNAPLEN] [-c COUNT] [-p] [-B KIB]\n"
-	      "               [-a duration:SECONDS] [-q] [--block-size KIB] [--block-timeout MS]\n"
+	      "               [-b KEY:VALUE]... [-a KEY:VALUE]... [-z CMD] [--tee -] [-q]\n"
+	      "               [--stats-interval S] [--block-size KIB] [--block-timeout MS]\n"
 	      "       ringcap -D | --help | --version\n"
 	      "\n"
 	      "Capture packets through a TPACKET_V3 ring and write them as pcapng.\n"
@@ -36,7 +42,16 @@ void cli_print_usage(void)
 	      "  -w FILE             pcapng output; '-' for stdout. Default: a temporary file\n"
 	      "  -s SNAPLEN          bytes kept per packet (0 or default: 262144)\n"
 	      "  -c COUNT            stop after COUNT packets\n"
-	      "  -a duration:SECONDS stop after SECONDS\n"
+	      "  -a KEY:VALUE        stop when met: duration:SECONDS, filesize:KB, files:N,\n"
+	      "                      packets:N (kB are 1000 bytes, as dumpcap counts)\n"
+	      "  -b KEY:VALUE        ring buffer, as dumpcap: a new file on filesize:KB,\n"
+	      "                      duration:SECONDS, interval:SECONDS (on the clock),\n"
+	      "                      packets:N; files:N keeps the newest N. Files are named\n"
+	      "                      PREFIX_NNNNN_YYYYMMDDHHMMSS.EXT from -w PREFIX.EXT\n"
+	      "  -z CMD              run CMD FILE on each file once it is complete\n"
+	      "  --tee -             also stream the capture to stdout (with -w FILE)\n"
+	      "  --stats-interval S  an ISB with the counters every S seconds (default 10;\n"
+	      "                      0: only at the end of each file)\n"
 	      "  -p                  do not put the interface into promiscuous mode\n"
 	      "  -B KIB              ring size per interface in KiB (default 32768)\n"
 	      "  -q                  no status line while capturing\n"
@@ -97,16 +112,76 @@ static int parse_u32(const char *flag, const char *s, uint64_t min, uint64_t max
 	return r;
 }
 
-/* -a takes dumpcap's KEY:VALUE form. */
-static int parse_autostop(const char *arg, struct cli_options *o)
+/* -a and -b take dumpcap's KEY:VALUE form; *ret_key is the KEY's index
+ * in keys, *ret_value what follows the colon. */
+static int parse_key_value(const char *flag, const char *arg, const char *const *keys,
+			   const char *key_list, unsigned *ret_key, const char **ret_value)
 {
 	const char *colon = strchr(arg, ':');
 
-	if (!colon)
-		return usage_error("-a: '%s' is not KEY:VALUE", arg);
-	if (strncmp(arg, "duration", (size_t)(colon - arg)) == 0 && colon - arg == 8)
-		return parse_u64("-a duration", colon + 1, 1, UINT32_MAX, &o->duration_s);
-	return usage_error("-a: unknown condition '%s' (supported: duration)", arg);
+	for (unsigned i = 0; colon && keys[i]; i++) {
+		if (strlen(keys[i]) == (size_t)(colon - arg) && !strncmp(arg, keys[i], strlen(keys[i]))) {
+			*ret_key = i;
+			*ret_value = colon + 1;
+			return 0;
+		}
+	}
+	return usage_error("%s: '%s' is not KEY:VALUE with KEY one of %s", flag, arg, key_list);
+}
+
+static int parse_autostop(const char *arg, struct cli_options *o)
+{
+	static const char *const keys[] = { "duration", "filesize", "files", "packets", NULL };
+	const char *v;
+	unsigned k;
+	int r = parse_key_value("-a", arg, keys, "duration, filesize, files, packets", &k, &v);
+
+	if (r)
+		return r;
+	switch (k) {
+	case 0:
+		o->duration_text = arg;
+		return parse_u64("-a duration", v, 1, UINT32_MAX, &o->duration_s);
+	case 1:
+		o->filesize_text = arg;
+		r = parse_u64("-a filesize", v, 1, UINT64_MAX / KB, &o->limits.filesize_bytes);
+		o->limits.filesize_bytes *= KB;
+		return r;
+	case 2:
+		o->files_text = arg;
+		return parse_u32("-a files", v, 1, UINT32_MAX, &o->limits.files);
+	default:
+		o->packets_text = arg;
+		return parse_u64("-a packets", v, 1, UINT64_MAX - 1, &o->limits.packets);
+	}
+}
+
+static int parse_ring(const char *arg, struct cli_options *o)
+{
+	static const char *const keys[] = { "filesize", "duration", "interval", "packets", "files",
+					    NULL };
+	struct rc_writer_rotation *b = &o->rotate;
+	const char *v;
+	unsigned k;
+	int r = parse_key_value("-b", arg, keys, "filesize, duration, interval, packets, files",
+				&k, &v);
+
+	if (r)
+		return r;
+	switch (k) {
+	case 0:
+		r = parse_u64("-b filesize", v, 1, UINT64_MAX / KB, &b->filesize_bytes);
+		b->filesize_bytes *= KB;
+		return r;
+	case 1:
+		return parse_u64("-b duration", v, 1, UINT32_MAX, &b->duration_s);
+	case 2:
+		return parse_u64("-b interval", v, 1, 31u * 86400, &b->interval_s);
+	case 3:
+		return parse_u64("-b packets", v, 1, UINT64_MAX - 1, &b->packets);
+	default:
+		return parse_u32("-b files", v, 1, 100000, &b->files);
+	}
 }
 
 static int parse_one(int c, const char *arg, struct cli_options *o)
@@ -123,9 +198,22 @@ static int parse_one(int c, const char *arg, struct cli_options *o)
 	case 's':
 		return parse_u32("-s", arg, 0, 262144, &o->snaplen);
 	case 'c':
-		return parse_u64("-c", arg, 1, UINT64_MAX - 1, &o->count);
+		o->packets_text = NULL; /* "-c N" in the summary */
+		return parse_u64("-c", arg, 1, UINT64_MAX - 1, &o->limits.packets);
 	case 'a':
 		return parse_autostop(arg, o);
+	case 'b':
+		return parse_ring(arg, o);
+	case 'z':
+		o->post_cmd = arg;
+		return 0;
+	case OPT_STATS_INTERVAL:
+		return parse_u32("--stats-interval", arg, 0, 86400, &o->stats_interval_s);
+	case OPT_TEE:
+		if (strcmp(arg, "-") != 0)
+			return usage_error("--tee: only '-' (stdout) is supported, not '%s'", arg);
+		o->tee_stdout = true;
+		return 0;
 	case 'B':
 		return parse_u32("-B", arg, 8, 4194300, &o->ring_kib);
 	case OPT_BLOCK_SIZE:
@@ -163,6 +251,29 @@ static int getopt_error(int c, char **argv)
 	return usage_error("%s: unknown flag", name);
 }
 
+static bool rotation_set(const struct rc_writer_rotation *b)
+{
+	return b->filesize_bytes || b->duration_s || b->interval_s || b->packets;
+}
+
+/* What dumpcap refuses, we refuse too, with the fix in the message; what
+ * it refuses for no good reason (a file ring and stdout at once), we do. */
+static int check_combinations(const struct cli_options *o)
+{
+	bool to_file = o->output && strcmp(o->output, "-") != 0;
+
+	if ((rotation_set(&o->rotate) || o->rotate.files) && !to_file)
+		return usage_error("-b: a ring buffer needs -w FILE (a name, not '-')");
+	if (o->rotate.files && !rotation_set(&o->rotate))
+		return usage_error("-b files:%u: also give when to switch files "
+				   "(-b filesize:KB, duration:S, interval:S or packets:N)", o->rotate.files);
+	if (o->tee_stdout && !to_file)
+		return usage_error("--tee -: needs -w FILE (with -w - the capture is on stdout already)");
+	if (o->post_cmd && !to_file)
+		return usage_error("-z: needs -w FILE");
+	return 0;
+}
+
 int cli_parse_options(int argc, char **argv, struct cli_options *ret)
 {
 	static const struct option longopts[] = {
@@ -170,13 +281,15 @@ int cli_parse_options(int argc, char **argv, struct cli_options *ret)
 		{ "version", no_argument, NULL, OPT_VERSION },
 		{ "block-size", required_argument, NULL, OPT_BLOCK_SIZE },
 		{ "block-timeout", required_argument, NULL, OPT_BLOCK_TIMEOUT },
+		{ "stats-interval", required_argument, NULL, OPT_STATS_INTERVAL },
+		{ "tee", required_argument, NULL, OPT_TEE },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct cli_options o = { .action = CLI_CAPTURE };
+	struct cli_options o = { .action = CLI_CAPTURE, .stats_interval_s = DEFAULT_STATS_INTERVAL_S };
 	int c, r;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":i:w:s:c:a:B:pqDh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":i:w:s:c:a:b:z:B:pqDh", longopts, NULL)) != -1) {
 		r = c == '?' || c == ':' ? getopt_error(c, argv) : parse_one(c, optarg, &o);
 		if (r)
 			return r;
@@ -184,6 +297,9 @@ int cli_parse_options(int argc, char **argv, struct cli_options *ret)
 	if (optind < argc)
 		return usage_error("unexpected argument '%s' (capture filters are not supported yet)",
 				   argv[optind]);
+	r = check_combinations(&o);
+	if (r)
+		return r;
 	*ret = o;
 	return 0;
 }

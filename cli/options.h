@@ -8,6 +8,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <ringcap/writer.h>
+
 #define CLI_MAX_IFACES 16
 
 enum cli_action {
@@ -23,8 +25,17 @@ struct cli_options {
 	unsigned n_ifaces;
 	const char *output;         /* NULL: a temporary file; "-": stdout */
 	uint32_t snaplen;           /* 0: default */
-	uint64_t count;             /* -c; 0: no limit */
 	uint64_t duration_s;        /* -a duration:S; 0: no limit */
+	struct rc_writer_rotation rotate;   /* -b */
+	struct rc_writer_limits limits;     /* -c, -a packets/filesize/files */
+	/* The words each stop condition was given in, for the summary. */
+	const char *duration_text;
+	const char *packets_text;
+	const char *filesize_text;
+	const char *files_text;
+	uint32_t stats_interval_s;  /* --stats-interval */
+	const char *post_cmd;       /* -z */
+	bool tee_stdout;            /* --tee - */
 	uint32_t ring_kib;          /* -B */
 	uint32_t block_kib;         /* --block-size */
 	uint32_t block_timeout_ms;  /* --block-timeout */

@@ -4,35 +4,46 @@
  *
  * DESIGN: the status line is redrawn in place with \r, so every other
  * message first erases it; otherwise a warning would be glued to the tail
- * of a half-overwritten status line. Only the capture thread prints, so the
- * one bit of state here needs no lock.
+ * of a half-overwritten status line. The writer thread's warnings come
+ * through here too, so one lock keeps lines whole.
  */
 #include "report.h"
 
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 
+static pthread_mutex_t report_lock = PTHREAD_MUTEX_INITIALIZER;
 static bool status_shown;
 
-void report_clear_status(void)
+static void clear_status_locked(void)
 {
 	if (status_shown)
 		fputs("\r\033[K", stderr);
 	status_shown = false;
 }
 
+void report_clear_status(void)
+{
+	pthread_mutex_lock(&report_lock);
+	clear_status_locked();
+	pthread_mutex_unlock(&report_lock);
+}
+
 void report_line(const char *fmt, ...)
 {
 	va_list ap;
 
-	report_clear_status();
+	pthread_mutex_lock(&report_lock);
+	clear_status_locked();
 	fputs("ringcap: ", stderr);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+	pthread_mutex_unlock(&report_lock);
 }
 
 const char *report_bytes(uint64_t bytes, char *buf, unsigned size)
@@ -53,14 +64,18 @@ void report_status(uint64_t packets, uint64_t bytes, uint64_t drops, uint64_t ra
 {
 	char b[32];
 
+	pthread_mutex_lock(&report_lock);
 	fprintf(stderr, "\r\033[K%" PRIu64 " packets, %s, %" PRIu64 " dropped, %" PRIu64 " pkt/s",
 		packets, report_bytes(bytes, b, sizeof(b)), drops, rate);
 	status_shown = true;
+	pthread_mutex_unlock(&report_lock);
 }
 
 void report_log(void *ctx, enum rc_log_level level, const char *msg)
 {
 	(void)ctx;
-	if (level <= RC_LOG_WARNING)
+	if (level == RC_LOG_WARNING)
+		report_line("warning: %s", msg);
+	else if (level == RC_LOG_ERROR)
 		report_line("%s", msg);
 }

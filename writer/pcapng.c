@@ -15,6 +15,7 @@
 #include <linux/if_packet.h>
 
 #define OPT_ENDOFOPT 0
+#define OPT_COMMENT 1
 #define SHB_HARDWARE 2
 #define SHB_OS 3
 #define SHB_USERAPPL 4
@@ -224,10 +225,10 @@ size_t pcapng_epb(uint8_t *buf, uint32_t iface_id, const struct rc_packet *pkt, 
 	return block_end(buf, opt_end(p));
 }
 
-size_t pcapng_isb_size(void)
+size_t pcapng_isb_size(const struct pcapng_isb *isb)
 {
-	return BLOCK_HEADER_LEN + 12 + 2 * opt_size(8) + 3 * opt_size(8) + OPT_HEADER_LEN +
-	       BLOCK_TRAILER_LEN;
+	return BLOCK_HEADER_LEN + 12 + opt_str_size(isb->comment) + 2 * opt_size(8) +
+	       3 * opt_size(8) + OPT_HEADER_LEN + BLOCK_TRAILER_LEN;
 }
 
 size_t pcapng_isb(uint8_t *buf, const struct pcapng_isb *isb)
@@ -237,6 +238,7 @@ size_t pcapng_isb(uint8_t *buf, const struct pcapng_isb *isb)
 	put32(p, isb->iface_id);
 	put_ts(p + 4, isb->end_ns);
 	p += 12;
+	p = opt_str(p, OPT_COMMENT, isb->comment);
 	p = opt_ts(p, ISB_STARTTIME, isb->start_ns);
 	p = opt_ts(p, ISB_ENDTIME, isb->end_ns);
 	p = opt_u64(p, isb->filtered ? ISB_FILTERACCEPT : ISB_IFRECV, isb->received);

@@ -34,6 +34,7 @@ struct pcapng_isb {
 	uint64_t dropped;
 	uint64_t delivered;
 	bool filtered;   /* received is isb_filteraccept rather than isb_ifrecv */
+	const char *comment; /* opt_comment, or NULL */
 };
 
 /* Each returns the bytes written at buf, which must have room for the
@@ -44,7 +45,7 @@ size_t pcapng_idb_size(const struct rc_writer_iface *iface);
 size_t pcapng_idb(uint8_t *buf, const struct rc_writer_iface *iface);
 size_t pcapng_epb_size(uint32_t caplen, uint64_t dropcount);
 size_t pcapng_epb(uint8_t *buf, uint32_t iface_id, const struct rc_packet *pkt, uint64_t dropcount);
-size_t pcapng_isb_size(void);
+size_t pcapng_isb_size(const struct pcapng_isb *isb);
 size_t pcapng_isb(uint8_t *buf, const struct pcapng_isb *isb);
 
 /* epb_flags word for a packet of the given sll_pkttype. */

@@ -23,22 +23,27 @@
 #include <ringcap/writer.h>
 
 #include <errno.h>
+#include <inttypes.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
-#include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "output.h"
 #include "pcapng.h"
 #include "spsc.h"
 
 #define FLUSH_THRESHOLD (1u << 20)
 #define DEFAULT_QUEUE_BLOCKS 1024u
+#define NS_PER_S 1000000000ull
+#define DISK_WARN_INTERVAL_NS (60 * NS_PER_S)
 
 struct writer_iface {
 	uint64_t delivered;
@@ -47,29 +52,43 @@ struct writer_iface {
 };
 
 struct rc_writer {
-	int fd;
-	bool seekable;
+	struct output out;
 	unsigned n_ifaces;
 	struct writer_iface *ifaces;
 	uint8_t *buf;
 	size_t used;
 	size_t cap;
-	uint64_t committed;       /* file bytes, always on a block boundary */
-	uint64_t packet_limit;
+	uint8_t *header;          /* SHB + IDBs, written at the start of every file */
+	size_t header_len;
+	struct rc_writer_rotation rotate;
+	struct rc_writer_limits limits;
+	uint64_t stats_interval_ns;
 	uint64_t start_ns;
+	/* The current file. */
+	uint64_t file_packets;
+	uint64_t file_opened_ns;
+	uint64_t rotate_at_ns;    /* next time-based rotation; UINT64_MAX = none */
+	uint64_t next_stats_ns;
+	uint64_t next_disk_warn_ns;
+	/* Capture-side counters for the ISBs, from rc_writer_update_stats(). */
+	pthread_mutex_t stats_lock;
+	struct rc_writer_iface_stats *stats;
 	struct spsc queue;
 	int wake_fd;
 	int sleeping;             /* seq_cst; see the DESIGN note */
 	int closing;              /* seq_cst */
 	int stopped_fd;
-	bool thread_started;
 	pthread_t thread;
 	/* Published for rc_writer_progress() with relaxed atomics. */
 	uint64_t packets;
 	uint64_t bytes;
 	uint64_t file_bytes;
-	int stopped;
+	uint32_t files;
+	int stopped;              /* enum rc_writer_stop */
+	char pending_note[PATH_MAX + 64]; /* an ISB comment to write after a flush */
 	int error;
+	void (*file_closed)(void *ctx, const char *path);
+	void *file_closed_ctx;
 	rc_log_fn log;
 	void *log_ctx;
 };
@@ -79,7 +98,7 @@ static void writer_log(struct rc_writer *w, enum rc_log_level level, const char 
 
 static void writer_log(struct rc_writer *w, enum rc_log_level level, const char *fmt, ...)
 {
-	char msg[256];
+	char msg[PATH_MAX + 256];
 	va_list ap;
 
 	if (!w->log)
@@ -95,63 +114,49 @@ static uint64_t now_ns(void)
 	struct timespec ts;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	return (uint64_t)ts.tv_sec * NS_PER_S + (uint64_t)ts.tv_nsec;
 }
 
-static void writer_stop(struct rc_writer *w, int error)
+static void writer_stop(struct rc_writer *w, enum rc_writer_stop why, int error)
 {
 	uint64_t one = 1;
 
 	if (w->stopped)
 		return;
 	__atomic_store_n(&w->error, error, __ATOMIC_RELAXED);
-	__atomic_store_n(&w->stopped, 1, __ATOMIC_RELEASE);
+	__atomic_store_n(&w->stopped, (int)why, __ATOMIC_RELEASE);
 	(void)!write(w->stopped_fd, &one, sizeof(one));
 }
 
-/* After a failed or short write of buf[0..used), keeps the whole blocks
- * that made it (written bytes) and cuts the file back to them. */
-static void writer_cut_back(struct rc_writer *w, size_t written)
+/* Ring-buffer mode under a full disk: make room by deleting the oldest
+ * file, and note it in the file where it happened (an ISB comment, written
+ * by the caller once the retry has gone through). */
+static bool writer_make_room(struct rc_writer *w, int err, char *note, size_t size)
 {
-	size_t whole = 0;
-	uint32_t len;
+	char name[PATH_MAX];
 
-	while (whole + 8 <= written) {
-		memcpy(&len, w->buf + whole + 4, sizeof(len));
-		if (whole + len > written)
-			break;
-		whole += len;
-	}
-	w->committed += whole;
-	if (whole == written)
-		return;
-	if (!w->seekable || ftruncate(w->fd, (off_t)w->committed) < 0 ||
-	    lseek(w->fd, (off_t)w->committed, SEEK_SET) < 0)
-		writer_log(w, RC_LOG_ERROR, "output ends in a partial block that cannot be cut off");
+	if ((err != -ENOSPC && err != -EDQUOT) || !output_delete_oldest(&w->out, name, sizeof(name)))
+		return false;
+	writer_log(w, RC_LOG_WARNING, "disk full: deleted the oldest file %s to make room", name);
+	snprintf(note, size, "disk full: ringcap deleted the oldest file %s to make room", name);
+	return true;
 }
 
 static int writer_flush(struct rc_writer *w)
 {
-	size_t off = 0;
-	ssize_t n;
+	size_t off = 0, written;
 	int r;
 
-	while (off < w->used) {
-		n = write(w->fd, w->buf + off, w->used - off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			r = n < 0 ? -errno : -ENOSPC;
-			writer_cut_back(w, off);
+	while ((r = output_write(&w->out, w->buf + off, w->used - off, true, &written)) < 0) {
+		off += written;
+		if (!writer_make_room(w, r, w->pending_note, sizeof(w->pending_note))) {
 			w->used = 0;
-			writer_stop(w, r);
+			writer_stop(w, RC_WRITER_STOP_ERROR, r);
 			return r;
 		}
-		off += (size_t)n;
 	}
-	w->committed += w->used;
 	w->used = 0;
-	__atomic_store_n(&w->file_bytes, w->committed, __ATOMIC_RELAXED);
+	__atomic_store_n(&w->file_bytes, w->file_bytes + off + written, __ATOMIC_RELAXED);
 	return 0;
 }
 
@@ -165,6 +170,173 @@ static uint8_t *writer_reserve(struct rc_writer *w, size_t size)
 	return w->buf + w->used;
 }
 
+/* ISBs for every interface: the capture so far, as the spec's counters
+ * are "from the beginning of the capture"; the comment says what the
+ * reader is looking at. */
+static void writer_write_isbs(struct rc_writer *w, const char *comment)
+{
+	uint64_t end = now_ns();
+	uint8_t *p;
+
+	pthread_mutex_lock(&w->stats_lock);
+	for (unsigned i = 0; i < w->n_ifaces && w->stopped != RC_WRITER_STOP_ERROR; i++) {
+		struct pcapng_isb isb = {
+			.iface_id = i,
+			.start_ns = w->start_ns,
+			.end_ns = end,
+			.received = w->stats[i].received,
+			.dropped = w->stats[i].dropped,
+			.delivered = w->ifaces[i].delivered,
+			.filtered = w->ifaces[i].filtered,
+			.comment = i == 0 ? comment : NULL,
+		};
+
+		p = writer_reserve(w, pcapng_isb_size(&isb));
+		if (p)
+			w->used += pcapng_isb(p, &isb);
+	}
+	pthread_mutex_unlock(&w->stats_lock);
+}
+/* The next multiple of interval on the local clock (e.g. every full
+ * minute), as dumpcap's -b interval. */
+static uint64_t next_interval_ns(uint64_t now, uint64_t interval_s)
+{
+	time_t t = (time_t)(now / NS_PER_S);
+	struct tm tm;
+	int64_t local, next;
+
+	localtime_r(&t, &tm);
+	local = (int64_t)t + tm.tm_gmtoff;
+	next = (local / (int64_t)interval_s + 1) * (int64_t)interval_s - tm.tm_gmtoff;
+	return (uint64_t)next * NS_PER_S;
+}
+
+static void writer_schedule(struct rc_writer *w, uint64_t now)
+{
+	uint64_t at = UINT64_MAX;
+
+	if (w->rotate.duration_s)
+		at = now + w->rotate.duration_s * NS_PER_S;
+	if (w->rotate.interval_s) {
+		uint64_t i = next_interval_ns(now, w->rotate.interval_s);
+
+		if (i < at)
+			at = i;
+	}
+	w->rotate_at_ns = at;
+}
+
+static void writer_check_disk(struct rc_writer *w, uint64_t now)
+{
+	struct statvfs st;
+	uint64_t avail, total;
+
+	if (now < w->next_disk_warn_ns || fstatvfs(w->out.fd, &st) < 0 || !st.f_blocks)
+		return;
+	avail = (uint64_t)st.f_bavail * st.f_frsize;
+	total = (uint64_t)st.f_blocks * st.f_frsize;
+	if (avail < total / 20 || (w->rotate.filesize_bytes && avail < 2 * w->rotate.filesize_bytes)) {
+		writer_log(w, RC_LOG_WARNING, "the disk holding %s is nearly full (%" PRIu64 " MB free)",
+			   w->out.path[0] ? w->out.path : "the output", avail / 1000000);
+		w->next_disk_warn_ns = now + DISK_WARN_INTERVAL_NS;
+	}
+}
+
+/* A new file of the set, with its own SHB and IDBs (the tee, one
+ * continuous section, does not get them again). */
+static int writer_open_file(struct rc_writer *w, uint64_t now)
+{
+	size_t written;
+	int r = output_open_next(&w->out, (int64_t)(now / NS_PER_S));
+
+	if (r == 0)
+		r = output_write(&w->out, w->header, w->header_len, false, &written);
+	if (r < 0) {
+		writer_log(w, RC_LOG_ERROR, "%s: %s", w->out.path, strerror(-r));
+		writer_stop(w, RC_WRITER_STOP_ERROR, r);
+		return r;
+	}
+	__atomic_store_n(&w->files, w->files + 1, __ATOMIC_RELAXED);
+	w->file_packets = 0;
+	w->file_opened_ns = now;
+	writer_schedule(w, now);
+	return 0;
+}
+
+static void writer_close_file(struct rc_writer *w, const char *why)
+{
+	char comment[160];
+
+	snprintf(comment, sizeof(comment),
+		 "%s: counters cover the whole capture so far; this file holds %" PRIu64 " packets",
+		 why, w->file_packets);
+	writer_write_isbs(w, comment);
+	if (writer_flush(w) < 0)
+		return;
+	output_close_current(&w->out);
+	if (w->file_closed && w->out.path[0])
+		w->file_closed(w->file_closed_ctx, w->out.path);
+}
+
+/* Between two packets, so nothing is lost or written twice. */
+static void writer_rotate(struct rc_writer *w, uint64_t now)
+{
+	uint64_t t0 = now_ns();
+
+	if (w->limits.files && w->files >= w->limits.files) {
+		writer_stop(w, RC_WRITER_STOP_FILES, 0);
+		return;
+	}
+	writer_close_file(w, "end of file");
+	if (w->stopped || writer_open_file(w, now) < 0)
+		return;
+	writer_check_disk(w, t0);
+	if (w->rotate_at_ns != UINT64_MAX && now_ns() - t0 > w->rotate_at_ns - now)
+		writer_log(w, RC_LOG_WARNING, "rotating to %s took longer than the time between rotations",
+			   w->out.path);
+}
+
+static bool writer_rotation_due(const struct rc_writer *w, uint64_t ts_ns)
+{
+	if (!w->out.files_mode)
+		return false;
+	return ts_ns >= w->rotate_at_ns ||
+	       (w->rotate.packets && w->file_packets >= w->rotate.packets) ||
+	       (w->rotate.filesize_bytes && w->out.committed + w->used >= w->rotate.filesize_bytes);
+}
+
+/* Work that comes with the clock rather than with packets. */
+static void writer_on_time(struct rc_writer *w, uint64_t now)
+{
+	if (w->stopped)
+		return;
+	if (w->out.files_mode && now >= w->rotate_at_ns)
+		writer_rotate(w, now);
+	if (w->stats_interval_ns && now >= w->next_stats_ns) {
+		writer_write_isbs(w, "periodic statistics: counters cover the whole capture so far");
+		w->next_stats_ns = now + w->stats_interval_ns;
+		writer_check_disk(w, now);
+	}
+	if (w->pending_note[0]) {
+		writer_write_isbs(w, w->pending_note);
+		w->pending_note[0] = 0;
+	}
+}
+
+/* Limits checked after each packet; true when the writer must stop. */
+static bool writer_limit_reached(struct rc_writer *w, uint64_t packets)
+{
+	if (packets == w->limits.packets) {
+		writer_stop(w, RC_WRITER_STOP_PACKETS, 0);
+		return true;
+	}
+	if (w->limits.filesize_bytes && w->out.committed + w->used >= w->limits.filesize_bytes) {
+		writer_stop(w, RC_WRITER_STOP_FILESIZE, 0);
+		return true;
+	}
+	return false;
+}
+
 static void writer_write_packets(struct rc_writer *w, struct rc_block *b)
 {
 	uint32_t id = rc_block_tag(b);
@@ -172,25 +344,30 @@ static void writer_write_packets(struct rc_writer *w, struct rc_block *b)
 	uint64_t packets = w->packets, bytes = w->bytes;
 	struct rc_packet pkt;
 	uint8_t *p;
+	bool stop = false;
 
 	ifc->pending_drops += rc_block_drops_before(b);
-	while (!w->stopped && rc_block_next_packet(b, &pkt) == 1) {
+	while (!stop && !w->stopped && rc_block_next_packet(b, &pkt) == 1) {
+		if (writer_rotation_due(w, pkt.ts_ns)) {
+			writer_rotate(w, pkt.ts_ns);
+			if (w->stopped)
+				break;
+		}
 		p = writer_reserve(w, pcapng_epb_size(pkt.caplen, ifc->pending_drops));
 		if (!p)
 			break;
 		w->used += pcapng_epb(p, id, &pkt, ifc->pending_drops);
 		ifc->pending_drops = 0;
 		ifc->delivered++;
+		w->file_packets++;
 		packets++;
 		bytes += pkt.caplen;
-		if (packets == w->packet_limit)
-			break;
+		/* Counters go out before a stop is signalled, so whoever sees
+		 * "stopped" sees the final count. */
+		__atomic_store_n(&w->packets, packets, __ATOMIC_RELAXED);
+		__atomic_store_n(&w->bytes, bytes, __ATOMIC_RELAXED);
+		stop = writer_limit_reached(w, packets);
 	}
-	__atomic_store_n(&w->packets, packets, __ATOMIC_RELAXED);
-	__atomic_store_n(&w->bytes, bytes, __ATOMIC_RELAXED);
-	/* After the counters: whoever sees "stopped" sees the final count. */
-	if (packets == w->packet_limit)
-		writer_stop(w, 0);
 }
 
 static void writer_handle_block(struct rc_writer *w, struct rc_block *b)
@@ -203,12 +380,27 @@ static void writer_handle_block(struct rc_writer *w, struct rc_block *b)
 		writer_flush(w);
 }
 
+static int writer_sleep_ms(const struct rc_writer *w)
+{
+	uint64_t now = now_ns(), until = UINT64_MAX;
+
+	if (w->out.files_mode)
+		until = w->rotate_at_ns;
+	if (w->stats_interval_ns && w->next_stats_ns < until)
+		until = w->next_stats_ns;
+	if (until == UINT64_MAX)
+		return -1;
+	return until <= now ? 0 : (int)((until - now) / 1000000 + 1);
+}
+
 static void writer_sleep(struct rc_writer *w)
 {
+	struct pollfd pfd = { .fd = w->wake_fd, .events = POLLIN };
 	uint64_t kicks;
 
 	__atomic_store_n(&w->sleeping, 1, __ATOMIC_SEQ_CST);
-	if (spsc_empty_seq_cst(&w->queue) && !__atomic_load_n(&w->closing, __ATOMIC_SEQ_CST))
+	if (spsc_empty_seq_cst(&w->queue) && !__atomic_load_n(&w->closing, __ATOMIC_SEQ_CST) &&
+	    poll(&pfd, 1, writer_sleep_ms(w)) > 0)
 		(void)!read(w->wake_fd, &kicks, sizeof(kicks));
 	__atomic_store_n(&w->sleeping, 0, __ATOMIC_SEQ_CST);
 }
@@ -224,6 +416,7 @@ static void *writer_main(void *arg)
 			writer_handle_block(w, b);
 			continue;
 		}
+		writer_on_time(w, now_ns());
 		if (w->used)
 			writer_flush(w);
 		/* Pairs with the seq_cst store in rc_writer_close(), made after
@@ -254,79 +447,127 @@ int rc_writer_stopped_fd(const struct rc_writer *writer)
 
 void rc_writer_progress(const struct rc_writer *writer, struct rc_writer_progress *ret)
 {
+	/* Pairs with the release store in writer_stop(): the error and the
+	 * counters are set before "stopped" is. */
+	ret->stopped = (enum rc_writer_stop)__atomic_load_n(&writer->stopped, __ATOMIC_ACQUIRE);
+	ret->error = __atomic_load_n(&writer->error, __ATOMIC_RELAXED);
 	ret->packets = __atomic_load_n(&writer->packets, __ATOMIC_RELAXED);
 	ret->bytes = __atomic_load_n(&writer->bytes, __ATOMIC_RELAXED);
 	ret->file_bytes = __atomic_load_n(&writer->file_bytes, __ATOMIC_RELAXED);
-	/* Pairs with the release store in writer_stop(): error is set first. */
-	ret->stopped = __atomic_load_n(&writer->stopped, __ATOMIC_ACQUIRE);
-	ret->error = __atomic_load_n(&writer->error, __ATOMIC_RELAXED);
+	ret->files = __atomic_load_n(&writer->files, __ATOMIC_RELAXED);
+}
+
+void rc_writer_update_stats(struct rc_writer *writer, const struct rc_writer_iface_stats *stats)
+{
+	pthread_mutex_lock(&writer->stats_lock);
+	memcpy(writer->stats, stats, writer->n_ifaces * sizeof(*stats));
+	pthread_mutex_unlock(&writer->stats_lock);
 }
 
 static void writer_free(struct rc_writer *w)
 {
-	if (w->fd >= 0)
-		close(w->fd);
+	output_free(&w->out);
 	if (w->wake_fd >= 0)
 		close(w->wake_fd);
 	if (w->stopped_fd >= 0)
 		close(w->stopped_fd);
+	pthread_mutex_destroy(&w->stats_lock);
 	spsc_free(&w->queue);
 	free(w->ifaces);
+	free(w->stats);
+	free(w->header);
 	free(w->buf);
 	free(w);
 }
 
-/* SHB and IDBs go out before the thread starts, so a bad output is an
- * error of rc_writer_open() itself. */
-static int writer_write_header(struct rc_writer *w, const struct rc_writer_config *c,
+/* SHB and IDBs, encoded once: every file of a set starts with them. */
+static int writer_build_header(struct rc_writer *w, const struct rc_writer_config *c,
 			       const struct rc_writer_iface *ifaces, unsigned n)
 {
 	struct utsname u;
 	char os[sizeof(u.sysname) + sizeof(u.release) + 1] = "";
 	const char *hw = NULL;
-	uint8_t *p;
+	size_t len;
 
 	if (uname(&u) == 0) {
 		snprintf(os, sizeof(os), "%s %s", u.sysname, u.release);
 		hw = u.machine;
 	}
-	p = writer_reserve(w, pcapng_shb_size(hw, os, c->userappl));
-	if (!p)
-		return -E2BIG;
-	w->used += pcapng_shb(p, hw, os, c->userappl);
+	len = pcapng_shb_size(hw, os, c->userappl);
+	for (unsigned i = 0; i < n; i++)
+		len += pcapng_idb_size(&ifaces[i]);
+	w->header = malloc(len);
+	if (!w->header)
+		return -ENOMEM;
+	w->header_len = pcapng_shb(w->header, hw, os, c->userappl);
 	for (unsigned i = 0; i < n; i++) {
-		p = writer_reserve(w, pcapng_idb_size(&ifaces[i]));
-		if (!p)
-			return w->error ? w->error : -E2BIG;
-		w->used += pcapng_idb(p, &ifaces[i]);
+		w->header_len += pcapng_idb(w->header + w->header_len, &ifaces[i]);
 		w->ifaces[i].filtered = ifaces[i].filter && *ifaces[i].filter;
 	}
-	return writer_flush(w);
+	return 0;
 }
 
 static int writer_alloc(struct rc_writer *w, const struct rc_writer_config *c,
 			const struct rc_writer_iface *ifaces, unsigned n)
 {
 	uint32_t max_snaplen = 0;
-	struct stat st;
 
 	for (unsigned i = 0; i < n; i++)
 		if (ifaces[i].snaplen > max_snaplen)
 			max_snaplen = ifaces[i].snaplen;
-	/* Room for a full buffer plus the largest EPB, and the biggest IDB
-	 * (a long filter text) on its own. */
+	/* Room for a full buffer plus the largest EPB, and ISBs with comments. */
 	w->cap = FLUSH_THRESHOLD + max_snaplen + PCAPNG_EPB_MAX_OVERHEAD + (64u << 10);
 	w->buf = malloc(w->cap);
 	w->ifaces = calloc(n, sizeof(*w->ifaces));
-	if (!w->buf || !w->ifaces ||
+	w->stats = calloc(n, sizeof(*w->stats));
+	if (!w->buf || !w->ifaces || !w->stats ||
 	    spsc_init(&w->queue, c->queue_blocks ? c->queue_blocks : DEFAULT_QUEUE_BLOCKS) < 0)
 		return -ENOMEM;
 	w->wake_fd = eventfd(0, EFD_CLOEXEC);
 	w->stopped_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (w->wake_fd < 0 || w->stopped_fd < 0)
 		return -errno;
-	w->seekable = fstat(w->fd, &st) == 0 && S_ISREG(st.st_mode);
-	return 0;
+	return writer_build_header(w, c, ifaces, n);
+}
+
+/* The first file (or the fd) and the tee get the header now, so a bad
+ * output is an error of rc_writer_open() itself. */
+static int writer_start_output(struct rc_writer *w, const struct rc_writer_config *c)
+{
+	size_t written;
+	int r = output_init(&w->out, c);
+
+	if (r < 0)
+		return r;
+	if (w->out.files_mode)
+		r = writer_open_file(w, w->start_ns);
+	else
+		r = output_write(&w->out, w->header, w->header_len, false, &written);
+	if (r < 0)
+		return w->error ? w->error : r;
+	if (!w->out.files_mode)
+		w->files = 1;
+	w->rotate_at_ns = w->out.files_mode ? w->rotate_at_ns : UINT64_MAX;
+	__atomic_store_n(&w->file_bytes, w->header_len, __ATOMIC_RELAXED);
+	return output_write_tee(&w->out, w->header, w->header_len);
+}
+
+static void writer_configure(struct rc_writer *w, const struct rc_writer_config *c, unsigned n)
+{
+	w->out.fd = -1;
+	w->out.tee_fd = -1;
+	w->wake_fd = w->stopped_fd = -1;
+	w->n_ifaces = n;
+	w->rotate = c->rotate;
+	w->limits = c->limits;
+	w->stats_interval_ns = (uint64_t)c->stats_interval_s * NS_PER_S;
+	w->file_closed = c->file_closed;
+	w->file_closed_ctx = c->file_closed_ctx;
+	w->log = c->log;
+	w->log_ctx = c->log_ctx;
+	w->start_ns = now_ns();
+	w->next_stats_ns = w->start_ns + w->stats_interval_ns;
+	pthread_mutex_init(&w->stats_lock, NULL);
 }
 
 int rc_writer_open(const struct rc_writer_config *config, const struct rc_writer_iface *ifaces,
@@ -335,60 +576,29 @@ int rc_writer_open(const struct rc_writer_config *config, const struct rc_writer
 	struct rc_writer *w;
 	int r;
 
-	if (!config || config->fd < 0 || !n_ifaces)
+	if (!config || (!config->path && config->fd < 0) || !n_ifaces)
 		return -EINVAL;
 	w = calloc(1, sizeof(*w));
 	if (!w)
 		return -ENOMEM;
-	w->fd = config->fd;
-	w->wake_fd = w->stopped_fd = -1;
-	w->n_ifaces = n_ifaces;
-	w->packet_limit = config->packet_limit;
-	w->log = config->log;
-	w->log_ctx = config->log_ctx;
-	w->start_ns = now_ns();
+	writer_configure(w, config, n_ifaces);
 	r = writer_alloc(w, config, ifaces, n_ifaces);
-	if (r < 0)
-		goto out_free;
-	r = writer_write_header(w, config, ifaces, n_ifaces);
-	if (r < 0)
-		goto out_free;
-	r = -pthread_create(&w->thread, NULL, writer_main, w);
-	if (r < 0)
-		goto out_free;
-	w->thread_started = true;
+	if (r == 0)
+		r = writer_start_output(w, config);
+	if (r == 0)
+		r = -pthread_create(&w->thread, NULL, writer_main, w);
+	if (r < 0) {
+		if (!config->path && w->out.fd < 0 && config->fd >= 0)
+			close(config->fd);
+		writer_free(w);
+		return r;
+	}
 	*ret = w;
 	return 0;
-out_free:
-	writer_free(w);
-	return r;
 }
 
-static int writer_write_isbs(struct rc_writer *w, const struct rc_writer_iface_stats *stats)
-{
-	uint64_t end = now_ns();
-	uint8_t *p;
-
-	for (unsigned i = 0; i < w->n_ifaces; i++) {
-		struct pcapng_isb isb = {
-			.iface_id = i,
-			.start_ns = w->start_ns,
-			.end_ns = end,
-			.received = stats[i].received,
-			.dropped = stats[i].dropped,
-			.delivered = w->ifaces[i].delivered,
-			.filtered = w->ifaces[i].filtered,
-		};
-
-		p = writer_reserve(w, pcapng_isb_size());
-		if (!p)
-			return w->error;
-		w->used += pcapng_isb(p, &isb);
-	}
-	return writer_flush(w);
-}
-
-int rc_writer_close(struct rc_writer *writer, const struct rc_writer_iface_stats *stats)
+int rc_writer_close(struct rc_writer *writer, const struct rc_writer_iface_stats *stats,
+		    struct rc_writer_progress *ret_final)
 {
 	uint64_t one = 1;
 	int r;
@@ -398,13 +608,16 @@ int rc_writer_close(struct rc_writer *writer, const struct rc_writer_iface_stats
 	__atomic_store_n(&writer->closing, 1, __ATOMIC_SEQ_CST);
 	(void)!write(writer->wake_fd, &one, sizeof(one));
 	pthread_join(writer->thread, NULL);
-	/* The thread is gone: the buffer and the fd are ours alone now. */
+	/* The thread is gone: the buffer and the output are ours alone now. */
+	if (stats)
+		rc_writer_update_stats(writer, stats);
+	if (writer->out.fd >= 0 && writer->stopped != RC_WRITER_STOP_ERROR)
+		writer_close_file(writer, "end of capture");
+	else
+		output_close_current(&writer->out);
 	r = writer->error;
-	if (!r && stats)
-		r = writer_write_isbs(writer, stats);
-	if (close(writer->fd) < 0 && !r)
-		r = -errno;
-	writer->fd = -1;
+	if (ret_final)
+		rc_writer_progress(writer, ret_final);
 	writer_free(writer);
 	return r;
 }

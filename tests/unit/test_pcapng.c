@@ -143,7 +143,7 @@ static void check_isb(bool filtered, uint16_t received_code)
 				  .filtered = filtered };
 	uint8_t buf[128];
 
-	assert_int_equal(pcapng_isb_size(), sizeof(want));
+	assert_int_equal(pcapng_isb_size(&isb), sizeof(want));
 	check_block(buf, pcapng_isb(buf, &isb), want, sizeof(want));
 }
 

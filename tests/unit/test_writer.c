@@ -94,7 +94,7 @@ static struct rc_writer *open_writer(struct fixture *f, uint64_t limit)
 		{ .name = "tap1", .linktype = 1, .snaplen = 262144, .filter = "not arp" },
 	};
 	struct rc_writer_config c = { .fd = f->fd, .userappl = "ringcap test",
-				      .packet_limit = limit, .queue_blocks = N_BLOCKS };
+				      .limits.packets = limit, .queue_blocks = N_BLOCKS };
 	struct rc_writer *w = NULL;
 
 	assert_int_equal(rc_writer_open(&c, ifaces, 2, &w), 0);
@@ -134,7 +134,7 @@ static void test_blocks_to_pcapng(void **state)
 
 	for (int i = 0; i < N_BLOCKS; i++)
 		assert_int_equal(rc_writer_submit(w, &f->rb[i]), 0);
-	assert_int_equal(rc_writer_close(w, st), 0);
+	assert_int_equal(rc_writer_close(w, st, NULL), 0);
 	assert_all_released(f);
 
 	assert_int_equal(tp_parse_file(f->path, &t), 0);
@@ -175,7 +175,7 @@ static void test_packet_limit(void **state)
 	assert_true(p.stopped);
 	assert_int_equal(p.error, 0);
 	assert_int_equal(p.packets, 47);
-	assert_int_equal(rc_writer_close(w, NULL), 0);
+	assert_int_equal(rc_writer_close(w, NULL, NULL), 0);
 	assert_all_released(f);
 	assert_int_equal(tp_parse_file(f->path, &t), 0);
 	assert_int_equal(t.n_epb, 47);
@@ -200,7 +200,7 @@ static void test_write_error_cuts_back(void **state)
 	w = open_writer(f, 0);
 	for (int i = 0; i < N_BLOCKS; i++)
 		assert_int_equal(rc_writer_submit(w, &f->rb[i]), 0);
-	r = rc_writer_close(w, NULL);
+	r = rc_writer_close(w, NULL, NULL);
 	setrlimit(RLIMIT_FSIZE, &old);
 	assert_int_equal(r, -EFBIG);
 	assert_all_released(f);

@@ -29,11 +29,44 @@ struct rc_writer_iface {
 	const char *filter;    /* if_filter, the expression text; NULL if none */
 };
 
+/* dumpcap's -b: start a new file when any condition is met. A zero field
+ * is no condition; all zero means one file. */
+struct rc_writer_rotation {
+	uint64_t filesize_bytes; /* -b filesize (dumpcap counts kB of 1000 bytes) */
+	uint64_t duration_s;     /* -b duration: seconds since the file was opened */
+	uint64_t interval_s;     /* -b interval: at multiples of this on the local clock */
+	uint64_t packets;        /* -b packets: per file */
+	uint32_t files;          /* -b files: keep only the newest N (a ring buffer) */
+};
+
+/* dumpcap's -a: stop writing when any is met. Zero is no limit. */
+struct rc_writer_limits {
+	uint64_t packets;        /* in total (-c, -a packets) */
+	uint64_t filesize_bytes; /* of the current file */
+	uint32_t files;          /* files completed */
+};
+
+enum rc_writer_stop {
+	RC_WRITER_RUNNING = 0,
+	RC_WRITER_STOP_PACKETS,
+	RC_WRITER_STOP_FILESIZE,
+	RC_WRITER_STOP_FILES,
+	RC_WRITER_STOP_ERROR,
+};
+
 struct rc_writer_config {
-	int fd;                  /* output; the writer closes it */
+	int fd;                  /* output when path is NULL; the writer closes it */
+	const char *path;        /* output file; with rotation, the pattern of the names */
+	struct rc_writer_rotation rotate;
+	struct rc_writer_limits limits;
+	int tee_fd;              /* > 0: the same capture also goes here (closed by the writer) */
+	uint32_t stats_interval_s; /* an ISB per interface this often; 0 = only at file ends */
 	const char *userappl;    /* shb_userappl, e.g. "ringcap 0.1.0" */
-	uint64_t packet_limit;   /* stop writing after this many packets; 0 = none */
 	uint32_t queue_blocks;   /* most blocks in flight (all rings' blocks); 0 = 1024 */
+	/* Called from the writer thread with each file once it is closed and
+	 * complete (for dumpcap-style post-processing). Must not block. */
+	void (*file_closed)(void *ctx, const char *path);
+	void *file_closed_ctx;
 	rc_log_fn log;
 	void *log_ctx;
 };
@@ -47,13 +80,14 @@ struct rc_writer_iface_stats {
 struct rc_writer_progress {
 	uint64_t packets;        /* EPBs written */
 	uint64_t bytes;          /* packet bytes captured (caplen) */
-	uint64_t file_bytes;     /* bytes in the output */
-	bool stopped;            /* the writer stopped on its own: limit reached or error */
+	uint64_t file_bytes;     /* bytes written, all files */
+	uint32_t files;          /* files opened */
+	enum rc_writer_stop stopped; /* why the writer stopped on its own, if it did */
 	int error;               /* -errno of the write error that stopped it, else 0 */
 };
 
-/* Writes the SHB and IDBs (a failure there is returned at once) and starts
- * the thread. */
+/* Opens the output, writes the SHB and IDBs (a failure there is returned
+ * at once) and starts the thread. */
 RC_API int rc_writer_open(const struct rc_writer_config *config,
 			  const struct rc_writer_iface *ifaces, unsigned n_ifaces,
 			  struct rc_writer **ret);
@@ -67,9 +101,15 @@ RC_API int rc_writer_stopped_fd(const struct rc_writer *writer);
 
 RC_API void rc_writer_progress(const struct rc_writer *writer, struct rc_writer_progress *ret);
 
+/* The capture side's latest counters (n_ifaces entries), for the ISBs the
+ * writer writes at file ends and every stats_interval_s. Any thread. */
+RC_API void rc_writer_update_stats(struct rc_writer *writer, const struct rc_writer_iface_stats *stats);
+
 /* Drains what was submitted, writes one ISB per interface (stats has
- * n_ifaces entries, or is NULL for none), closes the output and frees the
- * writer. Returns 0 or the -errno of the first write error. */
-RC_API int rc_writer_close(struct rc_writer *writer, const struct rc_writer_iface_stats *stats);
+ * n_ifaces entries, or is NULL for the last ones given), closes the output,
+ * fills *ret_final (if not NULL) and frees the writer. Returns 0 or the
+ * -errno of the first write error. */
+RC_API int rc_writer_close(struct rc_writer *writer, const struct rc_writer_iface_stats *stats,
+			   struct rc_writer_progress *ret_final);
 
 #endif
