@@ -189,6 +189,8 @@ static int open_writer(const struct cli_options *o, struct capture *cap, struct 
 			.snaplen = rc_engine_snaplen(cap->engines[i]),
 		};
 		c.queue_blocks += rc_engine_block_count(cap->engines[i]);
+		if (2 * rc_engine_block_timeout_ms(cap->engines[i]) + 100 > c.max_delay_ms)
+			c.max_delay_ms = 2 * rc_engine_block_timeout_ms(cap->engines[i]) + 100;
 	}
 	r = rc_writer_open(&c, ifaces, cap->n_engines, &cap->writer);
 	if (r < 0)

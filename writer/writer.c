@@ -63,6 +63,7 @@ struct rc_writer {
 	struct rc_writer_rotation rotate;
 	struct rc_writer_limits limits;
 	uint64_t stats_interval_ns;
+	uint64_t max_delay_ns;
 	uint64_t start_ns;
 	/* The current file. */
 	uint64_t file_packets;
@@ -278,10 +279,15 @@ static void writer_close_file(struct rc_writer *w, const char *why)
 		w->file_closed(w->file_closed_ctx, w->out.path);
 }
 
-/* Between two packets, so nothing is lost or written twice. */
+/* Between two packets, so nothing is lost or written twice. A rotation
+ * the clock asked for opens the new file at the boundary itself (so an
+ * interval file is named for its minute), whenever it actually happens. */
 static void writer_rotate(struct rc_writer *w, uint64_t now)
 {
 	uint64_t t0 = now_ns();
+
+	if (now >= w->rotate_at_ns)
+		now = w->rotate_at_ns;
 
 	if (w->limits.files && w->files >= w->limits.files) {
 		writer_stop(w, RC_WRITER_STOP_FILES, 0);
@@ -310,7 +316,7 @@ static void writer_on_time(struct rc_writer *w, uint64_t now)
 {
 	if (w->stopped)
 		return;
-	if (w->out.files_mode && now >= w->rotate_at_ns)
+	if (w->out.files_mode && now >= w->rotate_at_ns && now - w->rotate_at_ns >= w->max_delay_ns)
 		writer_rotate(w, now);
 	if (w->stats_interval_ns && now >= w->next_stats_ns) {
 		writer_write_isbs(w, "periodic statistics: counters cover the whole capture so far");
@@ -384,8 +390,8 @@ static int writer_sleep_ms(const struct rc_writer *w)
 {
 	uint64_t now = now_ns(), until = UINT64_MAX;
 
-	if (w->out.files_mode)
-		until = w->rotate_at_ns;
+	if (w->out.files_mode && w->rotate_at_ns != UINT64_MAX)
+		until = w->rotate_at_ns + w->max_delay_ns;
 	if (w->stats_interval_ns && w->next_stats_ns < until)
 		until = w->next_stats_ns;
 	if (until == UINT64_MAX)
@@ -561,6 +567,7 @@ static void writer_configure(struct rc_writer *w, const struct rc_writer_config 
 	w->rotate = c->rotate;
 	w->limits = c->limits;
 	w->stats_interval_ns = (uint64_t)c->stats_interval_s * NS_PER_S;
+	w->max_delay_ns = (uint64_t)c->max_delay_ms * 1000000u;
 	w->file_closed = c->file_closed;
 	w->file_closed_ctx = c->file_closed_ctx;
 	w->log = c->log;

@@ -25,122 +25,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "frames.h"
-#include "netns.h"
-#include "pcapng_parse.h"
-#include "proc.h"
-
-struct ctx {
-	char dir[64];
-	char out[96];
-};
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static int setup(void **state)
-{
-	struct ctx *c = calloc(1, sizeof(*c));
-
-	snprintf(c->dir, sizeof(c->dir), "/tmp/rc-it-XXXXXX");
-	if (!mkdtemp(c->dir) || netns_enter() < 0) {
-		free(c);
-		return -1;
-	}
-	snprintf(c->out, sizeof(c->out), "%s/out.pcapng", c->dir);
-	*state = c;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct ctx *c = *state;
-
-	netns_leave();
-	netns_sh("rm -rf %s", c->dir);
-	free(c);
-	return 0;
-}
-
-/* Starts ringcap and waits until its header is in the file: from then on
- * its sockets are bound and nothing sent is missed. */
-static void start_capture(struct proc *p, const struct ctx *c, const char *const *argv)
-{
-	assert_int_equal(proc_start(p, argv, -1), 0);
-	if (wait_file_size(c->out, 64, 5000) < 0) {
-		proc_wait(p, 100);
-		fail_msg("ringcap did not start: %s", p->err);
-	}
-}
-
-static int stop_capture(struct proc *p)
-{
-	kill(p->pid, SIGINT);
-	return proc_wait(p, 5000);
-}
-
-/* The file holds exactly frames[0..n) on interface iface, in order. */
-static void assert_frames(const struct tp_file *t, uint32_t iface, const struct frame *f,
-			  size_t n, uint64_t t0, uint64_t t1)
-{
-	size_t k = 0;
-	uint64_t prev = 0;
-
-	for (size_t e = 0; e < t->n_epb; e++) {
-		const struct tp_epb *p = &t->epb[e];
-
-		if (p->iface != iface)
-			continue;
-		assert_true(k < n);
-		assert_int_equal(p->caplen, f[k].len);
-		assert_int_equal(p->origlen, f[k].len);
-		assert_memory_equal(p->data, f[k].data, f[k].len);
-		assert_true(p->has_flags);
-		assert_int_equal(p->flags, f[k].epb_flags);
-		assert_false(p->has_dropcount);
-		assert_true(p->ts >= t0 && p->ts <= t1);
-		assert_true(p->ts >= prev);
-		prev = p->ts;
-		k++;
-	}
-	assert_int_equal(k, n);
-}
-
-/* ISB per interface: received = delivered + dropped, delivered as given. */
-static void assert_isb(const struct tp_file *t, uint32_t iface, uint64_t delivered)
-{
-	for (unsigned i = 0; i < t->n_isb; i++) {
-		const struct tp_isb *s = &t->isb[i];
-
-		if (s->iface != iface)
-			continue;
-		assert_true(s->has_ifrecv && s->has_osdrop && s->has_usrdeliv);
-		assert_int_equal(s->usrdeliv, delivered);
-		assert_int_equal(s->osdrop, 0);
-		assert_int_equal(s->ifrecv, s->usrdeliv + s->osdrop);
-		assert_true(s->starttime <= s->endtime);
-		return;
-	}
-	fail_msg("no ISB for interface %u", iface);
-}
-
-/* tshark, capinfos and tcpdump all read the file and count n packets. */
-static void assert_readers_agree(const char *path, size_t n)
-{
-	assert_int_equal(netns_sh("bash %s --isb %s %zu >%s.check 2>&1 || { cat %s.check; false; }",
-				  getenv("PCAPNG_CHECK"), path, n, path, path), 0);
-}
-
-static void parse_ok(const char *path, struct tp_file *t)
-{
-	if (tp_parse_file(path, t) < 0)
-		fail_msg("%s: %s", path, t->error);
-}
+#include "itest.h"
 
 static void test_frames_byte_for_byte(void **state)
 {
@@ -236,6 +121,7 @@ static void test_duration(void **state)
 	start_capture(&p, c, argv);
 	assert_int_equal(proc_wait(&p, 4000), 0);
 	assert_true(now_ns() - t0 >= 1000000000ull);
+	assert_non_null(strstr(p.err, "stopped: duration:1 reached\n"));
 	parse_ok(c->out, &t);
 	assert_int_equal(t.n_isb, 1);
 	tp_free(&t);
@@ -474,12 +360,6 @@ static void test_interface_down_up(void **state)
 	free(f);
 }
 
-static int run_ringcap(const char *const *argv, struct proc *p)
-{
-	assert_int_equal(proc_start(p, argv, -1), 0);
-	return proc_wait(p, 5000);
-}
-
 /* Bad input: one clear line, the right exit code, no output file. */
 static void test_bad_input(void **state)
 {
@@ -573,7 +453,7 @@ static void test_list_interfaces(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, itest_setup, itest_teardown)
 		T(test_frames_byte_for_byte),
 		T(test_no_promisc),
 		T(test_count_exact),
@@ -591,9 +471,5 @@ int main(void)
 #undef T
 	};
 
-	if (!netns_have_root()) {
-		fprintf(stderr, "integration tests need root (network namespaces)\n");
-		return getenv("CI") && strcmp(getenv("CI"), "true") == 0 ? 1 : 77;
-	}
-	return cmocka_run_group_tests_name("capture", tests, NULL, NULL);
+	return itest_main("capture", tests, sizeof(tests) / sizeof(tests[0]));
 }

@@ -61,6 +61,10 @@ struct rc_writer_config {
 	struct rc_writer_limits limits;
 	int tee_fd;              /* > 0: the same capture also goes here (closed by the writer) */
 	uint32_t stats_interval_s; /* an ISB per interface this often; 0 = only at file ends */
+	/* How long after its timestamp a packet may still reach the writer
+	 * (about twice the engines' block timeout); a time-based rotation on a
+	 * quiet link waits this long so late packets land in the right file. */
+	uint32_t max_delay_ms;
 	const char *userappl;    /* shb_userappl, e.g. "ringcap 0.1.0" */
 	uint32_t queue_blocks;   /* most blocks in flight (all rings' blocks); 0 = 1024 */
 	/* Called from the writer thread with each file once it is closed and
