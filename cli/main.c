@@ -94,7 +94,13 @@ static int explain_open_error(const char *ifname, int r)
 
 static int open_engines(const struct cli_options *o, struct capture *cap)
 {
-	for (unsigned i = 0; i < o->n_ifaces; i++) {
+	/* One group id per ringcap process and interface. */
+	uint16_t group = (uint16_t)(getpid() * CLI_MAX_IFACES);
+
+	cap->n_ifaces = o->n_ifaces;
+	cap->n_threads = o->threads ? o->threads : 1;
+	for (unsigned e = 0; e < o->n_ifaces * cap->n_threads; e++) {
+		unsigned i = e / cap->n_threads;
 		struct rc_engine_config c = {
 			.ifname = o->ifaces[i],
 			.snaplen = o->snaplen,
@@ -102,13 +108,16 @@ static int open_engines(const struct cli_options *o, struct capture *cap)
 			.block_size = o->block_kib * 1024u,
 			.block_timeout_ms = o->block_timeout_ms,
 			.no_promisc = o->no_promisc,
+			.fanout = cap->n_threads > 1 ? o->fanout : RC_ENGINE_FANOUT_NONE,
+			.fanout_group = (uint16_t)(group + i),
 			.tag = i,
 			.log = report_log,
 		};
-		int r = rc_engine_open(&c, &cap->engines[i]);
+		int r = rc_engine_open(&c, &cap->engines[e]);
 
 		if (r < 0)
 			return explain_open_error(o->ifaces[i], r);
+		cap->engine_iface[e] = i;
 		cap->n_engines++;
 	}
 	return 0;
@@ -182,17 +191,21 @@ static int open_writer(const struct cli_options *o, struct capture *cap, struct 
 
 	if (choose_output(o, &c, tmp_path, name) < 0)
 		return -1;
-	for (unsigned i = 0; i < cap->n_engines; i++) {
-		ifaces[i] = (struct rc_writer_iface){
-			.name = rc_engine_ifname(cap->engines[i]),
-			.linktype = rc_engine_linktype(cap->engines[i]),
-			.snaplen = rc_engine_snaplen(cap->engines[i]),
+	for (unsigned e = 0; e < cap->n_engines; e++) {
+		struct rc_engine *eng = cap->engines[e];
+
+		ifaces[cap->engine_iface[e]] = (struct rc_writer_iface){
+			.name = rc_engine_ifname(eng),
+			.linktype = rc_engine_linktype(eng),
+			.snaplen = rc_engine_snaplen(eng),
 		};
-		c.queue_blocks += rc_engine_block_count(cap->engines[i]);
-		if (2 * rc_engine_block_timeout_ms(cap->engines[i]) + 100 > c.max_delay_ms)
-			c.max_delay_ms = 2 * rc_engine_block_timeout_ms(cap->engines[i]) + 100;
+		/* A lane holds all blocks of the rings its thread drains. */
+		c.queue_blocks += rc_engine_block_count(eng);
+		if (2 * rc_engine_block_timeout_ms(eng) + 100 > c.max_delay_ms)
+			c.max_delay_ms = 2 * rc_engine_block_timeout_ms(eng) + 100;
 	}
-	r = rc_writer_open(&c, ifaces, cap->n_engines, &cap->writer);
+	c.lanes = cap->n_threads;
+	r = rc_writer_open(&c, ifaces, cap->n_ifaces, &cap->writer);
 	if (r < 0)
 		report_line("%s: cannot create the output file: %s", *name, strerror(-r));
 	return r;
@@ -225,17 +238,17 @@ static void print_summary(const struct capture *cap, const struct rc_writer_prog
 	uint64_t received = 0, dropped = 0;
 	char b[32];
 
-	for (unsigned i = 0; i < cap->n_engines; i++) {
+	for (unsigned i = 0; i < cap->n_ifaces; i++) {
 		received += cap->stats[i].packets;
 		dropped += cap->stats[i].drops;
 	}
 	fprintf(stderr, "%" PRIu64 " packets captured\n", p->packets);
 	fprintf(stderr, "%" PRIu64 " packets received by filter\n", received);
 	fprintf(stderr, "%" PRIu64 " packets dropped by kernel\n", dropped);
-	if (cap->n_engines > 1)
-		for (unsigned i = 0; i < cap->n_engines; i++)
+	if (cap->n_ifaces > 1)
+		for (unsigned i = 0; i < cap->n_ifaces; i++)
 			fprintf(stderr, "  %s: %" PRIu64 " received, %" PRIu64 " dropped\n",
-				rc_engine_ifname(cap->engines[i]), cap->stats[i].packets,
+				rc_engine_ifname(cap->engines[i * cap->n_threads]), cap->stats[i].packets,
 				cap->stats[i].drops);
 	report_bytes(p->file_bytes, b, sizeof(b));
 	if (pc->files_closed > 1)
@@ -252,7 +265,7 @@ static int finish(struct capture *cap, const struct cli_options *o, struct postc
 	struct rc_writer_progress p;
 	int r;
 
-	for (unsigned i = 0; i < cap->n_engines; i++)
+	for (unsigned i = 0; i < cap->n_ifaces; i++)
 		st[i] = (struct rc_writer_iface_stats){ .received = cap->stats[i].packets,
 							.dropped = cap->stats[i].drops };
 	r = rc_writer_close(cap->writer, st, &p);

@@ -23,7 +23,11 @@ enum {
 	OPT_BLOCK_TIMEOUT,
 	OPT_STATS_INTERVAL,
 	OPT_TEE,
+	OPT_THREADS,
+	OPT_FANOUT,
 };
+
+#define MAX_THREADS 16
 
 #define DEFAULT_STATS_INTERVAL_S 10
 #define KB 1000u /* dumpcap's kB: 1000 bytes */
@@ -52,6 +56,10 @@ void cli_print_usage(void)
 	      "  --tee -             also stream the capture to stdout (with -w FILE)\n"
 	      "  --stats-interval S  an ISB with the counters every S seconds (default 10;\n"
 	      "                      0: only at the end of each file)\n"
+	      "  --threads N         N capture threads, each with its own socket and ring in a\n"
+	      "                      PACKET_FANOUT group per interface, into one file\n"
+	      "  --fanout MODE       how the group shares packets: hash (default; a flow\n"
+	      "                      stays on one thread, in order), cpu, lb, qm\n"
 	      "  -p                  do not put the interface into promiscuous mode\n"
 	      "  -B KIB              ring size per interface in KiB (default 32768)\n"
 	      "  -q                  no status line while capturing\n"
@@ -184,6 +192,21 @@ static int parse_ring(const char *arg, struct cli_options *o)
 	}
 }
 
+static int parse_fanout(const char *arg, struct cli_options *o)
+{
+	static const char *const names[] = { "hash", "cpu", "lb", "qm" };
+	static const enum rc_engine_fanout modes[] = { RC_ENGINE_FANOUT_HASH, RC_ENGINE_FANOUT_CPU,
+						       RC_ENGINE_FANOUT_LB, RC_ENGINE_FANOUT_QM };
+
+	for (unsigned i = 0; i < 4; i++) {
+		if (strcmp(arg, names[i]) == 0) {
+			o->fanout = modes[i];
+			return 0;
+		}
+	}
+	return usage_error("--fanout: '%s' is not one of hash, cpu, lb, qm", arg);
+}
+
 static int parse_one(int c, const char *arg, struct cli_options *o)
 {
 	switch (c) {
@@ -209,6 +232,10 @@ static int parse_one(int c, const char *arg, struct cli_options *o)
 		return 0;
 	case OPT_STATS_INTERVAL:
 		return parse_u32("--stats-interval", arg, 0, 86400, &o->stats_interval_s);
+	case OPT_THREADS:
+		return parse_u32("--threads", arg, 1, MAX_THREADS, &o->threads);
+	case OPT_FANOUT:
+		return parse_fanout(arg, o);
 	case OPT_TEE:
 		if (strcmp(arg, "-") != 0)
 			return usage_error("--tee: only '-' (stdout) is supported, not '%s'", arg);
@@ -271,6 +298,9 @@ static int check_combinations(const struct cli_options *o)
 		return usage_error("--tee -: needs -w FILE (with -w - the capture is on stdout already)");
 	if (o->post_cmd && !to_file)
 		return usage_error("-z: needs -w FILE");
+	if ((o->n_ifaces ? o->n_ifaces : 1) * o->threads > 64)
+		return usage_error("--threads %u: at most 64 sockets in all (interfaces x threads)",
+				   o->threads);
 	return 0;
 }
 
@@ -283,9 +313,12 @@ int cli_parse_options(int argc, char **argv, struct cli_options *ret)
 		{ "block-timeout", required_argument, NULL, OPT_BLOCK_TIMEOUT },
 		{ "stats-interval", required_argument, NULL, OPT_STATS_INTERVAL },
 		{ "tee", required_argument, NULL, OPT_TEE },
+		{ "threads", required_argument, NULL, OPT_THREADS },
+		{ "fanout", required_argument, NULL, OPT_FANOUT },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct cli_options o = { .action = CLI_CAPTURE, .stats_interval_s = DEFAULT_STATS_INTERVAL_S };
+	struct cli_options o = { .action = CLI_CAPTURE, .stats_interval_s = DEFAULT_STATS_INTERVAL_S,
+				 .threads = 1, .fanout = RC_ENGINE_FANOUT_HASH };
 	int c, r;
 
 	opterr = 0;

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <ringcap/engine.h>
 #include <ringcap/writer.h>
 
 #define CLI_MAX_IFACES 16
@@ -36,6 +37,8 @@ struct cli_options {
 	uint32_t stats_interval_s;  /* --stats-interval */
 	const char *post_cmd;       /* -z */
 	bool tee_stdout;            /* --tee - */
+	uint32_t threads;           /* --threads: capture threads, one fanout socket each */
+	enum rc_engine_fanout fanout; /* --fanout */
 	uint32_t ring_kib;          /* -B */
 	uint32_t block_kib;         /* --block-size */
 	uint32_t block_timeout_ms;  /* --block-timeout */

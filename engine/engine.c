@@ -257,6 +257,29 @@ static int engine_map_ring(struct rc_engine *e)
 	return 0;
 }
 
+/* After bind, as the kernel requires. A hash group defragments first, so
+ * all fragments of a datagram go to one socket, with its flow. */
+static int engine_join_fanout(struct rc_engine *e, const struct rc_engine_config *c)
+{
+	static const int modes[] = {
+		[RC_ENGINE_FANOUT_HASH] = PACKET_FANOUT_HASH | PACKET_FANOUT_FLAG_DEFRAG,
+		[RC_ENGINE_FANOUT_CPU] = PACKET_FANOUT_CPU,
+		[RC_ENGINE_FANOUT_LB] = PACKET_FANOUT_LB,
+		[RC_ENGINE_FANOUT_QM] = PACKET_FANOUT_QM,
+	};
+	int mode, arg;
+
+	if (c->fanout == RC_ENGINE_FANOUT_NONE)
+		return 0;
+	if ((unsigned)c->fanout >= sizeof(modes) / sizeof(modes[0]))
+		return -EINVAL;
+	mode = modes[c->fanout];
+	arg = c->fanout_group | mode << 16;
+	if (setsockopt(e->fd, SOL_PACKET, PACKET_FANOUT, &arg, sizeof(arg)) < 0)
+		return -errno;
+	return 0;
+}
+
 static int engine_bind(struct rc_engine *e, bool promisc)
 {
 	struct sockaddr_ll sll = {
@@ -296,7 +319,10 @@ static int engine_open_socket(struct rc_engine *e, const struct rc_engine_config
 			   e->geo.block_count, e->geo.block_size, strerror(-r));
 		return r;
 	}
-	return engine_bind(e, !c->no_promisc);
+	r = engine_bind(e, !c->no_promisc);
+	if (r == 0)
+		r = engine_join_fanout(e, c);
+	return r;
 }
 
 int rc_engine_open(const struct rc_engine_config *config, struct rc_engine **ret)

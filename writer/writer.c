@@ -74,7 +74,9 @@ struct rc_writer {
 	/* Capture-side counters for the ISBs, from rc_writer_update_stats(). */
 	pthread_mutex_t stats_lock;
 	struct rc_writer_iface_stats *stats;
-	struct spsc queue;
+	struct spsc *lanes;       /* one queue per producer thread */
+	unsigned n_lanes;
+	unsigned next_lane;       /* round-robin start */
 	int wake_fd;
 	int sleeping;             /* seq_cst; see the DESIGN note */
 	int closing;              /* seq_cst */
@@ -399,13 +401,38 @@ static int writer_sleep_ms(const struct rc_writer *w)
 	return until <= now ? 0 : (int)((until - now) / 1000000 + 1);
 }
 
+static bool writer_lanes_empty(struct rc_writer *w)
+{
+	for (unsigned i = 0; i < w->n_lanes; i++)
+		if (!spsc_empty_seq_cst(&w->lanes[i]))
+			return false;
+	return true;
+}
+
+/* The lanes in turn, so no producer starves the others. Within a lane
+ * blocks keep their order, and with PACKET_FANOUT_HASH a flow stays in one
+ * lane, so a flow's packets keep their order in the file. */
+static struct rc_block *writer_pop(struct rc_writer *w)
+{
+	for (unsigned k = 0; k < w->n_lanes; k++) {
+		unsigned i = (w->next_lane + k) % w->n_lanes;
+		struct rc_block *b = spsc_pop(&w->lanes[i]);
+
+		if (b) {
+			w->next_lane = i + 1;
+			return b;
+		}
+	}
+	return NULL;
+}
+
 static void writer_sleep(struct rc_writer *w)
 {
 	struct pollfd pfd = { .fd = w->wake_fd, .events = POLLIN };
 	uint64_t kicks;
 
 	__atomic_store_n(&w->sleeping, 1, __ATOMIC_SEQ_CST);
-	if (spsc_empty_seq_cst(&w->queue) && !__atomic_load_n(&w->closing, __ATOMIC_SEQ_CST) &&
+	if (writer_lanes_empty(w) && !__atomic_load_n(&w->closing, __ATOMIC_SEQ_CST) &&
 	    poll(&pfd, 1, writer_sleep_ms(w)) > 0)
 		(void)!read(w->wake_fd, &kicks, sizeof(kicks));
 	__atomic_store_n(&w->sleeping, 0, __ATOMIC_SEQ_CST);
@@ -417,7 +444,7 @@ static void *writer_main(void *arg)
 	struct rc_block *b;
 
 	for (;;) {
-		b = spsc_pop(&w->queue);
+		b = writer_pop(w);
 		if (b) {
 			writer_handle_block(w, b);
 			continue;
@@ -428,22 +455,27 @@ static void *writer_main(void *arg)
 		/* Pairs with the seq_cst store in rc_writer_close(), made after
 		 * the producer's last push: once we see it, one more empty pop
 		 * means the queue is drained for good. */
-		if (__atomic_load_n(&w->closing, __ATOMIC_SEQ_CST) && spsc_empty_seq_cst(&w->queue))
+		if (__atomic_load_n(&w->closing, __ATOMIC_SEQ_CST) && writer_lanes_empty(w))
 			break;
 		writer_sleep(w);
 	}
 	return NULL;
 }
 
-int rc_writer_submit(struct rc_writer *writer, struct rc_block *block)
+int rc_writer_submit_lane(struct rc_writer *writer, unsigned lane, struct rc_block *block)
 {
 	uint64_t one = 1;
 
-	if (!spsc_push(&writer->queue, block))
+	if (lane >= writer->n_lanes || !spsc_push(&writer->lanes[lane], block))
 		return -ENOBUFS;
 	if (__atomic_exchange_n(&writer->sleeping, 0, __ATOMIC_SEQ_CST))
 		(void)!write(writer->wake_fd, &one, sizeof(one));
 	return 0;
+}
+
+int rc_writer_submit(struct rc_writer *writer, struct rc_block *block)
+{
+	return rc_writer_submit_lane(writer, 0, block);
 }
 
 int rc_writer_stopped_fd(const struct rc_writer *writer)
@@ -478,7 +510,9 @@ static void writer_free(struct rc_writer *w)
 	if (w->stopped_fd >= 0)
 		close(w->stopped_fd);
 	pthread_mutex_destroy(&w->stats_lock);
-	spsc_free(&w->queue);
+	for (unsigned i = 0; w->lanes && i < w->n_lanes; i++)
+		spsc_free(&w->lanes[i]);
+	free(w->lanes);
 	free(w->ifaces);
 	free(w->stats);
 	free(w->header);
@@ -526,9 +560,13 @@ static int writer_alloc(struct rc_writer *w, const struct rc_writer_config *c,
 	w->buf = malloc(w->cap);
 	w->ifaces = calloc(n, sizeof(*w->ifaces));
 	w->stats = calloc(n, sizeof(*w->stats));
-	if (!w->buf || !w->ifaces || !w->stats ||
-	    spsc_init(&w->queue, c->queue_blocks ? c->queue_blocks : DEFAULT_QUEUE_BLOCKS) < 0)
+	w->n_lanes = c->lanes ? c->lanes : 1;
+	w->lanes = calloc(w->n_lanes, sizeof(*w->lanes));
+	if (!w->buf || !w->ifaces || !w->stats || !w->lanes)
 		return -ENOMEM;
+	for (unsigned i = 0; i < w->n_lanes; i++)
+		if (spsc_init(&w->lanes[i], c->queue_blocks ? c->queue_blocks : DEFAULT_QUEUE_BLOCKS) < 0)
+			return -ENOMEM;
 	w->wake_fd = eventfd(0, EFD_CLOEXEC);
 	w->stopped_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (w->wake_fd < 0 || w->stopped_fd < 0)

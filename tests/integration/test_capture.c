@@ -247,6 +247,95 @@ static void test_stdout_stream(void **state)
 	free(f);
 }
 
+/* A ring far too small for a flood: the kernel drops, and the user is
+ * told at once, in the summary, and in the file where it happened
+ * (epb_dropcount), with ISB counters that still add up. */
+static void test_drops_are_recorded(void **state)
+{
+	struct ctx *c = *state;
+	const char *argv[] = { "ringcap", "-i", "rc0", "-w", c->out, "-B", "8", "--block-size", "4",
+			       NULL };
+	struct frame *f;
+	size_t n = frames_simple_set(&f, 64, 0);
+	uint64_t dropcounts = 0;
+	struct proc p;
+	struct tp_file t;
+	pid_t flood;
+
+	for (size_t i = 0; i < n; i++)
+		frame_make(&f[i], DST_CAPTURE_HOST, 1514, (uint32_t)i, 0, 0, 0, 0);
+	start_capture(&p, c, argv);
+	flood = start_flood(f, n);
+	sleep_ms(1500);
+	kill(flood, SIGKILL);
+	waitpid(flood, NULL, 0);
+	assert_int_equal(stop_capture(&p), 0);
+	parse_ok(c->out, &t);
+	for (size_t e = 0; e < t.n_epb; e++)
+		dropcounts += t.epb[e].has_dropcount ? t.epb[e].dropcount : 0;
+	print_message("%zu packets written, %llu dropped (epb_dropcount sum %llu)\n", t.n_epb,
+		      (unsigned long long)t.isb[0].osdrop, (unsigned long long)dropcounts);
+	assert_true(t.isb[0].osdrop > 0);
+	assert_int_equal(t.isb[0].ifrecv, t.isb[0].usrdeliv + t.isb[0].osdrop);
+	assert_int_equal(t.isb[0].usrdeliv, t.n_epb);
+	assert_true(dropcounts > 0 && dropcounts <= t.isb[0].osdrop);
+	assert_non_null(strstr(p.err, "warning: the kernel dropped"));
+	assert_null(strstr(p.err, "\n0 packets dropped by kernel"));
+	tp_free(&t);
+	proc_free(&p);
+	free(f);
+}
+
+/* --threads 2: two sockets in a PACKET_FANOUT group, two capture threads,
+ * one file with one IDB; nothing lost, nothing twice, and in hash mode
+ * every flow's packets in the order they were sent. */
+static void check_fanout(struct ctx *c, const char *mode, bool flows_in_order)
+{
+	const char *argv[] = { "ringcap", "-q", "-i", "rc0", "-w", c->out, "--threads", "2",
+			       "--fanout", mode, NULL };
+	enum { FLOWS = 16, PER_FLOW = 40 };
+	unsigned seen[FLOWS] = { 0 };
+	struct frame *f;
+	size_t n = frames_udp_flows(&f, FLOWS, PER_FLOW);
+	struct proc p;
+	struct tp_file t;
+
+	start_capture(&p, c, argv);
+	assert_int_equal(frames_send("rc1", f, n), 0);
+	assert_int_equal(stop_capture(&p), 0);
+	parse_ok(c->out, &t);
+	assert_int_equal(t.n_idb, 1);
+	assert_int_equal(t.n_epb, n);
+	for (size_t e = 0; e < t.n_epb; e++) {
+		const uint8_t *d = t.epb[e].data;
+		unsigned flow = (unsigned)(d[34] << 8 | d[35]) - 1000;
+		uint32_t seq = (uint32_t)d[46] << 24 | (uint32_t)d[47] << 16 | d[48] << 8 | d[49];
+
+		assert_true(flow < FLOWS && seq < PER_FLOW);
+		assert_true(t.epb[e].caplen == f[0].len);
+		if (flows_in_order)
+			assert_int_equal(seq, seen[flow]);
+		seen[flow]++;
+	}
+	for (unsigned k = 0; k < FLOWS; k++)
+		assert_int_equal(seen[k], PER_FLOW);
+	assert_isb(&t, 0, n);
+	tp_free(&t);
+	assert_readers_agree(c->out, n);
+	proc_free(&p);
+	free(f);
+}
+
+static void test_fanout_hash(void **state)
+{
+	check_fanout(*state, "hash", true);
+}
+
+static void test_fanout_lb(void **state)
+{
+	check_fanout(*state, "lb", false);
+}
+
 /* Two interfaces (the two halves of a tap): one file, one IDB and ISB
  * each, every frame on the interface it arrived on. */
 static void test_two_interfaces(void **state)
@@ -460,7 +549,10 @@ int main(void)
 		T(test_duration),
 		T(test_sigint_mid_traffic),
 		T(test_stdout_stream),
+		T(test_drops_are_recorded),
 		T(test_two_interfaces),
+		T(test_fanout_hash),
+		T(test_fanout_lb),
 		T(test_loopback_once),
 		T(test_interface_removed),
 		T(test_interface_down_up),

@@ -357,6 +357,7 @@ static void test_disk_full_ring(void **state)
 	sleep_ms(200);
 	assert_int_equal(netns_sh("grep -q '^0$' %s/rc", c->dir), 0);
 	assert_int_equal(netns_sh("grep -q 'warning: disk full: deleted the oldest file .*out_00001_' %s", err), 0);
+	assert_int_equal(netns_sh("grep -q 'warning: the disk holding .* is nearly full' %s", err), 0);
 	load_set(c, "out_*.pcapng", &s);
 	assert_true(s.n >= 2);
 	for (size_t i = 0; i < s.n; i++)

@@ -107,3 +107,55 @@ int frames_send(const char *ifname, const struct frame *f, size_t n)
 	close(fd);
 	return r;
 }
+
+static uint16_t ip_checksum(const uint8_t *h, size_t len)
+{
+	uint32_t sum = 0;
+
+	for (size_t i = 0; i < len; i += 2)
+		sum += (uint32_t)h[i] << 8 | h[i + 1];
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+static void frame_udp(struct frame *f, unsigned flow, uint32_t seq)
+{
+	static const uint8_t ip_src[4] = { 198, 18, 1, 1 }, ip_dst[4] = { 198, 18, 0, 1 };
+	uint8_t *p = f->data, *ip = p + 14, *udp = ip + 20;
+	uint32_t be_seq = htonl(seq);
+	uint16_t sport = (uint16_t)(1000 + flow), cs;
+
+	memset(f, 0, sizeof(*f));
+	f->len = 14 + 20 + 8 + 32;
+	memcpy(p, netns_mac_capture, 6);
+	memcpy(p + 6, netns_mac_sender, 6);
+	p[12] = 0x08;
+	ip[0] = 0x45;
+	ip[3] = 20 + 8 + 32;
+	ip[8] = 64;
+	ip[9] = 17;
+	memcpy(ip + 12, ip_src, 4);
+	memcpy(ip + 16, ip_dst, 4);
+	cs = ip_checksum(ip, 20);
+	ip[10] = (uint8_t)(cs >> 8);
+	ip[11] = (uint8_t)cs;
+	udp[0] = (uint8_t)(sport >> 8);
+	udp[1] = (uint8_t)sport;
+	udp[3] = 9;
+	udp[5] = 8 + 32;
+	memcpy(udp + 8, "RCAP", 4);
+	memcpy(udp + 12, &be_seq, 4);
+	f->epb_flags = 0x5;
+}
+
+size_t frames_udp_flows(struct frame **ret, unsigned flows, unsigned per_flow)
+{
+	struct frame *f = calloc((size_t)flows * per_flow, sizeof(*f));
+
+	for (unsigned s = 0; s < per_flow; s++)
+		for (unsigned k = 0; k < flows; k++)
+			frame_udp(&f[s * flows + k], k, s);
+	*ret = f;
+	return (size_t)flows * per_flow;
+}

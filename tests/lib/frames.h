@@ -33,6 +33,10 @@ size_t frames_standard_set(struct frame **ret);
 /* n plain unicast frames of 60..1514 bytes, seq from first_seq. */
 size_t frames_simple_set(struct frame **ret, size_t n, uint32_t first_seq);
 
+/* IPv4/UDP frames of flows 198.18.1.1:(1000+k) -> 198.18.0.1:9, k < flows,
+ * seq numbered within each flow and interleaved across flows. */
+size_t frames_udp_flows(struct frame **ret, unsigned flows, unsigned per_flow);
+
 /* Sends the frames out of ifname with an AF_PACKET socket. 0 or -errno. */
 int frames_send(const char *ifname, const struct frame *f, size_t n);
 

@@ -26,6 +26,14 @@ struct rc_engine;
 struct rc_block;
 struct sock_filter;
 
+enum rc_engine_fanout {
+	RC_ENGINE_FANOUT_NONE = 0,
+	RC_ENGINE_FANOUT_HASH,  /* by flow: a flow stays on one socket, in order */
+	RC_ENGINE_FANOUT_CPU,   /* by the CPU that received the packet */
+	RC_ENGINE_FANOUT_LB,    /* round robin */
+	RC_ENGINE_FANOUT_QM,    /* by the NIC's receive queue */
+};
+
 /* A zeroed config means "default" for every field but ifname. */
 struct rc_engine_config {
 	const char *ifname;
@@ -37,6 +45,10 @@ struct rc_engine_config {
 	/* Optional classic BPF program, attached before bind. */
 	const struct sock_filter *filter;
 	uint16_t filter_len;
+	/* Join a PACKET_FANOUT group of sockets on the same interface, so
+	 * several engines (one per thread) share its traffic. */
+	enum rc_engine_fanout fanout;
+	uint16_t fanout_group;
 	/* Carried on every block; ringcap uses it as the pcapng interface id. */
 	uint32_t tag;
 	rc_log_fn log;

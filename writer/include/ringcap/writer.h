@@ -66,7 +66,8 @@ struct rc_writer_config {
 	 * quiet link waits this long so late packets land in the right file. */
 	uint32_t max_delay_ms;
 	const char *userappl;    /* shb_userappl, e.g. "ringcap 0.1.0" */
-	uint32_t queue_blocks;   /* most blocks in flight (all rings' blocks); 0 = 1024 */
+	uint32_t queue_blocks;   /* most blocks in flight per lane (its rings' blocks); 0 = 1024 */
+	uint32_t lanes;          /* producer threads, each with its own queue; 0 = 1 */
 	/* Called from the writer thread with each file once it is closed and
 	 * complete (for dumpcap-style post-processing). Must not block. */
 	void (*file_closed)(void *ctx, const char *path);
@@ -96,9 +97,11 @@ RC_API int rc_writer_open(const struct rc_writer_config *config,
 			  const struct rc_writer_iface *ifaces, unsigned n_ifaces,
 			  struct rc_writer **ret);
 
-/* Producer side, from one thread only. The block's tag is its interface
- * index. The writer owns the block from here and releases it. */
+/* Producer side: each lane from one thread only (rc_writer_submit is lane
+ * 0). The block's tag is its interface index. The writer owns the block
+ * from here and releases it. */
 RC_API int rc_writer_submit(struct rc_writer *writer, struct rc_block *block);
+RC_API int rc_writer_submit_lane(struct rc_writer *writer, unsigned lane, struct rc_block *block);
 
 /* Readable (an eventfd) once the writer stops on its own. */
 RC_API int rc_writer_stopped_fd(const struct rc_writer *writer);
