@@ -237,9 +237,9 @@ static void loop_sum_stats(struct capture *cap)
 }
 
 /* Kernel drops are loud but rate-limited: one line per 5 s at most. */
-static void loop_warn_drops(struct capture *cap, uint64_t drops, uint64_t now)
+static void loop_warn_drops(struct capture *cap, uint64_t drops, uint64_t now, bool last)
 {
-	if (drops <= cap->drops_warned || now - cap->drop_warn_ns < DROP_WARN_INTERVAL_NS)
+	if (drops <= cap->drops_warned || (!last && now - cap->drop_warn_ns < DROP_WARN_INTERVAL_NS))
 		return;
 	report_line("warning: the kernel dropped %" PRIu64 " packets (%" PRIu64
 		    " in all): the ring overflowed; a larger -B or a faster disk helps",
@@ -268,7 +268,7 @@ static void loop_on_tick(struct loop *l, uint64_t now)
 		drops += cap->stats[i].drops;
 	}
 	rc_writer_update_stats(cap->writer, ws);
-	loop_warn_drops(cap, drops, now);
+	loop_warn_drops(cap, drops, now, false);
 	rc_writer_progress(cap->writer, &p);
 	if (cap->status_line)
 		report_status(p.packets, p.bytes, drops, p.packets - l->last_status_packets);
@@ -337,6 +337,13 @@ void capture_run(struct capture *cap)
 	loop_sum_stats(cap);
 	if (cap->status_line)
 		report_clear_status();
+	{ /* drops since the last warning are not left to the summary alone */
+		uint64_t drops = 0;
+
+		for (unsigned i = 0; i < cap->n_ifaces; i++)
+			drops += cap->stats[i].drops;
+		loop_warn_drops(cap, drops, mono_ns(), true);
+	}
 	pthread_mutex_destroy(&cap->stats_lock);
 	close(cap->stop_fd);
 	close(cap->gone_fd);
