@@ -1,0 +1,794 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * gen.c - the syntax tree to classic BPF, with symbolic forward labels.
+ *
+ * DESIGN: every boolean node is generated as "jump to Ltrue or Lfalse",
+ * both labels placed later in the program, so all jumps go forward and no
+ * control-flow graph is needed: and/or are short-circuit label plumbing,
+ * not is a label swap. Offsets follow libpcap's model: a "vlan", "mpls" or
+ * "pppoes" moves the network layer of everything generated after it, in
+ * source order. For live Linux capture the kernel has already removed the
+ * outer VLAN tag, so the first "vlan" asks the kernel (ancillary loads) and
+ * otherwise looks for a tag still in the frame; which case held is kept in
+ * scratch slot GEN_VAR_SLOT and later loads are indexed by it, as libpcap's
+ * live code does. Arithmetic uses the other scratch slots as a stack.
+ */
+#include "filter_internal.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define GEN_VAR_SLOT (BPF_MEMWORDS - 1)
+#define GEN_MAX_STACK (BPF_MEMWORDS - 1)
+#define GEN_ETHERMTU 1500
+#define GEN_PACKET_OUTGOING 4
+
+enum gen_base {
+	BASE_LINK,   /* from the start of the frame */
+	BASE_LL,     /* from the link-layer type field (12, moved by vlan) */
+	BASE_NL,     /* from the network-layer header */
+	BASE_TRANS4, /* from the header after IPv4's options */
+};
+
+struct gen {
+	struct rc_filter_code *c;
+	const struct rc_filter_config *cfg;
+	struct rc_filter_error *err;
+	uint32_t off_ll, off_nl;
+	bool var;         /* offsets have a run-time part in GEN_VAR_SLOT */
+	bool ppp;         /* after pppoes: the network layer is PPP's */
+	unsigned mpls;    /* labels seen */
+	unsigned vlans;
+	unsigned sp;      /* arithmetic stack depth */
+	bool failed;
+};
+
+static void gen_fail(struct gen *g, const char *msg)
+{
+	struct rc_filter_token t = { .text = "", .col = 0 };
+
+	if (!g->failed)
+		rc_filter_set_error(g->err, &t, "%s", msg);
+	g->failed = true;
+}
+
+static void emit(struct gen *g, uint16_t code, uint32_t k)
+{
+	rc_filter_code_emit(g->c, code, k, RC_FILTER_LBL_NEXT, RC_FILTER_LBL_NEXT);
+}
+
+static void jump(struct gen *g, uint16_t op, uint32_t k, int lt, int lf)
+{
+	rc_filter_code_emit(g->c, BPF_JMP | op | BPF_K, k, lt, lf);
+}
+
+static void place(struct gen *g, int label)
+{
+	rc_filter_code_place(g->c, label);
+}
+
+static int label(struct gen *g)
+{
+	return rc_filter_code_label(g->c);
+}
+
+static uint16_t size_code(uint32_t bytes)
+{
+	return bytes == 4 ? BPF_W : bytes == 2 ? BPF_H : BPF_B;
+}
+
+/* X = length of the IPv4 header (+ the run-time offset, if any). */
+static void gen_ldx_iphdrlen(struct gen *g)
+{
+	if (!g->var) {
+		emit(g, BPF_LDX | BPF_MSH | BPF_B, g->off_nl);
+		return;
+	}
+	emit(g, BPF_LDX | BPF_MEM, GEN_VAR_SLOT);
+	emit(g, BPF_LD | BPF_B | BPF_IND, g->off_nl);
+	emit(g, BPF_ALU | BPF_AND | BPF_K, 0xf);
+	emit(g, BPF_ALU | BPF_LSH | BPF_K, 2);
+	emit(g, BPF_ALU | BPF_ADD | BPF_X, 0);
+	emit(g, BPF_MISC | BPF_TAX, 0);
+}
+
+/* A = bytes at base + off. */
+static void gen_load(struct gen *g, enum gen_base base, uint32_t bytes, uint32_t off)
+{
+	uint16_t sz = size_code(bytes);
+
+	switch (base) {
+	case BASE_LINK:
+		emit(g, BPF_LD | sz | BPF_ABS, off);
+		return;
+	case BASE_LL:
+	case BASE_NL:
+		off += base == BASE_LL ? g->off_ll : g->off_nl;
+		if (g->var) {
+			emit(g, BPF_LDX | BPF_MEM, GEN_VAR_SLOT);
+			emit(g, BPF_LD | sz | BPF_IND, off);
+		} else {
+			emit(g, BPF_LD | sz | BPF_ABS, off);
+		}
+		return;
+	case BASE_TRANS4:
+		gen_ldx_iphdrlen(g);
+		emit(g, BPF_LD | sz | BPF_IND, g->off_nl + off);
+		return;
+	}
+}
+
+/* Jump on (bytes at base+off & mask) op k. */
+static void gen_cmp(struct gen *g, enum gen_base base, uint32_t bytes, uint32_t off,
+		    uint32_t mask, uint16_t op, uint32_t k, int lt, int lf)
+{
+	gen_load(g, base, bytes, off);
+	if (mask != 0xffffffffu)
+		emit(g, BPF_ALU | BPF_AND | BPF_K, mask);
+	jump(g, op, k, lt, lf);
+}
+
+struct gen_chunk {
+	uint32_t off, n, v, m;
+};
+
+/* len bytes at base+off equal val under mask, compared a word, a half
+ * and a byte at a time; chunks whose mask is zero are skipped. */
+static void gen_bytes(struct gen *g, enum gen_base base, uint32_t off, const uint8_t *val,
+		      const uint8_t *mask, uint32_t len, int lt, int lf)
+{
+	struct gen_chunk chunk[8];
+	unsigned nchunks = 0;
+
+	for (uint32_t i = 0; i < len && nchunks < 8;) {
+		uint32_t n = len - i >= 4 ? 4 : len - i >= 2 ? 2 : 1, v = 0, m = 0;
+		uint32_t full = n == 4 ? 0xffffffffu : (1u << (8 * n)) - 1;
+
+		for (uint32_t j = 0; j < n; j++) {
+			v = v << 8 | (val[i + j] & mask[i + j]);
+			m = m << 8 | mask[i + j];
+		}
+		if (m)
+			chunk[nchunks++] = (struct gen_chunk){ off + i, n, v,
+							       m == full ? 0xffffffffu : m };
+		i += n;
+	}
+	if (!nchunks)
+		jump(g, BPF_JA, 0, lt, lt);
+	for (unsigned i = 0; i < nchunks; i++)
+		gen_cmp(g, base, chunk[i].n, chunk[i].off, chunk[i].m, BPF_JEQ, chunk[i].v,
+			i + 1 == nchunks ? lt : RC_FILTER_LBL_NEXT, lf);
+}
+
+/* The frame carries ethertype v at the current network layer. */
+static void gen_linktype(struct gen *g, uint32_t v, int lt, int lf)
+{
+	if (g->mpls) {
+		/* After MPLS labels there is no type field: the previous label
+		 * must be the bottom of the stack and the version nibble tells. */
+		int l = label(g);
+
+		if (v != 0x0800 && v != 0x86dd) {
+			gen_fail(g, "only IPv4 and IPv6 are supported over MPLS");
+			return;
+		}
+		gen_cmp(g, BASE_NL, 1, (uint32_t)-2, 0x01, BPF_JEQ, 1, l, lf);
+		place(g, l);
+		gen_cmp(g, BASE_NL, 1, 0, 0xf0, BPF_JEQ, v == 0x0800 ? 0x40 : 0x60, lt, lf);
+		return;
+	}
+	if (g->ppp) {
+		uint32_t ppp = v == 0x0800 ? 0x21 : v == 0x86dd ? 0x57 : 0;
+
+		if (!ppp) {
+			gen_fail(g, "only IPv4 and IPv6 are supported over PPPoE");
+			return;
+		}
+		gen_cmp(g, BASE_NL, 2, (uint32_t)-2, 0xffffffffu, BPF_JEQ, ppp, lt, lf);
+		return;
+	}
+	if (v <= GEN_ETHERMTU) {
+		/* An 802.3 frame: the type field is a length; match the DSAP. */
+		int l = label(g);
+
+		gen_cmp(g, BASE_LL, 2, 0, 0xffffffffu, BPF_JGT, GEN_ETHERMTU, lf, l);
+		place(g, l);
+		/* ISO and NetBEUI use the same SAP on both sides: match both. */
+		if (v == 0xfe || v == 0xf0)
+			gen_cmp(g, BASE_NL, 2, 0, 0xffffffffu, BPF_JEQ, v << 8 | v, lt, lf);
+		else
+			gen_cmp(g, BASE_NL, 1, 0, 0xffffffffu, BPF_JEQ, v, lt, lf);
+		return;
+	}
+	gen_cmp(g, BASE_LL, 2, 0, 0xffffffffu, BPF_JEQ, v, lt, lf);
+}
+
+/* A check that must hold before what follows; its failure is lf. */
+static void gen_guard_linktype(struct gen *g, uint32_t v, int lf)
+{
+	int l = label(g);
+
+	gen_linktype(g, v, l, lf);
+	place(g, l);
+}
+
+/* Source and destination: one comparison each, combined per dir. */
+struct gen_match {
+	enum gen_base base;
+	uint32_t src_off, dst_off, len;
+	const uint8_t *val, *mask;
+	uint32_t lo, hi; /* len == 0: a 2-byte range match (ports) */
+};
+
+static void gen_match_one(struct gen *g, const struct gen_match *m, uint32_t off, int lt, int lf)
+{
+	if (m->len) {
+		gen_bytes(g, m->base, off, m->val, m->mask, m->len, lt, lf);
+	} else if (m->lo == m->hi) {
+		gen_cmp(g, m->base, 2, off, 0xffffffffu, BPF_JEQ, m->lo, lt, lf);
+	} else {
+		int l = label(g);
+
+		gen_cmp(g, m->base, 2, off, 0xffffffffu, BPF_JGE, m->lo, l, lf);
+		place(g, l);
+		jump(g, BPF_JGT, m->hi, lf, lt);
+	}
+}
+
+static void gen_dir(struct gen *g, enum rc_filter_dir dir, const struct gen_match *m,
+		    int lt, int lf)
+{
+	int l;
+
+	switch (dir) {
+	case DIR_SRC:
+		gen_match_one(g, m, m->src_off, lt, lf);
+		return;
+	case DIR_DST:
+		gen_match_one(g, m, m->dst_off, lt, lf);
+		return;
+	case DIR_AND:
+		l = label(g);
+		gen_match_one(g, m, m->src_off, l, lf);
+		place(g, l);
+		gen_match_one(g, m, m->dst_off, lt, lf);
+		return;
+	default:
+		l = label(g);
+		gen_match_one(g, m, m->src_off, lt, l);
+		place(g, l);
+		gen_match_one(g, m, m->dst_off, lt, lf);
+		return;
+	}
+}
+
+static void gen_host4(struct gen *g, const struct rc_filter_node *n, int lt, int lf)
+{
+	static const struct { enum rc_filter_proto proto; uint32_t type, src, dst; } tab[] = {
+		{ PR_IP, 0x0800, 12, 16 }, { PR_ARP, 0x0806, 14, 24 }, { PR_RARP, 0x8035, 14, 24 },
+	};
+	uint8_t val[4], mask[4];
+	int next = RC_FILTER_LBL_NEXT;
+
+	for (unsigned i = 0; i < 4; i++) {
+		val[i] = (uint8_t)(n->v[0] >> (24 - 8 * i));
+		mask[i] = (uint8_t)(n->v[1] >> (24 - 8 * i));
+	}
+	for (size_t i = 0; i < sizeof(tab) / sizeof(tab[0]); i++) {
+		struct gen_match m = { BASE_NL, tab[i].src, tab[i].dst, 4, val, mask, 0, 0 };
+		bool last = n->proto != PR_DEFAULT || i + 1 == sizeof(tab) / sizeof(tab[0]);
+
+		if (n->proto != PR_DEFAULT && n->proto != tab[i].proto)
+			continue;
+		next = last ? lf : label(g);
+		gen_guard_linktype(g, tab[i].type, next);
+		gen_dir(g, n->dir, &m, lt, next);
+		if (!last)
+			place(g, next);
+	}
+}
+
+static void gen_host6(struct gen *g, const struct rc_filter_node *n, int lt, int lf)
+{
+	struct gen_match m = { BASE_NL, 8, 24, 16, (const uint8_t *)&n->v[0],
+			       (const uint8_t *)&n->v[4], 0, 0 };
+
+	gen_guard_linktype(g, 0x86dd, lf);
+	gen_dir(g, n->dir, &m, lt, lf);
+}
+
+static void gen_ehost(struct gen *g, const struct rc_filter_node *n, int lt, int lf)
+{
+	static const uint8_t ones[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+	struct gen_match m = { BASE_LINK, 6, 0, 6, (const uint8_t *)n->v, ones, 0, 0 };
+
+	gen_dir(g, n->dir, &m, lt, lf);
+}
+
+/* Jump to lt if the byte A holds is one of the transport protocols
+ * "port" means for proto. */
+static void gen_port_protos(struct gen *g, enum rc_filter_proto proto, int lt, int lf)
+{
+	static const struct { enum rc_filter_proto proto; uint32_t num; } tab[] = {
+		{ PR_TCP, 6 }, { PR_UDP, 17 }, { PR_SCTP, 132 },
+	};
+	unsigned left = proto == PR_DEFAULT ? 3 : 1;
+
+	for (size_t i = 0; i < sizeof(tab) / sizeof(tab[0]); i++) {
+		if (proto != PR_DEFAULT && proto != tab[i].proto)
+			continue;
+		jump(g, BPF_JEQ, tab[i].num, lt, --left ? RC_FILTER_LBL_NEXT : lf);
+	}
+}
+
+static void gen_port(struct gen *g, const struct rc_filter_node *n, int lt, int lf)
+{
+	struct gen_match m6 = { BASE_NL, 40, 42, 0, NULL, NULL, n->v[0], n->v[1] };
+	struct gen_match m4 = { BASE_TRANS4, 0, 2, 0, NULL, NULL, n->v[0], n->v[1] };
+	int not6 = label(g), l = label(g), l4 = label(g);
+
+	gen_guard_linktype(g, 0x86dd, not6);
+	gen_load(g, BASE_NL, 1, 6);
+	gen_port_protos(g, n->proto, l, lf);
+	place(g, l);
+	gen_dir(g, n->dir, &m6, lt, lf);
+	place(g, not6);
+	gen_guard_linktype(g, 0x0800, lf);
+	gen_load(g, BASE_NL, 1, 9);
+	gen_port_protos(g, n->proto, l4, lf);
+	place(g, l4);
+	/* Only the first fragment holds the transport header. */
+	gen_cmp(g, BASE_NL, 2, 6, 0xffffffffu, BPF_JSET, 0x1fff, lf, RC_FILTER_LBL_NEXT);
+	gen_dir(g, n->dir, &m4, lt, lf);
+}
+
+/* IPv6: the next header, or the one after a fragment header. */
+static void gen_ip6_proto(struct gen *g, uint32_t v, int lt, int lf)
+{
+	int frag = label(g);
+
+	gen_guard_linktype(g, 0x86dd, lf);
+	gen_load(g, BASE_NL, 1, 6);
+	jump(g, BPF_JEQ, v, lt, RC_FILTER_LBL_NEXT);
+	jump(g, BPF_JEQ, 44, frag, lf);
+	place(g, frag);
+	gen_cmp(g, BASE_NL, 1, 40, 0xffffffffu, BPF_JEQ, v, lt, lf);
+}
+
+static void gen_ip4_proto(struct gen *g, uint32_t v, int lt, int lf)
+{
+	gen_guard_linktype(g, 0x0800, lf);
+	gen_cmp(g, BASE_NL, 1, 9, 0xffffffffu, BPF_JEQ, v, lt, lf);
+}
+
+static void gen_proto(struct gen *g, const struct rc_filter_node *n, int lt, int lf)
+{
+	int l;
+
+	switch (n->proto) {
+	case PR_IP:
+		gen_ip4_proto(g, n->v[0], lt, lf);
+		return;
+	case PR_IP6:
+		gen_ip6_proto(g, n->v[0], lt, lf);
+		return;
+	default:
+		l = label(g);
+		gen_ip4_proto(g, n->v[0], lt, l);
+		place(g, l);
+		gen_ip6_proto(g, n->v[0], lt, lf);
+		return;
+	}
+}
+
+/* Tag protocol identifiers libpcap accepts for "vlan". */
+static void gen_tpid(struct gen *g, int lt, int lf)
+{
+	gen_load(g, BASE_LL, 2, 0);
+	jump(g, BPF_JEQ, 0x8100, lt, RC_FILTER_LBL_NEXT);
+	jump(g, BPF_JEQ, 0x88a8, lt, RC_FILTER_LBL_NEXT);
+	jump(g, BPF_JEQ, 0x9100, lt, lf);
+}
+
+/* The first "vlan" of a live capture: the kernel may have taken the tag
+ * out of the frame (SKF_AD_VLAN_TAG_PRESENT) or left it in (a tag the
+ * device did not strip, or the inner one of two). */
+static void gen_vlan_live(struct gen *g, const struct rc_filter_node *n, int lt, int lf)
+{
+	int inband = label(g), meta = label(g), vid = label(g);
+
+	emit(g, BPF_LD | BPF_B | BPF_ABS, (uint32_t)(SKF_AD_OFF + SKF_AD_VLAN_TAG_PRESENT));
+	jump(g, BPF_JEQ, 1, meta, inband);
+	place(g, meta);
+	if (n->has_value) {
+		emit(g, BPF_LD | BPF_H | BPF_ABS, (uint32_t)(SKF_AD_OFF + SKF_AD_VLAN_TAG));
+		emit(g, BPF_ALU | BPF_AND | BPF_K, 0x0fff);
+		jump(g, BPF_JEQ, n->v[0], lt, lf);
+	} else {
+		jump(g, BPF_JA, 0, lt, lt);
+	}
+	place(g, inband);
+	emit(g, BPF_LD | BPF_IMM, 4);
+	emit(g, BPF_ST, GEN_VAR_SLOT);
+	gen_tpid(g, n->has_value ? vid : lt, lf);
+	place(g, vid);
+	if (n->has_value)
+		gen_cmp(g, BASE_LINK, 2, 14, 0x0fff, BPF_JEQ, n->v[0], lt, lf);
+	g->var = true;
+}
+
+static void gen_vlan(struct gen *g, const struct rc_filter_node *n, int lt, int lf)
+{
+	int vid = label(g);
+
+	if (g->mpls || g->ppp) {
+		gen_fail(g, "'vlan' after 'mpls' or 'pppoes' is not supported");
+		return;
+	}
+	if (g->cfg->linux_ext && g->vlans++ == 0) {
+		gen_vlan_live(g, n, lt, lf);
+		return;
+	}
+	gen_tpid(g, n->has_value ? vid : lt, lf);
+	place(g, vid);
+	if (n->has_value)
+		gen_cmp(g, BASE_NL, 2, 0, 0x0fff, BPF_JEQ, n->v[0], lt, lf);
+	g->off_ll += 4;
+	g->off_nl += 4;
+}
+
+static void gen_mpls(struct gen *g, const struct rc_filter_node *n, int lt, int lf)
+{
+	int l = label(g);
+
+	if (g->ppp) {
+		gen_fail(g, "'mpls' after 'pppoes' is not supported");
+		return;
+	}
+	if (g->mpls)  /* the previous label must not be the bottom of the stack */
+		gen_cmp(g, BASE_NL, 1, (uint32_t)-2, 0x01, BPF_JEQ, 0, l, lf);
+	else
+		gen_cmp(g, BASE_LL, 2, 0, 0xffffffffu, BPF_JEQ, 0x8847, l, lf);
+	place(g, l);
+	if (n->has_value)
+		gen_cmp(g, BASE_NL, 4, 0, 0xfffff000u, BPF_JEQ, n->v[0] << 12, lt, lf);
+	else
+		jump(g, BPF_JA, 0, lt, lt);
+	g->off_nl += 4;
+	g->mpls++;
+}
+
+static void gen_pppoes(struct gen *g, const struct rc_filter_node *n, int lt, int lf)
+{
+	int l = label(g);
+
+	if (g->ppp || g->mpls) {
+		gen_fail(g, "nested 'pppoes' is not supported");
+		return;
+	}
+	gen_cmp(g, BASE_LL, 2, 0, 0xffffffffu, BPF_JEQ, 0x8864, l, lf);
+	place(g, l);
+	if (n->has_value)
+		gen_cmp(g, BASE_NL, 4, 0, 0xffff, BPF_JEQ, n->v[0], lt, lf);
+	else
+		jump(g, BPF_JA, 0, lt, lt);
+	g->off_nl += 8; /* PPPoE header and the PPP protocol field */
+	g->ppp = true;
+}
+
+static void gen_cast(struct gen *g, const struct rc_filter_node *n, int lt, int lf)
+{
+	static const uint8_t ones[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+	uint32_t host = ~g->cfg->netmask;
+	int l;
+
+	switch (n->kind) {
+	case NK_EBCAST:
+		gen_bytes(g, BASE_LINK, 0, ones, ones, 6, lt, lf);
+		return;
+	case NK_EMCAST:
+		gen_cmp(g, BASE_LINK, 1, 0, 0xffffffffu, BPF_JSET, 1, lt, lf);
+		return;
+	case NK_IPMCAST:
+		gen_guard_linktype(g, 0x0800, lf);
+		gen_cmp(g, BASE_NL, 1, 16, 0xffffffffu, BPF_JGE, 224, lt, lf);
+		return;
+	case NK_IP6MCAST:
+		gen_guard_linktype(g, 0x86dd, lf);
+		gen_cmp(g, BASE_NL, 1, 24, 0xffffffffu, BPF_JEQ, 255, lt, lf);
+		return;
+	default: /* NK_IPBCAST: host part all zeros or all ones */
+		l = label(g);
+		gen_guard_linktype(g, 0x0800, lf);
+		gen_cmp(g, BASE_NL, 4, 16, host, BPF_JEQ, 0, lt, l);
+		place(g, l);
+		jump(g, BPF_JEQ, host, lt, lf);
+		return;
+	}
+}
+
+/* An 802.2 LLC frame (a length, not a type, and not raw IPX's 0xffff),
+ * optionally of one frame type (v[0] 1-3) or command (4: S, 5: U). */
+static void gen_llc(struct gen *g, const struct rc_filter_node *n, int lt, int lf)
+{
+	static const uint32_t mask[] = { 0, 0x01, 0x03, 0x03, 0x0f, 0xef };
+	static const uint32_t value[] = { 0, 0x00, 0x01, 0x03, 0, 0 };
+	int l1 = label(g), l2 = label(g);
+	uint32_t kind = n->v[0];
+
+	gen_cmp(g, BASE_LL, 2, 0, 0xffffffffu, BPF_JGT, GEN_ETHERMTU, lf, l1);
+	place(g, l1);
+	gen_cmp(g, BASE_NL, 2, 0, 0xffffffffu, BPF_JEQ, 0xffff, lf, l2);
+	place(g, l2);
+	if (!kind)
+		jump(g, BPF_JA, 0, lt, lt);
+	else
+		gen_cmp(g, BASE_NL, 1, 2, mask[kind], BPF_JEQ, kind >= 4 ? n->v[1] : value[kind],
+			lt, lf);
+}
+
+/* ---- arithmetic ---- */
+
+static bool gen_is_transport(enum rc_filter_proto p)
+{
+	return p == PR_TCP || p == PR_UDP || p == PR_SCTP || p == PR_ICMP || p == PR_IGMP ||
+	       p == PR_IGRP || p == PR_PIM || p == PR_VRRP || p == PR_CARP;
+}
+
+/* What must hold before proto[...] may be read: the protocol, and for
+ * transport headers over IPv4 (the only ones libpcap indexes through the
+ * real header length) the first fragment. */
+static void gen_load_guard(struct gen *g, enum rc_filter_proto p, int lf)
+{
+	static const struct { enum rc_filter_proto proto; uint32_t num; } ipnum[] = {
+		{ PR_TCP, 6 }, { PR_UDP, 17 }, { PR_SCTP, 132 }, { PR_ICMP, 1 }, { PR_IGMP, 2 },
+		{ PR_IGRP, 9 }, { PR_PIM, 103 }, { PR_VRRP, 112 }, { PR_CARP, 112 },
+	};
+	int l = label(g);
+
+	switch (p) {
+	case PR_LINK:
+		return;
+	case PR_IP:
+		gen_guard_linktype(g, 0x0800, lf);
+		return;
+	case PR_IP6:
+		gen_guard_linktype(g, 0x86dd, lf);
+		return;
+	case PR_ARP:
+		gen_guard_linktype(g, 0x0806, lf);
+		return;
+	case PR_RARP:
+		gen_guard_linktype(g, 0x8035, lf);
+		return;
+	case PR_ICMP6:
+		gen_guard_linktype(g, 0x86dd, lf);
+		gen_cmp(g, BASE_NL, 1, 6, 0xffffffffu, BPF_JEQ, 58, l, lf);
+		place(g, l);
+		return;
+	default:
+		break;
+	}
+	for (size_t i = 0; i < sizeof(ipnum) / sizeof(ipnum[0]); i++) {
+		if (ipnum[i].proto != p)
+			continue;
+		gen_ip4_proto(g, ipnum[i].num, l, lf);
+		place(g, l);
+		gen_cmp(g, BASE_NL, 2, 6, 0xffffffffu, BPF_JSET, 0x1fff, lf, RC_FILTER_LBL_NEXT);
+	}
+}
+
+static void gen_guards(struct gen *g, const struct rc_filter_node *n, uint32_t *done, int lf)
+{
+	if (!n)
+		return;
+	if (n->kind == NK_LOAD && !(*done & (1u << n->proto))) {
+		*done |= 1u << n->proto;
+		gen_load_guard(g, n->proto, lf);
+	}
+	gen_guards(g, n->l, done, lf);
+	if (n->kind != NK_NEG)
+		gen_guards(g, n->r, done, lf);
+}
+
+static void gen_arith(struct gen *g, const struct rc_filter_node *n);
+
+static bool gen_push(struct gen *g)
+{
+	if (g->sp >= GEN_MAX_STACK) {
+		gen_fail(g, "expression too complex");
+		return false;
+	}
+	emit(g, BPF_ST, g->sp++);
+	return true;
+}
+
+/* A = proto[index]. */
+static void gen_arith_load(struct gen *g, const struct rc_filter_node *n)
+{
+	uint16_t sz = size_code(n->v[0]);
+	uint32_t k = n->proto == PR_ICMP6 ? 40 : 0;
+	bool constant = n->r->kind == NK_NUM;
+
+	if (constant && !g->var && !gen_is_transport(n->proto)) {
+		gen_load(g, n->proto == PR_LINK ? BASE_LINK : BASE_NL, n->v[0], k + n->r->v[0]);
+		return;
+	}
+	if (constant && gen_is_transport(n->proto)) {
+		gen_load(g, BASE_TRANS4, n->v[0], n->r->v[0]);
+		return;
+	}
+	gen_arith(g, n->r);
+	if (n->proto == PR_LINK) {
+		emit(g, BPF_MISC | BPF_TAX, 0);
+		emit(g, BPF_LD | sz | BPF_IND, 0);
+		return;
+	}
+	if (gen_is_transport(n->proto)) {
+		if (!gen_push(g))
+			return;
+		gen_ldx_iphdrlen(g);
+		emit(g, BPF_LD | BPF_MEM, --g->sp);
+		emit(g, BPF_ALU | BPF_ADD | BPF_X, 0);
+	} else if (g->var) {
+		emit(g, BPF_LDX | BPF_MEM, GEN_VAR_SLOT);
+		emit(g, BPF_ALU | BPF_ADD | BPF_X, 0);
+	}
+	emit(g, BPF_MISC | BPF_TAX, 0);
+	emit(g, BPF_LD | sz | BPF_IND, g->off_nl + k);
+}
+
+/* A = the value of n; uses the scratch stack for the left operands. */
+static void gen_arith(struct gen *g, const struct rc_filter_node *n)
+{
+	switch (n->kind) {
+	case NK_NUM:
+		emit(g, BPF_LD | BPF_IMM, n->v[0]);
+		return;
+	case NK_LEN:
+		emit(g, BPF_LD | BPF_W | BPF_LEN, 0);
+		return;
+	case NK_LOAD:
+		gen_arith_load(g, n);
+		return;
+	case NK_NEG:
+		gen_arith(g, n->l);
+		emit(g, BPF_ALU | BPF_NEG, 0);
+		return;
+	default:
+		break;
+	}
+	gen_arith(g, n->l);
+	if (n->r->kind == NK_NUM) {
+		emit(g, BPF_ALU | n->op | BPF_K, n->r->v[0]);
+		return;
+	}
+	if (!gen_push(g))
+		return;
+	gen_arith(g, n->r);
+	emit(g, BPF_MISC | BPF_TAX, 0);
+	emit(g, BPF_LD | BPF_MEM, --g->sp);
+	emit(g, BPF_ALU | n->op | BPF_X, 0);
+}
+
+static void gen_relation(struct gen *g, const struct rc_filter_node *n, int lt, int lf)
+{
+	uint16_t op = n->op & 0xf0;
+	bool neg = n->op & RC_FILTER_REL_NEG;
+	uint32_t done = 0;
+
+	gen_guards(g, n, &done, lf);
+	gen_arith(g, n->l);
+	if (n->r->kind == NK_NUM) {
+		jump(g, op, n->r->v[0], neg ? lf : lt, neg ? lt : lf);
+		return;
+	}
+	if (!gen_push(g))
+		return;
+	gen_arith(g, n->r);
+	emit(g, BPF_MISC | BPF_TAX, 0);
+	emit(g, BPF_LD | BPF_MEM, --g->sp);
+	rc_filter_code_emit(g->c, BPF_JMP | op | BPF_X, 0, neg ? lf : lt, neg ? lt : lf);
+}
+
+/* ---- boolean structure ---- */
+
+static void gen_bool(struct gen *g, const struct rc_filter_node *n, int lt, int lf)
+{
+	int l;
+
+	switch (n->kind) {
+	case NK_AND:
+		l = label(g);
+		gen_bool(g, n->l, l, lf);
+		place(g, l);
+		gen_bool(g, n->r, lt, lf);
+		return;
+	case NK_OR:
+		l = label(g);
+		gen_bool(g, n->l, lt, l);
+		place(g, l);
+		gen_bool(g, n->r, lt, lf);
+		return;
+	case NK_NOT:
+		gen_bool(g, n->l, lf, lt);
+		return;
+	case NK_REL: gen_relation(g, n, lt, lf); return;
+	case NK_HOST4: gen_host4(g, n, lt, lf); return;
+	case NK_HOST6: gen_host6(g, n, lt, lf); return;
+	case NK_EHOST: gen_ehost(g, n, lt, lf); return;
+	case NK_PORT: gen_port(g, n, lt, lf); return;
+	case NK_PROTO: gen_proto(g, n, lt, lf); return;
+	case NK_ETHERTYPE: gen_linktype(g, n->v[0], lt, lf); return;
+	case NK_VLAN: gen_vlan(g, n, lt, lf); return;
+	case NK_MPLS: gen_mpls(g, n, lt, lf); return;
+	case NK_PPPOES: gen_pppoes(g, n, lt, lf); return;
+	case NK_PPPOED:
+		gen_cmp(g, BASE_LL, 2, 0, 0xffffffffu, BPF_JEQ, 0x8863, lt, lf);
+		return;
+	case NK_LESS:
+		emit(g, BPF_LD | BPF_W | BPF_LEN, 0);
+		jump(g, BPF_JGT, n->v[0], lf, lt);
+		return;
+	case NK_GREATER:
+		emit(g, BPF_LD | BPF_W | BPF_LEN, 0);
+		jump(g, BPF_JGE, n->v[0], lt, lf);
+		return;
+	case NK_INBOUND:
+	case NK_OUTBOUND:
+		emit(g, BPF_LD | BPF_H | BPF_ABS, (uint32_t)(SKF_AD_OFF + SKF_AD_PKTTYPE));
+		jump(g, BPF_JEQ, GEN_PACKET_OUTGOING, n->kind == NK_OUTBOUND ? lt : lf,
+		     n->kind == NK_OUTBOUND ? lf : lt);
+		return;
+	case NK_IFINDEX:
+		emit(g, BPF_LD | BPF_W | BPF_ABS, (uint32_t)(SKF_AD_OFF + SKF_AD_IFINDEX));
+		jump(g, BPF_JEQ, n->v[0], lt, lf);
+		return;
+	case NK_LLC:
+		gen_llc(g, n, lt, lf);
+		return;
+	default:
+		gen_cast(g, n, lt, lf);
+		return;
+	}
+}
+
+static bool gen_has_vlan(const struct rc_filter_node *n)
+{
+	if (!n)
+		return false;
+	if (n->kind == NK_VLAN)
+		return true;
+	if (n->kind >= NK_NUM || n->kind == NK_REL)
+		return false;
+	return gen_has_vlan(n->l) || (n->kind != NK_NOT && gen_has_vlan(n->r));
+}
+
+int rc_filter_generate(const struct rc_filter_node *root, const struct rc_filter_config *cfg,
+		       struct rc_filter_code *code, struct rc_filter_error *err)
+{
+	struct gen g = { .c = code, .cfg = cfg, .err = err, .off_ll = 12, .off_nl = 14 };
+	uint32_t snaplen = cfg->snaplen ? cfg->snaplen : 262144;
+	int lt, lf;
+
+	if (!root) {
+		emit(&g, BPF_RET | BPF_K, snaplen);
+		return code->failed;
+	}
+	if (cfg->linux_ext && gen_has_vlan(root)) {
+		/* Every path must store before it loads, or the kernel refuses. */
+		emit(&g, BPF_LD | BPF_IMM, 0);
+		emit(&g, BPF_ST, GEN_VAR_SLOT);
+	}
+	lt = label(&g);
+	lf = label(&g);
+	gen_bool(&g, root, lt, lf);
+	place(&g, lt);
+	emit(&g, BPF_RET | BPF_K, snaplen);
+	place(&g, lf);
+	emit(&g, BPF_RET | BPF_K, 0);
+	if (g.failed)
+		return -EINVAL;
+	return code->failed;
+}

@@ -1,0 +1,203 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * prog.c - instruction buffer with symbolic labels, and the layout pass
+ * that turns it into a kernel-ready program.
+ *
+ * DESIGN: conditional jumps in classic BPF reach at most 255 instructions
+ * ahead. Layout therefore gives each conditional jump room for up to two
+ * "ja" trampolines right after it (ja takes a 32-bit offset) and grows that
+ * room until every short offset fits; growing only ever lengthens jumps,
+ * so the loop ends. Every label is placed after its jumps by construction
+ * (gen.c), so a backward target here is a compiler bug and fails loudly.
+ */
+#include "filter_internal.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PROG_MAX_INSNS (BPF_MAXINSNS - 3) /* the engine's loopback prologue */
+
+static bool prog_grow(void **p, unsigned *cap, unsigned need, size_t elem)
+{
+	unsigned ncap;
+	void *np;
+
+	if (need <= *cap)
+		return true;
+	ncap = *cap ? *cap * 2 : 64;
+	while (ncap < need)
+		ncap *= 2;
+	np = realloc(*p, (size_t)ncap * elem);
+	if (!np)
+		return false;
+	*p = np;
+	*cap = ncap;
+	return true;
+}
+
+int rc_filter_code_label(struct rc_filter_code *c)
+{
+	if (c->failed || !prog_grow((void **)&c->label_at, &c->label_cap, c->nlabels + 1,
+				    sizeof(int))) {
+		c->failed = c->failed ? c->failed : -ENOMEM;
+		return RC_FILTER_LBL_NEXT;
+	}
+	c->label_at[c->nlabels] = -1;
+	return (int)c->nlabels++;
+}
+
+void rc_filter_code_place(struct rc_filter_code *c, int label)
+{
+	if (c->failed || label < 0)
+		return;
+	c->label_at[label] = (int)c->n;
+}
+
+void rc_filter_code_emit(struct rc_filter_code *c, uint16_t code, uint32_t k, int jt, int jf)
+{
+	if (c->failed)
+		return;
+	/* Far beyond what layout could fit: stop early, bounded memory. */
+	if (c->n >= 4 * BPF_MAXINSNS) {
+		c->failed = -E2BIG;
+		return;
+	}
+	if (!prog_grow((void **)&c->ins, &c->cap, c->n + 1, sizeof(*c->ins))) {
+		c->failed = -ENOMEM;
+		return;
+	}
+	c->ins[c->n++] = (struct rc_filter_ins){ .s = { .code = code, .k = k }, .jt = jt, .jf = jf };
+}
+
+void rc_filter_code_free(struct rc_filter_code *c)
+{
+	free(c->ins);
+	free(c->label_at);
+	*c = (struct rc_filter_code){ 0 };
+}
+
+static bool prog_is_cond(uint16_t code)
+{
+	return BPF_CLASS(code) == BPF_JMP && BPF_OP(code) != BPF_JA;
+}
+
+/* Where a jump to label lands, given the positions of instructions. */
+static unsigned prog_target(const struct rc_filter_code *c, const unsigned *pos, int label,
+			    unsigned after)
+{
+	int at;
+
+	if (label == RC_FILTER_LBL_NEXT)
+		return after;
+	at = c->label_at[label];
+	return pos[at < 0 ? c->n : (unsigned)at];
+}
+
+/* Positions from the current trampoline counts; returns the length. */
+static unsigned prog_positions(const struct rc_filter_code *c, const uint8_t *extra, unsigned *pos)
+{
+	unsigned p = 0;
+
+	for (unsigned i = 0; i < c->n; i++) {
+		pos[i] = p;
+		p += 1 + extra[i];
+	}
+	pos[c->n] = p;
+	return p;
+}
+
+static bool prog_relax(const struct rc_filter_code *c, uint8_t *extra, unsigned *pos)
+{
+	bool changed = false;
+
+	prog_positions(c, extra, pos);
+	for (unsigned i = 0; i < c->n; i++) {
+		unsigned base, t, f;
+		uint8_t need;
+
+		if (!prog_is_cond(c->ins[i].s.code))
+			continue;
+		base = pos[i] + 1 + extra[i];
+		t = prog_target(c, pos, c->ins[i].jt, base);
+		f = prog_target(c, pos, c->ins[i].jf, base);
+		need = (uint8_t)((t - base > 255) + (f - base > 255));
+		if (need > extra[i]) {
+			extra[i] = need;
+			changed = true;
+		}
+	}
+	return changed;
+}
+
+/* Writes instruction i (and its trampolines) at out. */
+static int prog_write(const struct rc_filter_code *c, unsigned i, const uint8_t *extra,
+		      const unsigned *pos, struct sock_filter *out)
+{
+	const struct rc_filter_ins *in = &c->ins[i];
+	unsigned here = pos[i], base = here + 1 + extra[i], t, f, slot = here + 1;
+
+	out[here] = in->s;
+	if (BPF_CLASS(in->s.code) == BPF_JMP && BPF_OP(in->s.code) == BPF_JA) {
+		t = prog_target(c, pos, in->jt, here + 1);
+		if (t < here + 1)
+			return -EFAULT;
+		out[here].k = t - (here + 1);
+		return 0;
+	}
+	if (!prog_is_cond(in->s.code))
+		return 0;
+	t = prog_target(c, pos, in->jt, base);
+	f = prog_target(c, pos, in->jf, base);
+	if (t < base || f < base)
+		return -EFAULT;
+	if (t - base > 255) {
+		out[slot] = (struct sock_filter)BPF_STMT(BPF_JMP | BPF_JA, t - (slot + 1));
+		t = slot++;
+	}
+	if (f - base > 255) {
+		out[slot] = (struct sock_filter)BPF_STMT(BPF_JMP | BPF_JA, f - (slot + 1));
+		f = slot++;
+	}
+	out[here].jt = (uint8_t)(t - (here + 1));
+	out[here].jf = (uint8_t)(f - (here + 1));
+	return 0;
+}
+
+int rc_filter_code_layout(struct rc_filter_code *c, struct sock_filter **ret, size_t *ret_len)
+{
+	uint8_t *extra = calloc(c->n + 1, 1);
+	unsigned *pos = calloc(c->n + 1, sizeof(*pos));
+	struct sock_filter *out = NULL;
+	unsigned len;
+	int r = -ENOMEM;
+
+	if (c->failed) {
+		r = c->failed;
+		goto out_free;
+	}
+	if (!extra || !pos)
+		goto out_free;
+	while (prog_relax(c, extra, pos))
+		;
+	len = prog_positions(c, extra, pos);
+	r = -E2BIG;
+	if (len > PROG_MAX_INSNS)
+		goto out_free;
+	r = -ENOMEM;
+	if (!(out = calloc(len, sizeof(*out))))
+		goto out_free;
+	for (unsigned i = 0; i < c->n; i++) {
+		if ((r = prog_write(c, i, extra, pos, out)) < 0)
+			goto out_free;
+	}
+	*ret = out;
+	*ret_len = len;
+	out = NULL;
+	r = 0;
+out_free:
+	free(out);
+	free(pos);
+	free(extra);
+	return r;
+}
