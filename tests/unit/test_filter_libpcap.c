@@ -1,0 +1,318 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_filter_libpcap.c - differential tests against libpcap's own filter
+ * test suite (testprogs/TESTrun, pcaps from libpcap tests/filter/; BSD-2-
+ * Clause), as extracted into tests/data/filter/ (see the README there).
+ *
+ * DESIGN: three tables, one test each. "apply": compile with ringcap, run
+ * the program with ringcap's interpreter over the pcap, and compare every
+ * packet's verdict with libpcap's. "reject": libpcap refuses these, so
+ * must ringcap. "accept": libpcap compiles these, so should ringcap. What
+ * ringcap does not support yet is named in expected-failures.txt, and the
+ * test fails both on a new failure and on a listed one that now passes,
+ * so the list stays exact and progress shows. Counts go to stdout.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include <linux/filter.h>
+#include <ringcap/filter.h>
+
+#define DATA FILTER_DATA_DIR
+
+/* ---- small helpers: files, lines, the expected-failure list ---- */
+
+static char *slurp(const char *path, size_t *ret_len)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf;
+	long n;
+
+	assert_non_null(f);
+	assert_int_equal(fseek(f, 0, SEEK_END), 0);
+	n = ftell(f);
+	rewind(f);
+	buf = malloc((size_t)n + 1);
+	assert_non_null(buf);
+	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+	buf[n] = 0;
+	fclose(f);
+	if (ret_len)
+		*ret_len = (size_t)n;
+	return buf;
+}
+
+/* Splits line at tabs into at most max fields; returns the count. */
+static int split_tabs(char *line, char **fields, int max)
+{
+	int n = 0;
+
+	while (n < max) {
+		fields[n++] = line;
+		line = strchr(line, '\t');
+		if (!line)
+			break;
+		*line++ = 0;
+	}
+	return n;
+}
+
+struct xfail {
+	char *text;
+	size_t len;
+};
+
+static struct xfail xfail_load(void)
+{
+	struct xfail x;
+
+	x.text = slurp(DATA "/expected-failures.txt", &x.len);
+	return x;
+}
+
+/* Is "kind<TAB>key" a line of the list? Marks found lines with '!' so that
+ * stale entries can be reported. */
+static bool xfail_has(struct xfail *x, const char *kind, const char *key)
+{
+	size_t kl = strlen(kind), keyl = strlen(key);
+
+	for (char *p = x->text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
+		char *q = p + (*p == '!');
+
+		if (strncmp(q, kind, kl) == 0 && q[kl] == '\t' && strncmp(q + kl + 1, key, keyl) == 0 &&
+		    (q[kl + 1 + keyl] == '\n' || q[kl + 1 + keyl] == 0)) {
+			*p = '!';
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Lines of kind the run never matched: listed as failing, now passing. */
+static unsigned xfail_stale(const struct xfail *x, const char *kind)
+{
+	size_t kl = strlen(kind);
+	unsigned n = 0;
+
+	for (const char *p = x->text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
+		if (strncmp(p, kind, kl) == 0 && p[kl] == '\t') {
+			const char *e = strchr(p, '\n');
+
+			printf("  now passes, remove from expected-failures.txt: %.*s\n",
+			       (int)(e ? e - p : (long)strlen(p)), p);
+			n++;
+		}
+	}
+	return n;
+}
+
+static uint32_t netmask_of(const char *s)
+{
+	unsigned a, b, c, d;
+
+	/* 255.255.255.255 is libpcap's PCAP_NETMASK_UNKNOWN. */
+	if (sscanf(s, "%u.%u.%u.%u", &a, &b, &c, &d) != 4 || (a & b & c & d) == 255)
+		return 0;
+	return a << 24 | b << 16 | c << 8 | d;
+}
+
+static int compile_live(const char *expr, uint32_t netmask, bool live, struct rc_filter **ret)
+{
+	struct rc_filter_config c = { .snaplen = 262144, .netmask = netmask, .linux_ext = live };
+	struct rc_filter_error err;
+
+	return rc_filter_compile(expr, &c, ret, &err);
+}
+
+static int compile(const char *expr, uint32_t netmask, struct rc_filter **ret)
+{
+	return compile_live(expr, netmask, false, ret);
+}
+
+/* ---- a classic pcap reader, just enough for these files ---- */
+
+struct pcap_file {
+	char *buf;
+	size_t len, off;
+	bool swap;
+};
+
+static uint32_t pcap_u32(const struct pcap_file *f, size_t off)
+{
+	const uint8_t *p = (const uint8_t *)f->buf + off;
+
+	return f->swap ? (uint32_t)p[0] << 24 | p[1] << 16 | p[2] << 8 | p[3]
+		       : (uint32_t)p[3] << 24 | p[2] << 16 | p[1] << 8 | p[0];
+}
+
+static void pcap_open(const char *name, struct pcap_file *f)
+{
+	char path[512];
+	uint32_t magic;
+
+	snprintf(path, sizeof(path), DATA "/pcaps/%s", name);
+	f->buf = slurp(path, &f->len);
+	assert_true(f->len >= 24);
+	f->swap = false;
+	magic = pcap_u32(f, 0);
+	if (magic != 0xa1b2c3d4 && magic != 0xa1b23c4d)
+		f->swap = true;
+	magic = pcap_u32(f, 0);
+	assert_true(magic == 0xa1b2c3d4 || magic == 0xa1b23c4d);
+	assert_int_equal(pcap_u32(f, 20), 1); /* LINKTYPE_ETHERNET */
+	f->off = 24;
+}
+
+/* Next record: false at the end of the file. */
+static bool pcap_next(struct pcap_file *f, const uint8_t **pkt, uint32_t *caplen, uint32_t *len)
+{
+	if (f->off + 16 > f->len)
+		return false;
+	*caplen = pcap_u32(f, f->off + 8);
+	*len = pcap_u32(f, f->off + 12);
+	assert_true(*caplen <= f->len - f->off - 16);
+	*pkt = (const uint8_t *)f->buf + f->off + 16;
+	f->off += 16 + *caplen;
+	return true;
+}
+
+/* ---- the three tables ---- */
+
+/* Runs one apply test; returns NULL on agreement or why it disagrees. */
+static const char *apply_one(const char *pcap, const char *netmask, const char *expr,
+			     const char *verdicts, char *why, size_t size)
+{
+	struct pcap_file f;
+	struct rc_filter *prog;
+	const struct sock_filter *insns;
+	const uint8_t *pkt;
+	uint32_t caplen, len;
+	size_t n, i = 0;
+	const char *res = NULL;
+
+	if (compile(expr, netmask_of(netmask), &prog) < 0)
+		return "does not compile";
+	insns = rc_filter_insns(prog, &n);
+	pcap_open(pcap, &f);
+	while (!res && pcap_next(&f, &pkt, &caplen, &len)) {
+		struct rc_filter_aux aux = { .wire_len = len };
+		bool accepted = rc_filter_run(insns, n, pkt, caplen, &aux) != 0;
+
+		if (!verdicts[i] || accepted != (verdicts[i] == '1')) {
+			snprintf(why, size, "packet %zu: %s, libpcap %s", i + 1,
+				 accepted ? "accepted" : "rejected",
+				 verdicts[i] == '1' ? "accepts" : "rejects");
+			res = why;
+		}
+		i++;
+	}
+	if (!res && verdicts[i])
+		res = "fewer packets than verdicts";
+	free(f.buf);
+	rc_filter_free(prog);
+	return res;
+}
+
+static void test_libpcap_apply(void **state)
+{
+	char *text = slurp(DATA "/apply.tsv", NULL), *line, *save = NULL;
+	struct xfail x = xfail_load();
+	unsigned total = 0, pass = 0, regress = 0;
+
+	(void)state;
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *fld[5] = { NULL, NULL, NULL, NULL, NULL }, why[128];
+		const char *res;
+
+		assert_int_equal(split_tabs(line, fld, 5), 5);
+		total++;
+		res = apply_one(fld[1], fld[2], fld[3], fld[4], why, sizeof(why));
+		if (!res) {
+			pass++;
+		} else if (!xfail_has(&x, "apply", fld[0])) {
+			printf("  REGRESSION apply %s '%s': %s\n", fld[0], fld[3], res);
+			regress++;
+		}
+	}
+	printf("libpcap Ethernet apply tests: %u of %u pass\n", pass, total);
+	assert_int_equal(regress, 0);
+	assert_int_equal(xfail_stale(&x, "apply"), 0);
+	free(x.text);
+	free(text);
+}
+
+static void test_libpcap_reject(void **state)
+{
+	char *text = slurp(DATA "/reject.tsv", NULL), *line, *save = NULL;
+	struct xfail x = xfail_load();
+	unsigned total = 0, pass = 0, regress = 0;
+
+	(void)state;
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *fld[3] = { NULL, NULL, NULL };
+		struct rc_filter *prog;
+
+		assert_int_equal(split_tabs(line, fld, 3), 3);
+		total++;
+		if (compile(fld[2], netmask_of(fld[1]), &prog) < 0) {
+			pass++;
+			continue;
+		}
+		rc_filter_free(prog);
+		if (!xfail_has(&x, "reject", fld[2])) {
+			printf("  REGRESSION reject %s: '%s' compiles\n", fld[0], fld[2]);
+			regress++;
+		}
+	}
+	printf("libpcap Ethernet reject tests: %u of %u rejected\n", pass, total);
+	assert_int_equal(regress, 0);
+	assert_int_equal(xfail_stale(&x, "reject"), 0);
+	free(x.text);
+	free(text);
+}
+
+static void test_libpcap_accept(void **state)
+{
+	char *text = slurp(DATA "/accept.tsv", NULL), *line, *save = NULL;
+	struct xfail x = xfail_load();
+	unsigned total = 0, pass = 0, regress = 0;
+
+	(void)state;
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		struct rc_filter *prog;
+		char *fld[2] = { NULL, NULL };
+
+		assert_int_equal(split_tabs(line, fld, 2), 2);
+		total++;
+		if (compile_live(fld[1], 0, strcmp(fld[0], "live") == 0, &prog) == 0) {
+			rc_filter_free(prog);
+			pass++;
+		} else if (!xfail_has(&x, "accept", fld[1])) {
+			printf("  REGRESSION accept: '%s' does not compile\n", fld[1]);
+			regress++;
+		}
+	}
+	printf("libpcap Ethernet accept expressions: %u of %u compile\n", pass, total);
+	assert_int_equal(regress, 0);
+	assert_int_equal(xfail_stale(&x, "accept"), 0);
+	free(x.text);
+	free(text);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_libpcap_apply),
+		cmocka_unit_test(test_libpcap_reject),
+		cmocka_unit_test(test_libpcap_accept),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
