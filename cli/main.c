@@ -20,9 +20,11 @@
 #include <unistd.h>
 
 #include <ringcap/engine.h>
+#include <ringcap/filter.h>
 #include <ringcap/writer.h>
 
 #include "capture.h"
+#include "filter.h"
 #include "options.h"
 #include "report.h"
 
@@ -91,8 +93,12 @@ static int explain_open_error(const char *ifname, int r)
 	}
 }
 
-static int open_engines(const struct cli_options *o, struct capture *cap)
+static int open_engines(const struct cli_options *o, const struct cli_filter *f,
+			struct capture *cap)
 {
+	size_t filter_len = 0;
+	const struct sock_filter *filter = f->prog ? rc_filter_insns(f->prog, &filter_len) : NULL;
+
 	for (unsigned i = 0; i < o->n_ifaces; i++) {
 		struct rc_engine_config c = {
 			.ifname = o->ifaces[i],
@@ -102,6 +108,8 @@ static int open_engines(const struct cli_options *o, struct capture *cap)
 			.block_timeout_ms = o->block_timeout_ms,
 			.no_promisc = o->no_promisc,
 			.tag = i,
+			.filter = filter,
+			.filter_len = (uint16_t)filter_len,
 			.log = report_log,
 		};
 		int r = rc_engine_open(&c, &cap->engines[i]);
@@ -157,7 +165,8 @@ static int block_stop_signals(void)
 	return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 }
 
-static int open_writer(const struct cli_options *o, struct capture *cap, int fd)
+static int open_writer(const struct cli_options *o, const struct cli_filter *f,
+		       struct capture *cap, int fd)
 {
 	struct rc_writer_iface ifaces[CLI_MAX_IFACES];
 	uint32_t blocks = 0;
@@ -173,6 +182,7 @@ static int open_writer(const struct cli_options *o, struct capture *cap, int fd)
 			.name = rc_engine_ifname(cap->engines[i]),
 			.linktype = rc_engine_linktype(cap->engines[i]),
 			.snaplen = rc_engine_snaplen(cap->engines[i]),
+			.filter = f->text,
 		};
 		blocks += rc_engine_block_count(cap->engines[i]);
 	}
@@ -226,7 +236,7 @@ static int finish(struct capture *cap, const char *name)
 	       cap->end == CAPTURE_END_ERROR ? EXIT_RUNTIME : 0;
 }
 
-static int run_capture(struct cli_options *o)
+static int run_capture(struct cli_options *o, const struct cli_filter *f)
 {
 	struct capture cap = { .duration_s = o->duration_s, .signal_fd = -1 };
 	char default_if[64], tmp_path[4096];
@@ -235,7 +245,7 @@ static int run_capture(struct cli_options *o)
 
 	if (!o->n_ifaces && (r = choose_default_interface(o, default_if)))
 		return r;
-	r = open_engines(o, &cap);
+	r = open_engines(o, f, &cap);
 	if (r)
 		goto out_engines;
 	r = EXIT_RUNTIME;
@@ -243,7 +253,7 @@ static int run_capture(struct cli_options *o)
 	fd = cap.signal_fd < 0 ? -1 : open_output(o->output, tmp_path, &name);
 	if (fd < 0)
 		goto out_engines;
-	r = open_writer(o, &cap, fd);
+	r = open_writer(o, f, &cap, fd);
 	if (r < 0) {
 		report_line("%s: cannot write: %s", name, strerror(-r));
 		r = EXIT_RUNTIME;
@@ -258,6 +268,22 @@ out_engines:
 		rc_engine_close(cap.engines[i]);
 	if (cap.signal_fd >= 0)
 		close(cap.signal_fd);
+	return r;
+}
+
+/* The filter compiles before anything is opened: a typo costs nothing. */
+static int filter_then_capture(struct cli_options *o)
+{
+	struct cli_filter f;
+	int r = cli_filter_prepare(o, &f);
+
+	if (r)
+		return r;
+	if (o->dump)
+		r = cli_filter_dump(&f, o->dump, o->snaplen);
+	else
+		r = run_capture(o, &f);
+	cli_filter_release(&f);
 	return r;
 }
 
@@ -279,6 +305,6 @@ int main(int argc, char **argv)
 		return list_interfaces();
 	case CLI_CAPTURE:
 	default:
-		return run_capture(&o);
+		return filter_then_capture(&o);
 	}
 }
