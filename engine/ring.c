@@ -40,9 +40,11 @@ static bool ring_frame_in_bounds(const struct rc_block *block, uint32_t offset)
 {
 	const struct tpacket3_hdr *h;
 
+	/* TPACKET_V3 steps from frame to frame in 8-byte units (the kernel's
+	 * V3_ALIGNMENT in af_packet.c), not TPACKET_ALIGNMENT's 16. */
 	if (offset < sizeof(struct tpacket_block_desc) ||
 	    offset > block->block_size - TPACKET3_HDRLEN ||
-	    offset % TPACKET_ALIGNMENT != 0)
+	    offset % 8 != 0)
 		return false;
 	h = (const struct tpacket3_hdr *)((const uint8_t *)block->desc + offset);
 	if (h->tp_mac < TPACKET3_HDRLEN)
