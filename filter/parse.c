@@ -44,6 +44,9 @@ struct parser {
 };
 
 #define PARSE_MAX_DEPTH 200
+/* Bounds the tree, and so the recursion of code generation, on any input;
+ * no program of this many nodes fits the kernel's 4096 instructions. */
+#define PARSE_MAX_NODES 16384
 
 static const struct rc_filter_token *cur(const struct parser *p)
 {
@@ -112,6 +115,12 @@ static struct rc_filter_node *node_new(struct parser *p, enum rc_filter_kind kin
 	struct rc_filter_arena *a = p->arena;
 	struct rc_filter_node *n;
 
+	if (a->n >= PARSE_MAX_NODES) {
+		rc_filter_set_error(p->err, cur(p), "expression too large");
+		p->err_pos = p->pos;
+		p->fatal = true;
+		return NULL;
+	}
 	if (a->n == a->cap) {
 		size_t ncap = a->cap ? a->cap * 2 : 64;
 		struct rc_filter_node **nn = realloc(a->nodes, ncap * sizeof(*nn));

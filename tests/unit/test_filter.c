@@ -226,14 +226,23 @@ static void test_long_jumps(void **state)
 
 static void test_too_long(void **state)
 {
-	char *expr = many_hosts(400);
+	char *expr = many_hosts(400), *huge;
 	struct rc_filter_error err;
 	struct rc_filter *f = NULL;
+	size_t n = 300000;
 
 	(void)state;
 	assert_int_equal(rc_filter_compile(expr, NULL, &f, &err), -E2BIG);
 	assert_null(f);
 	free(expr);
+	/* a megabyte of "ip or ip or ..." must fail cleanly, not overflow the stack */
+	huge = malloc(6 * n + 1);
+	for (size_t i = 0; i < n; i++)
+		memcpy(huge + 6 * i, "ip or ", 6);
+	memcpy(huge + 6 * n - 4, "  ip", 5);
+	assert_int_equal(rc_filter_compile(huge, NULL, &f, &err), -EINVAL);
+	assert_string_equal(err.message, "expression too large");
+	free(huge);
 }
 
 static void test_interpreter_semantics(void **state)
