@@ -47,7 +47,7 @@ void rc_filter_set_error(struct rc_filter_error *err, const struct rc_filter_tok
 enum rc_filter_proto {
 	PR_DEFAULT, PR_LINK, PR_IP, PR_IP6, PR_ARP, PR_RARP, PR_TCP, PR_UDP,
 	PR_SCTP, PR_ICMP, PR_ICMP6, PR_IGMP, PR_IGRP, PR_PIM, PR_VRRP, PR_CARP,
-	PR_AH, PR_ESP,
+	PR_AH, PR_ESP, PR_DECNET,
 };
 enum rc_filter_dir { DIR_DEFAULT, DIR_SRC, DIR_DST, DIR_OR, DIR_AND };
 
@@ -55,7 +55,7 @@ enum rc_filter_kind {
 	/* boolean */
 	NK_AND, NK_OR, NK_NOT, NK_REL,
 	/* primitives */
-	NK_HOST4, NK_HOST6, NK_EHOST, NK_PORT, NK_PROTO, NK_ETHERTYPE,
+	NK_HOST4, NK_HOST6, NK_EHOST, NK_DNHOST, NK_PORT, NK_PROTO, NK_ETHERTYPE,
 	NK_LESS, NK_GREATER, NK_EBCAST, NK_EMCAST, NK_IPBCAST, NK_IPMCAST, NK_IP6MCAST,
 	NK_VLAN, NK_MPLS, NK_PPPOES, NK_PPPOED, NK_INBOUND, NK_OUTBOUND, NK_IFINDEX, NK_LLC,
 	/* arithmetic */

@@ -289,6 +289,56 @@ static void gen_host4(struct gen *g, const struct rc_filter_node *n, int lt, int
 	}
 }
 
+/* DECnet routing header: a padding byte may come first, and long and
+ * short headers put the addresses at different places. sh/lh are the
+ * offsets of the address in the short and long header. The address is
+ * little-endian on the wire. */
+static void gen_dn_one(struct gen *g, uint32_t sh, uint32_t lh, uint32_t addr, int lt, int lf)
+{
+	const struct { uint32_t size, mask, flags, off; } alt[] = {
+		{ 2, 0xff07, 0x8106, 3 + lh }, /* pad byte, long header */
+		{ 1, 0x07, 0x06, 2 + lh },     /* long header */
+		{ 2, 0xff07, 0x8102, 3 + sh }, /* pad byte, short header */
+		{ 1, 0x07, 0x02, 2 + sh },     /* short header */
+	};
+	uint32_t swapped = (addr >> 8 | addr << 8) & 0xffff;
+
+	for (unsigned i = 0; i < 4; i++) {
+		int hit = label(g), next = i == 3 ? lf : label(g);
+
+		gen_cmp(g, BASE_NL, alt[i].size, 2, alt[i].mask, BPF_JEQ, alt[i].flags, hit, next);
+		place(g, hit);
+		gen_cmp(g, BASE_NL, 2, alt[i].off, 0xffffffffu, BPF_JEQ, swapped, lt, next);
+		if (i < 3)
+			place(g, next);
+	}
+}
+
+static void gen_dnhost(struct gen *g, const struct rc_filter_node *n, int lt, int lf)
+{
+	int l = label(g);
+
+	gen_guard_linktype(g, 0x6003, lf);
+	switch (n->dir) {
+	case DIR_SRC:
+		gen_dn_one(g, 3, 15, n->v[0], lt, lf);
+		return;
+	case DIR_DST:
+		gen_dn_one(g, 1, 7, n->v[0], lt, lf);
+		return;
+	case DIR_AND:
+		gen_dn_one(g, 3, 15, n->v[0], l, lf);
+		place(g, l);
+		gen_dn_one(g, 1, 7, n->v[0], lt, lf);
+		return;
+	default:
+		gen_dn_one(g, 3, 15, n->v[0], lt, l);
+		place(g, l);
+		gen_dn_one(g, 1, 7, n->v[0], lt, lf);
+		return;
+	}
+}
+
 static void gen_host6(struct gen *g, const struct rc_filter_node *n, int lt, int lf)
 {
 	struct gen_match m = { BASE_NL, 8, 24, 16, (const uint8_t *)&n->v[0],
@@ -718,6 +768,7 @@ static void gen_bool(struct gen *g, const struct rc_filter_node *n, int lt, int 
 	case NK_HOST4: gen_host4(g, n, lt, lf); return;
 	case NK_HOST6: gen_host6(g, n, lt, lf); return;
 	case NK_EHOST: gen_ehost(g, n, lt, lf); return;
+	case NK_DNHOST: gen_dnhost(g, n, lt, lf); return;
 	case NK_PORT: gen_port(g, n, lt, lf); return;
 	case NK_PROTO: gen_proto(g, n, lt, lf); return;
 	case NK_ETHERTYPE: gen_linktype(g, n->v[0], lt, lf); return;

@@ -170,7 +170,7 @@ static const struct { const char *word; enum rc_filter_proto proto; } parse_prot
 	{ "arp", PR_ARP }, { "rarp", PR_RARP }, { "tcp", PR_TCP }, { "udp", PR_UDP },
 	{ "sctp", PR_SCTP }, { "icmp", PR_ICMP }, { "icmp6", PR_ICMP6 }, { "igmp", PR_IGMP },
 	{ "igrp", PR_IGRP }, { "pim", PR_PIM }, { "vrrp", PR_VRRP }, { "carp", PR_CARP },
-	{ "ah", PR_AH }, { "esp", PR_ESP },
+	{ "ah", PR_AH }, { "esp", PR_ESP }, { "decnet", PR_DECNET },
 };
 
 static bool word_proto(const struct rc_filter_token *t, enum rc_filter_proto *ret)
@@ -683,10 +683,62 @@ static bool is_value(const struct rc_filter_token *t)
 	       t->type == TK_MAC || t->type == TK_ESC || (t->type == TK_WORD && !is_keyword(t));
 }
 
+/* Digits from s up to end, at most five. */
+static bool parse_decimal(const char *s, const char *end, uint32_t *ret)
+{
+	uint32_t v = 0;
+
+	if (s == end || end - s > 5)
+		return false;
+	for (; s < end; s++) {
+		if (*s < '0' || *s > '9')
+			return false;
+		v = v * 10 + (uint32_t)(*s - '0');
+	}
+	*ret = v;
+	return true;
+}
+
+/* DECnet "area.node" (6 and 10 bits); libpcap takes no plain number. */
+static struct rc_filter_node *parse_decnet(struct parser *p, const struct parse_qual *q)
+{
+	const struct rc_filter_token *t = &p->t[p->pos++];
+	const char *dot = memchr(t->text, '.', t->len);
+	uint32_t area, node;
+	struct rc_filter_node *n;
+	uint32_t v;
+
+	if (q->addr != AQ_DEFAULT && q->addr != AQ_HOST)
+		return SEMANTIC(p, q->proto_tok, "'decnet' is not a valid qualifier for '%s'",
+				addr_name(q));
+	if (t->type == TK_IPV4 && dot && parse_decimal(t->text, dot, &area) &&
+		 parse_decimal(dot + 1, t->text + t->len, &node) && area <= 63 && node <= 1023)
+		v = area << 10 | node;
+	else
+		return SEMANTIC(p, t, "invalid DECnet address");
+	if (!(n = node_new(p, NK_DNHOST)))
+		return NULL;
+	n->dir = q->dir;
+	n->v[0] = v;
+	return n;
+}
+
 /* A value with the qualifiers q; remembers q for bare values after it. */
 static struct rc_filter_node *parse_id(struct parser *p, const struct parse_qual *q)
 {
+	struct rc_filter_node *n;
+
 	p->last = *q;
+	if (tok_is(cur(p), "not") || cur(p)->type == TK_BANG) {
+		/* "decnet src not 1.1": libpcap lets a value be negated in place */
+		p->pos++;
+		n = parse_id(p, q);
+		if (n && (n = node2(p, NK_NOT, n, n)))
+			n->r = NULL;
+		return n;
+	}
+	if (q->proto == PR_DECNET && (cur(p)->type == TK_NUM || cur(p)->type == TK_IPV4))
+		return parse_decnet(p, q);
 	switch (cur(p)->type) {
 	case TK_NUM:
 		return parse_number(p, q);
@@ -744,7 +796,7 @@ static struct rc_filter_node *proto_abbrev(struct parser *p, const struct parse_
 		{ PR_IGRP, PR_IP, 9 }, { PR_PIM, PR_DEFAULT, 103 }, { PR_VRRP, PR_IP, 112 },
 		{ PR_CARP, PR_IP, 112 }, { PR_AH, PR_DEFAULT, 51 }, { PR_ESP, PR_DEFAULT, 50 },
 		{ PR_IP, PR_LINK, 0x0800 }, { PR_IP6, PR_LINK, 0x86dd }, { PR_ARP, PR_LINK, 0x0806 },
-		{ PR_RARP, PR_LINK, 0x8035 },
+		{ PR_RARP, PR_LINK, 0x8035 }, { PR_DECNET, PR_LINK, 0x6003 },
 	};
 	struct rc_filter_node *n;
 
@@ -854,7 +906,7 @@ static struct rc_filter_node *parse_link_keyword(struct parser *p)
 static struct rc_filter_node *parse_link_abbrev(struct parser *p)
 {
 	static const struct { const char *word; uint32_t type; } tab[] = {
-		{ "decnet", 0x6003 }, { "lat", 0x6004 }, { "mopdl", 0x6001 }, { "moprc", 0x6002 },
+		{ "lat", 0x6004 }, { "mopdl", 0x6001 }, { "moprc", 0x6002 },
 		{ "sca", 0x6007 }, { "stp", 0x42 }, { "netbeui", 0xf0 }, { "iso", 0xfe },
 	};
 	struct rc_filter_node *n;
