@@ -47,7 +47,7 @@ void rc_filter_set_error(struct rc_filter_error *err, const struct rc_filter_tok
 enum rc_filter_proto {
 	PR_DEFAULT, PR_LINK, PR_IP, PR_IP6, PR_ARP, PR_RARP, PR_TCP, PR_UDP,
 	PR_SCTP, PR_ICMP, PR_ICMP6, PR_IGMP, PR_IGRP, PR_PIM, PR_VRRP, PR_CARP,
-	PR_AH, PR_ESP, PR_DECNET,
+	PR_AH, PR_ESP, PR_DECNET, PR_ISO, PR_CLNP, PR_ESIS, PR_ISIS,
 };
 enum rc_filter_dir { DIR_DEFAULT, DIR_SRC, DIR_DST, DIR_OR, DIR_AND };
 
@@ -57,7 +57,7 @@ enum rc_filter_kind {
 	/* primitives */
 	NK_HOST4, NK_HOST6, NK_EHOST, NK_DNHOST, NK_PORT, NK_PROTO, NK_ETHERTYPE,
 	NK_LESS, NK_GREATER, NK_EBCAST, NK_EMCAST, NK_IPBCAST, NK_IPMCAST, NK_IP6MCAST,
-	NK_VLAN, NK_MPLS, NK_PPPOES, NK_PPPOED, NK_INBOUND, NK_OUTBOUND, NK_IFINDEX, NK_LLC,
+	NK_VLAN, NK_MPLS, NK_PPPOES, NK_PPPOED, NK_INBOUND, NK_OUTBOUND, NK_IFINDEX, NK_LLC, NK_ISO, NK_ISIS,
 	/* arithmetic */
 	NK_NUM, NK_LEN, NK_LOAD, NK_BINOP, NK_NEG,
 };
@@ -93,6 +93,7 @@ void rc_filter_arena_free(struct rc_filter_arena *arena);
 bool rc_filter_service_port(const char *name, size_t len, uint32_t *ret);
 bool rc_filter_ip_proto_number(const char *name, size_t len, uint32_t *ret);
 bool rc_filter_ether_proto_number(const char *name, size_t len, uint32_t *ret);
+bool rc_filter_iso_proto_number(const char *name, size_t len, uint32_t *ret);
 bool rc_filter_arith_constant(const char *name, size_t len, uint32_t *ret);
 
 /* ---- code (gen.c, prog.c) ---- */

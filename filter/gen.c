@@ -578,6 +578,25 @@ static void gen_llc(struct gen *g, const struct rc_filter_node *n, int lt, int l
 			lt, lf);
 }
 
+/* OSI over 802.2 (SAP 0xfe): the network-layer protocol identifier after
+ * the 3-byte LLC header, and for IS-IS the PDU type 4 bytes further. */
+static void gen_iso(struct gen *g, const struct rc_filter_node *n, int lt, int lf)
+{
+	uint32_t nlpid = n->kind == NK_ISO ? n->v[0] : 0x83;
+	int l = label(g);
+
+	gen_guard_linktype(g, 0xfe, lf);
+	if (n->kind == NK_ISO) {
+		gen_cmp(g, BASE_NL, 1, 3, 0xffffffffu, BPF_JEQ, nlpid, lt, lf);
+		return;
+	}
+	gen_cmp(g, BASE_NL, 1, 3, 0xffffffffu, BPF_JEQ, nlpid, l, lf);
+	place(g, l);
+	gen_load(g, BASE_NL, 1, 7);
+	for (uint32_t i = 0; i < n->v[5]; i++)
+		jump(g, BPF_JEQ, n->v[i], lt, i + 1 == n->v[5] ? lf : RC_FILTER_LBL_NEXT);
+}
+
 /* ---- arithmetic ---- */
 
 static bool gen_is_transport(enum rc_filter_proto p)
@@ -798,6 +817,10 @@ static void gen_bool(struct gen *g, const struct rc_filter_node *n, int lt, int 
 		return;
 	case NK_LLC:
 		gen_llc(g, n, lt, lf);
+		return;
+	case NK_ISO:
+	case NK_ISIS:
+		gen_iso(g, n, lt, lf);
 		return;
 	default:
 		gen_cast(g, n, lt, lf);

@@ -90,6 +90,17 @@ bool rc_filter_ether_proto_number(const char *name, size_t len, uint32_t *ret)
 	return NAMES_FIND(tab, name, len, ret);
 }
 
+/* ISO network-layer protocol identifiers (ISO/IEC TR 9577). */
+bool rc_filter_iso_proto_number(const char *name, size_t len, uint32_t *ret)
+{
+	static const struct names_entry tab[] = {
+		{ "clnp", 0x81 }, { "esis", 0x82 }, { "es-is", 0x82 }, { "isis", 0x83 },
+		{ "is-is", 0x83 },
+	};
+
+	return NAMES_FIND(tab, name, len, ret);
+}
+
 bool rc_filter_arith_constant(const char *name, size_t len, uint32_t *ret)
 {
 	static const struct names_entry tab[] = {

@@ -170,7 +170,9 @@ static const struct { const char *word; enum rc_filter_proto proto; } parse_prot
 	{ "arp", PR_ARP }, { "rarp", PR_RARP }, { "tcp", PR_TCP }, { "udp", PR_UDP },
 	{ "sctp", PR_SCTP }, { "icmp", PR_ICMP }, { "icmp6", PR_ICMP6 }, { "igmp", PR_IGMP },
 	{ "igrp", PR_IGRP }, { "pim", PR_PIM }, { "vrrp", PR_VRRP }, { "carp", PR_CARP },
-	{ "ah", PR_AH }, { "esp", PR_ESP }, { "decnet", PR_DECNET },
+	{ "ah", PR_AH }, { "esp", PR_ESP }, { "decnet", PR_DECNET }, { "iso", PR_ISO },
+	{ "clnp", PR_CLNP }, { "esis", PR_ESIS }, { "es-is", PR_ESIS }, { "isis", PR_ISIS },
+	{ "is-is", PR_ISIS },
 };
 
 static bool word_proto(const struct rc_filter_token *t, enum rc_filter_proto *ret)
@@ -235,7 +237,7 @@ static struct rc_filter_node *parse_load(struct parser *p, enum rc_filter_proto 
 	}
 	if (!take(p, TK_RBRACK))
 		return SYNTAX(p);
-	if (pr == PR_AH || pr == PR_ESP)
+	if (pr == PR_AH || pr == PR_ESP || pr >= PR_DECNET)
 		return SEMANTIC(p, start - 1, "'%s' does not support the index operation",
 				proto_name(pr));
 	if (!(n = node_new(p, NK_LOAD)))
@@ -541,6 +543,18 @@ static struct rc_filter_node *make_proto(struct parser *p, const struct parse_qu
 			n->v[0] = v;
 		return n;
 	}
+	if (q->proto == PR_ISO || q->proto == PR_ISIS) {
+		uint32_t max = q->proto == PR_ISO ? 255 : 31; /* IS-IS PDU type: 5 bits */
+
+		if (v > max)
+			return SEMANTIC(p, t, "%s protocol %u greater than maximum %u",
+					proto_name(q->proto), v, max);
+		if ((n = node_new(p, q->proto == PR_ISO ? NK_ISO : NK_ISIS))) {
+			n->v[0] = v;
+			n->v[5] = 1;
+		}
+		return n;
+	}
 	if (q->proto != PR_DEFAULT && q->proto != PR_IP && q->proto != PR_IP6)
 		return SEMANTIC(p, q->proto_tok, "'%s' is not a valid qualifier for 'proto'",
 				proto_name(q->proto));
@@ -635,6 +649,16 @@ static bool word_mac(const char *s, size_t len, uint8_t mac[6])
 	return false;
 }
 
+/* A protocol name after "proto", in the number space of the qualifier. */
+static bool proto_number(enum rc_filter_proto pr, const char *s, size_t len, uint32_t *ret)
+{
+	if (pr == PR_LINK)
+		return rc_filter_ether_proto_number(s, len, ret);
+	if (pr == PR_ISO)
+		return rc_filter_iso_proto_number(s, len, ret);
+	return rc_filter_ip_proto_number(s, len, ret);
+}
+
 static struct rc_filter_node *parse_name(struct parser *p, const struct parse_qual *q)
 {
 	const struct rc_filter_token *t = cur(p);
@@ -657,8 +681,7 @@ static struct rc_filter_node *parse_name(struct parser *p, const struct parse_qu
 			return SEMANTIC(p, t, "invalid port range '%.*s'", (int)len, s);
 		return make_port(p, q, t, lo, hi);
 	case AQ_PROTO:
-		if (q->proto == PR_LINK ? !rc_filter_ether_proto_number(s, len, &lo)
-					: !rc_filter_ip_proto_number(s, len, &lo))
+		if (!proto_number(q->proto, s, len, &lo))
 			return SEMANTIC(p, t, "unknown protocol '%.*s'", (int)len, s);
 		return make_proto(p, q, t, lo);
 	case AQ_PROTOCHAIN:
@@ -797,13 +820,16 @@ static struct rc_filter_node *proto_abbrev(struct parser *p, const struct parse_
 		{ PR_CARP, PR_IP, 112 }, { PR_AH, PR_DEFAULT, 51 }, { PR_ESP, PR_DEFAULT, 50 },
 		{ PR_IP, PR_LINK, 0x0800 }, { PR_IP6, PR_LINK, 0x86dd }, { PR_ARP, PR_LINK, 0x0806 },
 		{ PR_RARP, PR_LINK, 0x8035 }, { PR_DECNET, PR_LINK, 0x6003 },
+		{ PR_ISO, PR_LINK, 0xfe }, { PR_CLNP, PR_ISO, 0x81 }, { PR_ESIS, PR_ISO, 0x82 },
+		{ PR_ISIS, PR_ISO, 0x83 },
 	};
 	struct rc_filter_node *n;
 
 	for (size_t i = 0; i < sizeof(tab) / sizeof(tab[0]); i++) {
 		if (tab[i].proto != q->proto)
 			continue;
-		if (!(n = node_new(p, tab[i].on == PR_LINK ? NK_ETHERTYPE : NK_PROTO)))
+		if (!(n = node_new(p, tab[i].on == PR_LINK ? NK_ETHERTYPE :
+				      tab[i].on == PR_ISO ? NK_ISO : NK_PROTO)))
 			return NULL;
 		n->proto = tab[i].on;
 		n->v[0] = tab[i].v;
@@ -907,7 +933,7 @@ static struct rc_filter_node *parse_link_abbrev(struct parser *p)
 {
 	static const struct { const char *word; uint32_t type; } tab[] = {
 		{ "lat", 0x6004 }, { "mopdl", 0x6001 }, { "moprc", 0x6002 },
-		{ "sca", 0x6007 }, { "stp", 0x42 }, { "netbeui", 0xf0 }, { "iso", 0xfe },
+		{ "sca", 0x6007 }, { "stp", 0x42 }, { "netbeui", 0xf0 },
 	};
 	struct rc_filter_node *n;
 
@@ -916,6 +942,30 @@ static struct rc_filter_node *parse_link_abbrev(struct parser *p)
 			continue;
 		if ((n = node_new(p, NK_ETHERTYPE)))
 			n->v[0] = tab[i].type;
+		return n;
+	}
+	return NULL;
+}
+
+/* IS-IS PDU classes (ISO 10589 PDU type numbers). */
+static struct rc_filter_node *parse_isis_class(struct parser *p)
+{
+	static const struct { const char *word; uint32_t n, types[5]; } tab[] = {
+		{ "l1", 5, { 0x1a, 0x18, 0x12, 0x0f, 0x11 } },
+		{ "l2", 5, { 0x1b, 0x19, 0x14, 0x10, 0x11 } },
+		{ "iih", 3, { 0x11, 0x0f, 0x10 } }, { "lsp", 2, { 0x12, 0x14 } },
+		{ "snp", 4, { 0x1b, 0x1a, 0x18, 0x19 } }, { "csnp", 2, { 0x18, 0x19 } },
+		{ "psnp", 2, { 0x1a, 0x1b } },
+	};
+	struct rc_filter_node *n;
+
+	for (size_t i = 0; i < sizeof(tab) / sizeof(tab[0]); i++) {
+		if (!accept_word(p, tab[i].word))
+			continue;
+		if ((n = node_new(p, NK_ISIS))) {
+			memcpy(n->v, tab[i].types, sizeof(tab[i].types));
+			n->v[5] = tab[i].n;
+		}
 		return n;
 	}
 	return NULL;
@@ -984,7 +1034,8 @@ static struct rc_filter_node *parse_primary(struct parser *p)
 	}
 	if ((n = parse_link_keyword(p)) || p->fatal || p->nomem)
 		return n;
-	if ((n = parse_link_abbrev(p)) || (n = parse_llc(p)) || p->nomem)
+	if ((n = parse_link_abbrev(p)) || (n = parse_llc(p)) || (n = parse_isis_class(p)) ||
+	    p->nomem)
 		return n;
 	if (tok_is(t, "broadcast") || tok_is(t, "multicast") || word_proto(t, &pr) ||
 	    tok_is(t, "src") || tok_is(t, "dst") || tok_is(t, "host") || tok_is(t, "net") ||
