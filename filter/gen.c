@@ -597,6 +597,87 @@ static void gen_iso(struct gen *g, const struct rc_filter_node *n, int lt, int l
 		jump(g, BPF_JEQ, n->v[i], lt, i + 1 == n->v[5] ? lf : RC_FILTER_LBL_NEXT);
 }
 
+/* "protochain": follow the header chain to v. Classic BPF has no loops in
+ * the kernel, so the walk is unrolled GEN_CHAIN_STEPS times; a chain
+ * longer than that does not match. The steps mirror libpcap's (IPv6
+ * extension headers in 8-byte units, AH in 4-byte units, and for IPv4
+ * only AH), including how its AH step sets the offset. A holds the next
+ * protocol and X the offset of its header from the network layer. */
+#define GEN_CHAIN_STEPS 12
+
+static void gen_chain_step(struct gen *g, bool ip6, uint32_t v, int done)
+{
+	int ext = label(g), ah = label(g), next = label(g);
+	uint32_t nl = g->off_nl;
+
+	jump(g, BPF_JEQ, v, done, RC_FILTER_LBL_NEXT);
+	jump(g, BPF_JEQ, 59, done, RC_FILTER_LBL_NEXT); /* no next header */
+	if (ip6) {
+		jump(g, BPF_JEQ, 0, ext, RC_FILTER_LBL_NEXT);
+		jump(g, BPF_JEQ, 60, ext, RC_FILTER_LBL_NEXT);
+		jump(g, BPF_JEQ, 43, ext, RC_FILTER_LBL_NEXT);
+		jump(g, BPF_JEQ, 44, ext, RC_FILTER_LBL_NEXT);
+	}
+	jump(g, BPF_JEQ, 51, ah, done);
+	place(g, ext);
+	emit(g, BPF_LD | BPF_B | BPF_IND, nl);
+	emit(g, BPF_ST, g->sp);
+	emit(g, BPF_LD | BPF_B | BPF_IND, nl + 1);
+	emit(g, BPF_ALU | BPF_ADD | BPF_K, 1);
+	emit(g, BPF_ALU | BPF_MUL | BPF_K, 8);
+	emit(g, BPF_ALU | BPF_ADD | BPF_X, 0);
+	emit(g, BPF_MISC | BPF_TAX, 0);
+	emit(g, BPF_LD | BPF_MEM, g->sp);
+	jump(g, BPF_JA, 0, next, next);
+	place(g, ah);
+	emit(g, BPF_LD | BPF_B | BPF_IND, nl);
+	emit(g, BPF_ST, g->sp);
+	emit(g, BPF_MISC | BPF_TXA, 0);
+	emit(g, BPF_ALU | BPF_ADD | BPF_K, 1);
+	emit(g, BPF_MISC | BPF_TAX, 0);
+	emit(g, BPF_LD | BPF_B | BPF_IND, nl);
+	emit(g, BPF_ALU | BPF_ADD | BPF_K, 2);
+	emit(g, BPF_ALU | BPF_MUL | BPF_K, 4);
+	emit(g, BPF_MISC | BPF_TAX, 0);
+	emit(g, BPF_LD | BPF_MEM, g->sp);
+	place(g, next);
+}
+
+static void gen_chain_one(struct gen *g, bool ip6, uint32_t v, int lt, int lf)
+{
+	int done = label(g);
+
+	if (g->var) {
+		gen_fail(g, "'protochain' after 'vlan' is not supported in a live capture");
+		return;
+	}
+	gen_guard_linktype(g, ip6 ? 0x86dd : 0x0800, lf);
+	if (ip6) {
+		emit(g, BPF_LDX | BPF_IMM, 40);
+		emit(g, BPF_LD | BPF_B | BPF_ABS, g->off_nl + 6);
+	} else {
+		emit(g, BPF_LDX | BPF_MSH | BPF_B, g->off_nl);
+		emit(g, BPF_LD | BPF_B | BPF_ABS, g->off_nl + 9);
+	}
+	for (unsigned i = 0; i < GEN_CHAIN_STEPS; i++)
+		gen_chain_step(g, ip6, v, done);
+	place(g, done);
+	jump(g, BPF_JEQ, v, lt, lf);
+}
+
+static void gen_protochain(struct gen *g, const struct rc_filter_node *n, int lt, int lf)
+{
+	int l = label(g);
+
+	if (n->proto == PR_IP || n->proto == PR_IP6) {
+		gen_chain_one(g, n->proto == PR_IP6, n->v[0], lt, lf);
+		return;
+	}
+	gen_chain_one(g, false, n->v[0], lt, l);
+	place(g, l);
+	gen_chain_one(g, true, n->v[0], lt, lf);
+}
+
 /* ---- arithmetic ---- */
 
 static bool gen_is_transport(enum rc_filter_proto p)
@@ -790,6 +871,7 @@ static void gen_bool(struct gen *g, const struct rc_filter_node *n, int lt, int 
 	case NK_DNHOST: gen_dnhost(g, n, lt, lf); return;
 	case NK_PORT: gen_port(g, n, lt, lf); return;
 	case NK_PROTO: gen_proto(g, n, lt, lf); return;
+	case NK_PROTOCHAIN: gen_protochain(g, n, lt, lf); return;
 	case NK_ETHERTYPE: gen_linktype(g, n->v[0], lt, lf); return;
 	case NK_VLAN: gen_vlan(g, n, lt, lf); return;
 	case NK_MPLS: gen_mpls(g, n, lt, lf); return;

@@ -567,6 +567,23 @@ static struct rc_filter_node *make_proto(struct parser *p, const struct parse_qu
 	return n;
 }
 
+static struct rc_filter_node *make_protochain(struct parser *p, const struct parse_qual *q,
+					      const struct rc_filter_token *t, uint32_t v)
+{
+	struct rc_filter_node *n;
+
+	if (q->proto != PR_DEFAULT && q->proto != PR_IP && q->proto != PR_IP6)
+		return SEMANTIC(p, q->proto_tok, "'%s' is not a valid qualifier for 'protochain'",
+				proto_name(q->proto));
+	if (v > 255)
+		return SEMANTIC(p, t, "IP protocol %u greater than maximum 255", v);
+	if ((n = node_new(p, NK_PROTOCHAIN))) {
+		n->proto = q->proto;
+		n->v[0] = v;
+	}
+	return n;
+}
+
 static struct rc_filter_node *parse_number(struct parser *p, const struct parse_qual *q)
 {
 	const struct rc_filter_token *t = cur(p);
@@ -582,7 +599,7 @@ static struct rc_filter_node *parse_number(struct parser *p, const struct parse_
 	case AQ_GATEWAY:
 		return SEMANTIC(p, t, "'gateway' requires a name");
 	case AQ_PROTOCHAIN:
-		return SEMANTIC(p, t, "'protochain' is not supported");
+		return make_protochain(p, q, t, v);
 	case AQ_NET:
 		/* "net 10" is 10.0.0.0/8: promote the short network number. */
 		while (v && !(v & 0xff000000u)) {
@@ -685,7 +702,9 @@ static struct rc_filter_node *parse_name(struct parser *p, const struct parse_qu
 			return SEMANTIC(p, t, "unknown protocol '%.*s'", (int)len, s);
 		return make_proto(p, q, t, lo);
 	case AQ_PROTOCHAIN:
-		return SEMANTIC(p, t, "'protochain' is not supported");
+		if (!rc_filter_ip_proto_number(s, len, &lo))
+			return SEMANTIC(p, t, "unknown protocol '%.*s'", (int)len, s);
+		return make_protochain(p, q, t, lo);
 	default:
 		if (q->proto == PR_LINK && word_mac(s, len, mac))
 			return make_ehost(p, q, t, mac);
