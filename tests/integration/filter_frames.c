@@ -7,7 +7,7 @@
  * as a list of cases: IPv4 with and without options, both fragments of a
  * datagram, TCP with every flag, UDP, ICMP, IPv6 with extension headers
  * and a fragment header, ICMPv6, ARP, 802.1Q and 802.1ad (QinQ) tags, an
- * unknown ethertype, multicast and broadcast MACs. Only locally
+ * unknown ethertype, multicast and broadcast MACs, MPLS, PPPoE, and AH. Only locally
  * administered MACs and 198.18.0.0/15 addresses; the test runs it inside
  * a network namespace of its own.
  */
@@ -58,13 +58,13 @@ static void tag(struct frame *f, uint16_t tpid, uint16_t vid)
 	put16(f, vid);
 }
 
-static void ip4(struct frame *f, uint8_t proto, uint8_t src, uint8_t dst, unsigned optwords,
-		uint16_t frag, uint16_t paylen)
+/* An IPv4 header without the ethertype before it. */
+static void ip4_hdr(struct frame *f, uint8_t proto, uint8_t src, uint8_t dst, unsigned optwords,
+		    uint16_t frag, uint16_t paylen)
 {
 	uint8_t h[60] = { 0 };
 	size_t hl = 20 + 4 * optwords;
 
-	put16(f, 0x0800);
 	h[0] = (uint8_t)(0x40 | hl / 4);
 	h[2] = (uint8_t)((hl + paylen) >> 8);
 	h[3] = (uint8_t)(hl + paylen);
@@ -76,6 +76,18 @@ static void ip4(struct frame *f, uint8_t proto, uint8_t src, uint8_t dst, unsign
 	h[16] = 198; h[17] = 18; h[19] = dst;
 	memset(h + 20, 1, 4 * optwords); /* NOP options */
 	put(f, h, hl);
+}
+
+static void ip4(struct frame *f, uint8_t proto, uint8_t src, uint8_t dst, unsigned optwords,
+		uint16_t frag, uint16_t paylen)
+{
+	put16(f, 0x0800);
+	ip4_hdr(f, proto, src, dst, optwords, frag, paylen);
+}
+
+static void ip4_bare(struct frame *f, uint8_t proto, uint8_t src, uint8_t dst, uint16_t paylen)
+{
+	ip4_hdr(f, proto, src, dst, 0, 0, paylen);
 }
 
 /* IPv6 with optional hop-by-hop (0) and fragment (44) headers before nh. */
@@ -190,6 +202,16 @@ static int build(unsigned i, struct frame *f)
 	case 17: eth(f, mac_mcast); ip4(f, 17, 1, 4, 0, 0, 108); udp(f, 1000, 5353, 100); return 1;
 	case 18: eth(f, mac_b); put16(f, 0x88b5); put(f, "ringcap filter test", 19); return 1;
 	case 19: eth(f, mac_bcast); ip4(f, 17, 1, 255, 0, 0, 8); udp(f, 68, 67, 0); return 1;
+	case 20: /* MPLS label 5, bottom of stack, over IPv4 */
+		eth(f, mac_b); put16(f, 0x8847); put16(f, 0x0000); put16(f, 0x51ff);
+		ip4_bare(f, 17, 1, 2, 8); udp(f, 1000, 53, 0); return 1;
+	case 21: /* PPPoE session 0x1234, PPP protocol IPv4 */
+		eth(f, mac_b); put16(f, 0x8864); put16(f, 0x1100); put16(f, 0x1234);
+		put16(f, 30); put16(f, 0x0021); ip4_bare(f, 17, 1, 2, 8); udp(f, 1000, 53, 0);
+		return 1;
+	case 22: /* IPv4 with AH, then UDP: "ip protochain 17" */
+		eth(f, mac_b); ip4(f, 51, 1, 2, 0, 0, 24); put16(f, 0x1104); put16(f, 0);
+		put(f, "\0\0\0\1\0\0\0\1\0\0\0\0", 12); udp(f, 1000, 53, 0); return 1;
 	default: return 0;
 	}
 }
