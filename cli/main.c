@@ -117,6 +117,13 @@ static int open_engines(const struct cli_options *o, const struct cli_filter *f,
 		if (r < 0)
 			return explain_open_error(o->ifaces[i], r);
 		cap->n_engines++;
+		/* The filter was compiled for Ethernet framing. */
+		if (filter && rc_engine_linktype(cap->engines[i]) != RC_FILTER_LINKTYPE_ETHERNET) {
+			report_line("%s: capture filters need an Ethernet-framed interface "
+				    "(this one is link type %u)", o->ifaces[i],
+				    rc_engine_linktype(cap->engines[i]));
+			return EXIT_USAGE;
+		}
 	}
 	return 0;
 }
