@@ -842,6 +842,34 @@ static void gen_relation(struct gen *g, const struct rc_filter_node *n, int lt, 
 	rc_filter_code_emit(g->c, BPF_JMP | op | BPF_X, 0, neg ? lf : lt, neg ? lt : lf);
 }
 
+/* Tests of one load and one jump: length, packet type, interface. */
+static void gen_meta(struct gen *g, const struct rc_filter_node *n, int lt, int lf)
+{
+	bool out = n->kind == NK_OUTBOUND;
+
+	switch (n->kind) {
+	case NK_PPPOED:
+		gen_cmp(g, BASE_LL, 2, 0, 0xffffffffu, BPF_JEQ, 0x8863, lt, lf);
+		return;
+	case NK_LESS:
+		emit(g, BPF_LD | BPF_W | BPF_LEN, 0);
+		jump(g, BPF_JGT, n->v[0], lf, lt);
+		return;
+	case NK_GREATER:
+		emit(g, BPF_LD | BPF_W | BPF_LEN, 0);
+		jump(g, BPF_JGE, n->v[0], lt, lf);
+		return;
+	case NK_IFINDEX:
+		emit(g, BPF_LD | BPF_W | BPF_ABS, (uint32_t)(SKF_AD_OFF + SKF_AD_IFINDEX));
+		jump(g, BPF_JEQ, n->v[0], lt, lf);
+		return;
+	default: /* inbound, outbound: the kernel's packet type */
+		emit(g, BPF_LD | BPF_H | BPF_ABS, (uint32_t)(SKF_AD_OFF + SKF_AD_PKTTYPE));
+		jump(g, BPF_JEQ, GEN_PACKET_OUTGOING, out ? lt : lf, out ? lf : lt);
+		return;
+	}
+}
+
 /* ---- boolean structure ---- */
 
 static void gen_bool(struct gen *g, const struct rc_filter_node *n, int lt, int lf)
@@ -877,25 +905,12 @@ static void gen_bool(struct gen *g, const struct rc_filter_node *n, int lt, int 
 	case NK_MPLS: gen_mpls(g, n, lt, lf); return;
 	case NK_PPPOES: gen_pppoes(g, n, lt, lf); return;
 	case NK_PPPOED:
-		gen_cmp(g, BASE_LL, 2, 0, 0xffffffffu, BPF_JEQ, 0x8863, lt, lf);
-		return;
 	case NK_LESS:
-		emit(g, BPF_LD | BPF_W | BPF_LEN, 0);
-		jump(g, BPF_JGT, n->v[0], lf, lt);
-		return;
 	case NK_GREATER:
-		emit(g, BPF_LD | BPF_W | BPF_LEN, 0);
-		jump(g, BPF_JGE, n->v[0], lt, lf);
-		return;
 	case NK_INBOUND:
 	case NK_OUTBOUND:
-		emit(g, BPF_LD | BPF_H | BPF_ABS, (uint32_t)(SKF_AD_OFF + SKF_AD_PKTTYPE));
-		jump(g, BPF_JEQ, GEN_PACKET_OUTGOING, n->kind == NK_OUTBOUND ? lt : lf,
-		     n->kind == NK_OUTBOUND ? lf : lt);
-		return;
 	case NK_IFINDEX:
-		emit(g, BPF_LD | BPF_W | BPF_ABS, (uint32_t)(SKF_AD_OFF + SKF_AD_IFINDEX));
-		jump(g, BPF_JEQ, n->v[0], lt, lf);
+		gen_meta(g, n, lt, lf);
 		return;
 	case NK_LLC:
 		gen_llc(g, n, lt, lf);

@@ -37,12 +37,14 @@ static bool run_ancillary(const struct run_state *st, uint32_t k, uint32_t *ret)
 	}
 }
 
-/* A load of size bytes at off; false if it falls outside the packet. */
-static bool run_load(const struct run_state *st, uint16_t size, uint32_t off, uint32_t *ret)
+/* A load of size bytes at off; false if it falls outside the packet.
+ * Only absolute loads reach the metadata, as in the kernel. */
+static bool run_load(const struct run_state *st, uint16_t size, uint32_t off, bool abs,
+		     uint32_t *ret)
 {
 	uint32_t n = size == BPF_W ? 4 : size == BPF_H ? 2 : 1, v = 0;
 
-	if ((int32_t)off < 0 && (int32_t)off >= SKF_AD_OFF)
+	if (abs && (int32_t)off < 0 && (int32_t)off >= SKF_AD_OFF)
 		return run_ancillary(st, off, ret);
 	if (off >= st->caplen || n > st->caplen - off)
 		return false;
@@ -107,7 +109,7 @@ static bool run_data(const struct run_state *st, const struct sock_filter *in, s
 	case BPF_MISC | BPF_TAX: r->x = r->a; return true;
 	case BPF_MISC | BPF_TXA: r->a = r->x; return true;
 	case BPF_LDX | BPF_MSH | BPF_B:
-		if (!run_load(st, BPF_B, in->k, &v))
+		if (!run_load(st, BPF_B, in->k, false, &v))
 			return false;
 		r->x = (v & 0xf) * 4;
 		return true;
@@ -115,9 +117,9 @@ static bool run_data(const struct run_state *st, const struct sock_filter *in, s
 		break;
 	}
 	if (BPF_CLASS(c) == BPF_LD && BPF_MODE(c) == BPF_ABS)
-		return run_load(st, BPF_SIZE(c), in->k, &r->a);
+		return run_load(st, BPF_SIZE(c), in->k, true, &r->a);
 	if (BPF_CLASS(c) == BPF_LD && BPF_MODE(c) == BPF_IND)
-		return run_load(st, BPF_SIZE(c), r->x + in->k, &r->a);
+		return run_load(st, BPF_SIZE(c), r->x + in->k, false, &r->a);
 	if (BPF_CLASS(c) == BPF_ALU)
 		return run_alu(BPF_OP(c), &r->a, BPF_SRC(c) == BPF_X ? r->x : in->k);
 	return false;
