@@ -10,8 +10,12 @@
  * source order. For live Linux capture the kernel has already removed the
  * outer VLAN tag, so the first "vlan" asks the kernel (ancillary loads) and
  * otherwise looks for a tag still in the frame; which case held is kept in
- * scratch slot GEN_VAR_SLOT and later loads are indexed by it, as libpcap's
- * live code does. Arithmetic uses the other scratch slots as a stack.
+ * a scratch slot and later loads are indexed by it, as libpcap's live code
+ * does. "vxlan" and "geneve" move the link, type and network offsets to
+ * the inner frame the same way. Each of the three offsets is a constant
+ * plus, once something made it variable, the value of its own scratch
+ * slot; those slots start at zero, so every path stores before it loads
+ * (the kernel checks). Arithmetic uses the other slots as a stack.
  */
 #include "filter_internal.h"
 
@@ -19,24 +23,28 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define GEN_VAR_SLOT (BPF_MEMWORDS - 1)
-#define GEN_MAX_STACK (BPF_MEMWORDS - 1)
+#define GEN_SLOT_BASE (BPF_MEMWORDS - 3) /* + enum gen_base: LINK, LL, NL */
+#define GEN_MAX_STACK GEN_SLOT_BASE
 #define GEN_ETHERMTU 1500
 #define GEN_PACKET_OUTGOING 4
 
 enum gen_base {
-	BASE_LINK,   /* from the start of the frame */
+	BASE_LINK,   /* from the start of the (innermost) frame */
 	BASE_LL,     /* from the link-layer type field (12, moved by vlan) */
 	BASE_NL,     /* from the network-layer header */
 	BASE_TRANS4, /* from the header after IPv4's options */
+};
+
+struct gen_off {
+	uint32_t k;  /* constant part */
+	bool var;    /* plus scratch slot GEN_SLOT_BASE + base */
 };
 
 struct gen {
 	struct rc_filter_code *c;
 	const struct rc_filter_config *cfg;
 	struct rc_filter_error *err;
-	uint32_t off_ll, off_nl;
-	bool var;         /* offsets have a run-time part in GEN_VAR_SLOT */
+	struct gen_off off[3]; /* by enum gen_base, BASE_LINK to BASE_NL */
 	bool ppp;         /* after pppoes: the network layer is PPP's */
 	unsigned mpls;    /* labels seen */
 	unsigned vlans;
@@ -81,12 +89,14 @@ static uint16_t size_code(uint32_t bytes)
 /* X = length of the IPv4 header (+ the run-time offset, if any). */
 static void gen_ldx_iphdrlen(struct gen *g)
 {
-	if (!g->var) {
-		emit(g, BPF_LDX | BPF_MSH | BPF_B, g->off_nl);
+	const struct gen_off *nl = &g->off[BASE_NL];
+
+	if (!nl->var) {
+		emit(g, BPF_LDX | BPF_MSH | BPF_B, nl->k);
 		return;
 	}
-	emit(g, BPF_LDX | BPF_MEM, GEN_VAR_SLOT);
-	emit(g, BPF_LD | BPF_B | BPF_IND, g->off_nl);
+	emit(g, BPF_LDX | BPF_MEM, GEN_SLOT_BASE + BASE_NL);
+	emit(g, BPF_LD | BPF_B | BPF_IND, nl->k);
 	emit(g, BPF_ALU | BPF_AND | BPF_K, 0xf);
 	emit(g, BPF_ALU | BPF_LSH | BPF_K, 2);
 	emit(g, BPF_ALU | BPF_ADD | BPF_X, 0);
@@ -98,24 +108,17 @@ static void gen_load(struct gen *g, enum gen_base base, uint32_t bytes, uint32_t
 {
 	uint16_t sz = size_code(bytes);
 
-	switch (base) {
-	case BASE_LINK:
-		emit(g, BPF_LD | sz | BPF_ABS, off);
-		return;
-	case BASE_LL:
-	case BASE_NL:
-		off += base == BASE_LL ? g->off_ll : g->off_nl;
-		if (g->var) {
-			emit(g, BPF_LDX | BPF_MEM, GEN_VAR_SLOT);
-			emit(g, BPF_LD | sz | BPF_IND, off);
-		} else {
-			emit(g, BPF_LD | sz | BPF_ABS, off);
-		}
-		return;
-	case BASE_TRANS4:
+	if (base == BASE_TRANS4) {
 		gen_ldx_iphdrlen(g);
-		emit(g, BPF_LD | sz | BPF_IND, g->off_nl + off);
+		emit(g, BPF_LD | sz | BPF_IND, g->off[BASE_NL].k + off);
 		return;
+	}
+	off += g->off[base].k;
+	if (g->off[base].var) {
+		emit(g, BPF_LDX | BPF_MEM, GEN_SLOT_BASE + base);
+		emit(g, BPF_LD | sz | BPF_IND, off);
+	} else {
+		emit(g, BPF_LD | sz | BPF_ABS, off);
 	}
 }
 
@@ -460,12 +463,14 @@ static void gen_vlan_live(struct gen *g, const struct rc_filter_node *n, int lt,
 	}
 	place(g, inband);
 	emit(g, BPF_LD | BPF_IMM, 4);
-	emit(g, BPF_ST, GEN_VAR_SLOT);
+	emit(g, BPF_ST, GEN_SLOT_BASE + BASE_LL);
+	emit(g, BPF_ST, GEN_SLOT_BASE + BASE_NL);
 	gen_tpid(g, n->has_value ? vid : lt, lf);
 	place(g, vid);
 	if (n->has_value)
 		gen_cmp(g, BASE_LINK, 2, 14, 0x0fff, BPF_JEQ, n->v[0], lt, lf);
-	g->var = true;
+	g->off[BASE_LL].var = true;
+	g->off[BASE_NL].var = true;
 }
 
 static void gen_vlan(struct gen *g, const struct rc_filter_node *n, int lt, int lf)
@@ -476,7 +481,7 @@ static void gen_vlan(struct gen *g, const struct rc_filter_node *n, int lt, int 
 		gen_fail(g, "'vlan' after 'mpls' or 'pppoes' is not supported");
 		return;
 	}
-	if (g->cfg->linux_ext && g->vlans++ == 0) {
+	if (g->cfg->linux_ext && g->vlans++ == 0 && !g->off[BASE_LL].var) {
 		gen_vlan_live(g, n, lt, lf);
 		return;
 	}
@@ -484,8 +489,8 @@ static void gen_vlan(struct gen *g, const struct rc_filter_node *n, int lt, int 
 	place(g, vid);
 	if (n->has_value)
 		gen_cmp(g, BASE_NL, 2, 0, 0x0fff, BPF_JEQ, n->v[0], lt, lf);
-	g->off_ll += 4;
-	g->off_nl += 4;
+	g->off[BASE_LL].k += 4;
+	g->off[BASE_NL].k += 4;
 }
 
 static void gen_mpls(struct gen *g, const struct rc_filter_node *n, int lt, int lf)
@@ -505,7 +510,7 @@ static void gen_mpls(struct gen *g, const struct rc_filter_node *n, int lt, int 
 		gen_cmp(g, BASE_NL, 4, 0, 0xfffff000u, BPF_JEQ, n->v[0] << 12, lt, lf);
 	else
 		jump(g, BPF_JA, 0, lt, lt);
-	g->off_nl += 4;
+	g->off[BASE_NL].k += 4;
 	g->mpls++;
 }
 
@@ -523,7 +528,7 @@ static void gen_pppoes(struct gen *g, const struct rc_filter_node *n, int lt, in
 		gen_cmp(g, BASE_NL, 4, 0, 0xffff, BPF_JEQ, n->v[0], lt, lf);
 	else
 		jump(g, BPF_JA, 0, lt, lt);
-	g->off_nl += 8; /* PPPoE header and the PPP protocol field */
+	g->off[BASE_NL].k += 8; /* PPPoE header and the PPP protocol field */
 	g->ppp = true;
 }
 
@@ -608,7 +613,7 @@ static void gen_iso(struct gen *g, const struct rc_filter_node *n, int lt, int l
 static void gen_chain_step(struct gen *g, bool ip6, uint32_t v, int done)
 {
 	int ext = label(g), ah = label(g), next = label(g);
-	uint32_t nl = g->off_nl;
+	uint32_t nl = g->off[BASE_NL].k;
 
 	jump(g, BPF_JEQ, v, done, RC_FILTER_LBL_NEXT);
 	jump(g, BPF_JEQ, 59, done, RC_FILTER_LBL_NEXT); /* no next header */
@@ -647,17 +652,17 @@ static void gen_chain_one(struct gen *g, bool ip6, uint32_t v, int lt, int lf)
 {
 	int done = label(g);
 
-	if (g->var) {
-		gen_fail(g, "'protochain' after 'vlan' is not supported in a live capture");
+	if (g->off[BASE_NL].var) {
+		gen_fail(g, "'protochain' after a variable-length header is not supported");
 		return;
 	}
 	gen_guard_linktype(g, ip6 ? 0x86dd : 0x0800, lf);
 	if (ip6) {
 		emit(g, BPF_LDX | BPF_IMM, 40);
-		emit(g, BPF_LD | BPF_B | BPF_ABS, g->off_nl + 6);
+		emit(g, BPF_LD | BPF_B | BPF_ABS, g->off[BASE_NL].k + 6);
 	} else {
-		emit(g, BPF_LDX | BPF_MSH | BPF_B, g->off_nl);
-		emit(g, BPF_LD | BPF_B | BPF_ABS, g->off_nl + 9);
+		emit(g, BPF_LDX | BPF_MSH | BPF_B, g->off[BASE_NL].k);
+		emit(g, BPF_LD | BPF_B | BPF_ABS, g->off[BASE_NL].k + 9);
 	}
 	for (unsigned i = 0; i < GEN_CHAIN_STEPS; i++)
 		gen_chain_step(g, ip6, v, done);
@@ -759,34 +764,26 @@ static void gen_arith_load(struct gen *g, const struct rc_filter_node *n)
 {
 	uint16_t sz = size_code(n->v[0]);
 	uint32_t k = n->proto == PR_ICMP6 ? 40 : 0;
-	bool constant = n->r->kind == NK_NUM;
+	enum gen_base base = n->proto == PR_LINK ? BASE_LINK : BASE_NL;
+	bool transport = gen_is_transport(n->proto);
 
-	if (constant && !g->var && !gen_is_transport(n->proto)) {
-		gen_load(g, n->proto == PR_LINK ? BASE_LINK : BASE_NL, n->v[0], k + n->r->v[0]);
-		return;
-	}
-	if (constant && gen_is_transport(n->proto)) {
-		gen_load(g, BASE_TRANS4, n->v[0], n->r->v[0]);
+	if (n->r->kind == NK_NUM) {
+		gen_load(g, transport ? BASE_TRANS4 : base, n->v[0], k + n->r->v[0]);
 		return;
 	}
 	gen_arith(g, n->r);
-	if (n->proto == PR_LINK) {
-		emit(g, BPF_MISC | BPF_TAX, 0);
-		emit(g, BPF_LD | sz | BPF_IND, 0);
-		return;
-	}
-	if (gen_is_transport(n->proto)) {
+	if (transport) {
 		if (!gen_push(g))
 			return;
 		gen_ldx_iphdrlen(g);
 		emit(g, BPF_LD | BPF_MEM, --g->sp);
 		emit(g, BPF_ALU | BPF_ADD | BPF_X, 0);
-	} else if (g->var) {
-		emit(g, BPF_LDX | BPF_MEM, GEN_VAR_SLOT);
+	} else if (g->off[base].var) {
+		emit(g, BPF_LDX | BPF_MEM, GEN_SLOT_BASE + base);
 		emit(g, BPF_ALU | BPF_ADD | BPF_X, 0);
 	}
 	emit(g, BPF_MISC | BPF_TAX, 0);
-	emit(g, BPF_LD | sz | BPF_IND, g->off_nl + k);
+	emit(g, BPF_LD | sz | BPF_IND, g->off[base].k + k);
 }
 
 /* A = the value of n; uses the scratch stack for the left operands. */
@@ -925,21 +922,23 @@ static void gen_bool(struct gen *g, const struct rc_filter_node *n, int lt, int 
 	}
 }
 
-static bool gen_has_vlan(const struct rc_filter_node *n)
+/* Will some offset become variable, so the slots must start at zero? */
+static bool gen_needs_slots(const struct rc_filter_node *n, bool live)
 {
 	if (!n)
 		return false;
-	if (n->kind == NK_VLAN)
+	if ((n->kind == NK_VLAN && live) || n->kind == NK_VXLAN || n->kind == NK_GENEVE)
 		return true;
 	if (n->kind >= NK_NUM || n->kind == NK_REL)
 		return false;
-	return gen_has_vlan(n->l) || (n->kind != NK_NOT && gen_has_vlan(n->r));
+	return gen_needs_slots(n->l, live) || (n->kind != NK_NOT && gen_needs_slots(n->r, live));
 }
 
 int rc_filter_generate(const struct rc_filter_node *root, const struct rc_filter_config *cfg,
 		       struct rc_filter_code *code, struct rc_filter_error *err)
 {
-	struct gen g = { .c = code, .cfg = cfg, .err = err, .off_ll = 12, .off_nl = 14 };
+	struct gen g = { .c = code, .cfg = cfg, .err = err,
+			 .off = { { 0, false }, { 12, false }, { 14, false } } };
 	uint32_t snaplen = cfg->snaplen ? cfg->snaplen : 262144;
 	int lt, lf;
 
@@ -947,10 +946,11 @@ int rc_filter_generate(const struct rc_filter_node *root, const struct rc_filter
 		emit(&g, BPF_RET | BPF_K, snaplen);
 		return code->failed;
 	}
-	if (cfg->linux_ext && gen_has_vlan(root)) {
+	if (gen_needs_slots(root, cfg->linux_ext)) {
 		/* Every path must store before it loads, or the kernel refuses. */
 		emit(&g, BPF_LD | BPF_IMM, 0);
-		emit(&g, BPF_ST, GEN_VAR_SLOT);
+		for (unsigned b = BASE_LINK; b <= BASE_NL; b++)
+			emit(&g, BPF_ST, GEN_SLOT_BASE + b);
 	}
 	lt = label(&g);
 	lf = label(&g);
