@@ -683,6 +683,109 @@ static void gen_protochain(struct gen *g, const struct rc_filter_node *n, int lt
 	gen_chain_one(g, true, n->v[0], lt, lf);
 }
 
+/* ---- tunnels: VXLAN (RFC 7348) and Geneve (RFC 8926) over UDP ---- */
+
+struct gen_tunnel {
+	uint32_t port;         /* UDP destination port */
+	uint32_t flags_mask, flags; /* first header byte */
+};
+
+/* The outer checks over IPv4 or IPv6; on success A = the offset of the
+ * UDP header from the network layer, run-time part included. */
+static void gen_tunnel_outer(struct gen *g, const struct gen_tunnel *t,
+			     const struct rc_filter_node *n, int lt, int lf)
+{
+	int try6 = label(g), ok4 = label(g);
+	int l[4] = { label(g), label(g), label(g), label(g) };
+
+	gen_ip4_proto(g, 17, l[0], try6);
+	place(g, l[0]);
+	gen_cmp(g, BASE_NL, 2, 6, 0xffffffffu, BPF_JSET, 0x1fff, try6, RC_FILTER_LBL_NEXT);
+	gen_cmp(g, BASE_TRANS4, 2, 2, 0xffffffffu, BPF_JEQ, t->port, l[1], try6);
+	place(g, l[1]);
+	gen_cmp(g, BASE_TRANS4, 1, 8, t->flags_mask, BPF_JEQ, t->flags, n->has_value ? l[2] : ok4,
+		try6);
+	place(g, l[2]);
+	if (n->has_value)
+		gen_cmp(g, BASE_TRANS4, 4, 12, 0xffffff00u, BPF_JEQ, n->v[0] << 8, ok4, try6);
+	place(g, ok4);
+	gen_ldx_iphdrlen(g);
+	emit(g, BPF_MISC | BPF_TXA, 0);
+	jump(g, BPF_JA, 0, lt, lt);
+	place(g, try6);
+	gen_guard_linktype(g, 0x86dd, lf);
+	gen_cmp(g, BASE_NL, 1, 6, 0xffffffffu, BPF_JEQ, 17, l[3], lf);
+	place(g, l[3]);
+	gen_cmp(g, BASE_NL, 2, 42, 0xffffffffu, BPF_JEQ, t->port, RC_FILTER_LBL_NEXT, lf);
+	gen_cmp(g, BASE_NL, 1, 48, t->flags_mask, BPF_JEQ, t->flags, RC_FILTER_LBL_NEXT, lf);
+	if (n->has_value)
+		gen_cmp(g, BASE_NL, 4, 52, 0xffffff00u, BPF_JEQ, n->v[0] << 8, RC_FILTER_LBL_NEXT,
+			lf);
+	emit(g, BPF_LD | BPF_IMM, 40);
+	if (g->off[BASE_NL].var) {
+		emit(g, BPF_LDX | BPF_MEM, GEN_SLOT_BASE + BASE_NL);
+		emit(g, BPF_ALU | BPF_ADD | BPF_X, 0);
+	}
+}
+
+/* From here on the frame is the inner one: slots hold its start. */
+static void gen_tunnel_enter(struct gen *g)
+{
+	g->off[BASE_LINK] = (struct gen_off){ 0, true };
+	g->off[BASE_LL] = (struct gen_off){ 12, true };
+	g->off[BASE_NL] = (struct gen_off){ 14, true };
+}
+
+static void gen_vxlan(struct gen *g, const struct rc_filter_node *n, int lt, int lf)
+{
+	static const struct gen_tunnel vxlan = { 4789, 0xff, 0x08 }; /* flags: I only */
+	int inner = label(g);
+
+	gen_tunnel_outer(g, &vxlan, n, inner, lf);
+	place(g, inner);
+	/* inner Ethernet = network layer + UDP header + VXLAN header */
+	emit(g, BPF_ALU | BPF_ADD | BPF_K, g->off[BASE_NL].k + 8 + 8);
+	for (unsigned b = BASE_LINK; b <= BASE_NL; b++)
+		emit(g, BPF_ST, GEN_SLOT_BASE + b);
+	jump(g, BPF_JA, 0, lt, lt);
+	gen_tunnel_enter(g);
+}
+
+/* Geneve has options (6 bits, in 4-byte units) and a protocol type: an
+ * Ethernet frame (0x6558) or a bare network-layer packet, whose type is
+ * then the header's protocol field. */
+static void gen_geneve(struct gen *g, const struct rc_filter_node *n, int lt, int lf)
+{
+	static const struct gen_tunnel geneve = { 6081, 0xc0, 0x00 }; /* version 0 */
+	int inner = label(g), bare = label(g);
+
+	gen_tunnel_outer(g, &geneve, n, inner, lf);
+	place(g, inner);
+	emit(g, BPF_ALU | BPF_ADD | BPF_K, g->off[BASE_NL].k + 8);
+	emit(g, BPF_MISC | BPF_TAX, 0);                  /* X = Geneve header */
+	emit(g, BPF_LD | BPF_B | BPF_IND, 0);
+	emit(g, BPF_ALU | BPF_AND | BPF_K, 0x3f);
+	emit(g, BPF_ALU | BPF_MUL | BPF_K, 4);
+	emit(g, BPF_ALU | BPF_ADD | BPF_K, 8);
+	emit(g, BPF_ALU | BPF_ADD | BPF_X, 0);
+	emit(g, BPF_ST, GEN_SLOT_BASE + BASE_LINK);      /* the payload */
+	emit(g, BPF_LD | BPF_H | BPF_IND, 2);
+	jump(g, BPF_JEQ, 0x6558, RC_FILTER_LBL_NEXT, bare);
+	emit(g, BPF_LD | BPF_MEM, GEN_SLOT_BASE + BASE_LINK);
+	emit(g, BPF_ST, GEN_SLOT_BASE + BASE_LL);
+	emit(g, BPF_ST, GEN_SLOT_BASE + BASE_NL);
+	jump(g, BPF_JA, 0, lt, lt);
+	place(g, bare);
+	emit(g, BPF_MISC | BPF_TXA, 0);                  /* type field at X + 2 */
+	emit(g, BPF_ALU | BPF_SUB | BPF_K, 10);
+	emit(g, BPF_ST, GEN_SLOT_BASE + BASE_LL);
+	emit(g, BPF_LD | BPF_MEM, GEN_SLOT_BASE + BASE_LINK);
+	emit(g, BPF_ALU | BPF_SUB | BPF_K, 14);
+	emit(g, BPF_ST, GEN_SLOT_BASE + BASE_NL);
+	jump(g, BPF_JA, 0, lt, lt);
+	gen_tunnel_enter(g);
+}
+
 /* ---- arithmetic ---- */
 
 static bool gen_is_transport(enum rc_filter_proto p)
@@ -901,6 +1004,8 @@ static void gen_bool(struct gen *g, const struct rc_filter_node *n, int lt, int 
 	case NK_VLAN: gen_vlan(g, n, lt, lf); return;
 	case NK_MPLS: gen_mpls(g, n, lt, lf); return;
 	case NK_PPPOES: gen_pppoes(g, n, lt, lf); return;
+	case NK_VXLAN: gen_vxlan(g, n, lt, lf); return;
+	case NK_GENEVE: gen_geneve(g, n, lt, lf); return;
 	case NK_PPPOED:
 	case NK_LESS:
 	case NK_GREATER:

@@ -200,6 +200,7 @@ static bool is_keyword(const struct rc_filter_token *t)
 		"and", "or", "not", "src", "dst", "host", "net", "port", "portrange", "proto",
 		"gateway", "protochain", "less", "greater", "len", "broadcast", "multicast",
 		"vlan", "mpls", "pppoes", "pppoed", "inbound", "outbound", "mask", "llc", "ifindex",
+		"vxlan", "geneve",
 		"decnet", "lat", "mopdl", "moprc", "sca", "stp", "netbeui", "iso",
 	};
 	enum rc_filter_proto pr;
@@ -916,7 +917,8 @@ static struct rc_filter_node *parse_link_keyword(struct parser *p)
 		{ "pppoes", NK_PPPOES, 65535 }, { "pppoed", NK_PPPOED, 0 },
 		{ "inbound", NK_INBOUND, 0 }, { "outbound", NK_OUTBOUND, 0 },
 		{ "less", NK_LESS, UINT32_MAX }, { "greater", NK_GREATER, UINT32_MAX },
-		{ "ifindex", NK_IFINDEX, UINT32_MAX },
+		{ "ifindex", NK_IFINDEX, UINT32_MAX }, { "vxlan", NK_VXLAN, 0xffffff },
+		{ "geneve", NK_GENEVE, 0xffffff },
 	};
 	const struct rc_filter_token *t = cur(p);
 	struct rc_filter_node *n;
