@@ -7,7 +7,8 @@
  * as a list of cases: IPv4 with and without options, both fragments of a
  * datagram, TCP with every flag, UDP, ICMP, IPv6 with extension headers
  * and a fragment header, ICMPv6, ARP, 802.1Q and 802.1ad (QinQ) tags, an
- * unknown ethertype, multicast and broadcast MACs, MPLS, PPPoE, and AH. Only locally
+ * unknown ethertype, multicast and broadcast MACs, MPLS, PPPoE, AH, and
+ * Geneve tunnels with and without options. Only locally
  * administered MACs and 198.18.0.0/15 addresses; the test runs it inside
  * a network namespace of its own.
  */
@@ -23,7 +24,7 @@
 #include <unistd.h>
 
 struct frame {
-	uint8_t b[256];
+	uint8_t b[512];
 	size_t n;
 };
 
@@ -50,6 +51,15 @@ static void eth(struct frame *f, const uint8_t *dst)
 	f->n = 0;
 	put(f, dst, 6);
 	put(f, mac_a, 6);
+}
+
+/* An inner Ethernet header (for tunnels), before its type field. */
+static void eth_inner(struct frame *f)
+{
+	static const uint8_t inner_a[6] = { 0x02, 0x52, 0x43, 0, 0, 0x05 };
+
+	put(f, mac_b, 6);
+	put(f, inner_a, 6);
 }
 
 static void tag(struct frame *f, uint16_t tpid, uint16_t vid)
@@ -157,7 +167,7 @@ static void arp(struct frame *f, uint16_t op, uint8_t spa, uint8_t tpa)
 static int send_frame(int fd, const struct sockaddr_ll *to, const struct frame *f)
 {
 	struct timespec gap = { 0, 2000000 };
-	uint8_t b[256] = { 0 };
+	uint8_t b[512] = { 0 };
 	size_t n = f->n < 60 ? 60 : f->n; /* Ethernet minimum, zero padded */
 
 	memcpy(b, f->b, f->n);
@@ -209,6 +219,15 @@ static int build(unsigned i, struct frame *f)
 		eth(f, mac_b); put16(f, 0x8864); put16(f, 0x1100); put16(f, 0x1234);
 		put16(f, 30); put16(f, 0x0021); ip4_bare(f, 17, 1, 2, 8); udp(f, 1000, 53, 0);
 		return 1;
+	case 23: /* Geneve VNI 10, no options, Ethernet inside: TCP SYN to 22 */
+		eth(f, mac_b); ip4(f, 17, 1, 2, 0, 0, 8 + 8 + 54); udp(f, 50000, 6081, 0);
+		put16(f, 0x0000); put16(f, 0x6558); put16(f, 0x0000); put16(f, 0x0a00);
+		eth_inner(f); ip4(f, 6, 5, 6, 0, 0, 20); tcp(f, 40005, 22, 0x02); return 1;
+	case 24: /* Geneve VNI 11 with one 4-byte option, Ethernet inside: UDP */
+		eth(f, mac_b); ip4(f, 17, 1, 2, 0, 0, 8 + 12 + 42); udp(f, 50001, 6081, 0);
+		put16(f, 0x0100); put16(f, 0x6558); put16(f, 0x0000); put16(f, 0x0b00);
+		put16(f, 0x0101); put16(f, 0x0100); /* option class, type, length 0 */
+		eth_inner(f); ip4(f, 17, 5, 6, 0, 0, 8); udp(f, 1000, 53, 0); return 1;
 	case 22: /* IPv4 with AH, then UDP: "ip protochain 17" */
 		eth(f, mac_b); ip4(f, 51, 1, 2, 0, 0, 24); put16(f, 0x1104); put16(f, 0);
 		put(f, "\0\0\0\1\0\0\0\1\0\0\0\0", 12); udp(f, 1000, 53, 0); return 1;

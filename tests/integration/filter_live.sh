@@ -65,6 +65,8 @@ exprs=(
 	'ether proto 0x88b5' 'less 64' 'greater 100' 'len > 70 and udp' 'inbound' 'outbound'
 	'mpls' 'mpls 5 and udp port 53' 'mpls 6' 'pppoes' 'pppoes 0x1234 and ip and udp port 53'
 	'pppoes 7' 'ip protochain 17' 'ip6 protochain 6' 'protochain 17' 'ah'
+	'geneve' 'geneve 10' 'geneve and tcp dst port 22' 'geneve 11 and udp port 53'
+	'geneve and ether src 02:52:43:00:00:05' 'geneve 12'
 )
 
 for i in "${!exprs[@]}"; do
@@ -129,5 +131,5 @@ for i in "${!exprs[@]}"; do
 done
 # The unfiltered capture proves the frames arrived at all.
 all=$(count "$TMP/r0.pcapng")
-[ "$all" -ge 32 ] || { echo "FAIL: only $all frames arrived unfiltered"; fail=1; }
+[ "$all" -ge 34 ] || { echo "FAIL: only $all frames arrived unfiltered"; fail=1; }
 exit $fail
