@@ -164,6 +164,27 @@ static void gen_bytes(struct gen *g, enum gen_base base, uint32_t off, const uin
 			i + 1 == nchunks ? lt : RC_FILTER_LBL_NEXT, lf);
 }
 
+/* AppleTalk, AARP and IPX also travel in 802.2 SNAP frames (AppleTalk
+ * with Apple's OUI 08:00:07), and IPX in two more 802.3 forms: with its
+ * own SAP (0xe0) and "raw" (0xffff where the LLC header would be). */
+static void gen_linktype_snap(struct gen *g, uint32_t v, int lt, int lf)
+{
+	uint32_t oui = v == 0x809b ? 0x080007 : 0;
+	int is802 = label(g), snap = label(g), other = v == 0x8137 ? label(g) : lf;
+
+	gen_cmp(g, BASE_LL, 2, 0, 0xffffffffu, BPF_JEQ, v, lt, RC_FILTER_LBL_NEXT);
+	jump(g, BPF_JGT, GEN_ETHERMTU, lf, is802);
+	place(g, is802);
+	gen_cmp(g, BASE_NL, 4, 4, 0xffffffffu, BPF_JEQ, (oui & 0xffff) << 16 | v, snap, other);
+	place(g, snap);
+	gen_cmp(g, BASE_NL, 4, 0, 0xffffffffu, BPF_JEQ, 0xaaaa0300u | oui >> 16, lt, other);
+	if (v != 0x8137)
+		return;
+	place(g, other);
+	gen_cmp(g, BASE_NL, 1, 0, 0xffffffffu, BPF_JEQ, 0xe0, lt, RC_FILTER_LBL_NEXT);
+	gen_cmp(g, BASE_NL, 2, 0, 0xffffffffu, BPF_JEQ, 0xffff, lt, lf);
+}
+
 /* The frame carries ethertype v at the current network layer. */
 static void gen_linktype(struct gen *g, uint32_t v, int lt, int lf)
 {
@@ -189,6 +210,10 @@ static void gen_linktype(struct gen *g, uint32_t v, int lt, int lf)
 			return;
 		}
 		gen_cmp(g, BASE_NL, 2, (uint32_t)-2, 0xffffffffu, BPF_JEQ, ppp, lt, lf);
+		return;
+	}
+	if (v == 0x809b || v == 0x80f3 || v == 0x8137) {
+		gen_linktype_snap(g, v, lt, lf);
 		return;
 	}
 	if (v <= GEN_ETHERMTU) {
@@ -497,12 +522,10 @@ static void gen_mpls(struct gen *g, const struct rc_filter_node *n, int lt, int 
 {
 	int l = label(g);
 
-	if (g->ppp) {
-		gen_fail(g, "'mpls' after 'pppoes' is not supported");
-		return;
-	}
 	if (g->mpls)  /* the previous label must not be the bottom of the stack */
 		gen_cmp(g, BASE_NL, 1, (uint32_t)-2, 0x01, BPF_JEQ, 0, l, lf);
+	else if (g->ppp) /* PPP's protocol number for MPLS unicast */
+		gen_cmp(g, BASE_NL, 2, (uint32_t)-2, 0xffffffffu, BPF_JEQ, 0x0281, l, lf);
 	else
 		gen_cmp(g, BASE_LL, 2, 0, 0xffffffffu, BPF_JEQ, 0x8847, l, lf);
 	place(g, l);

@@ -9,6 +9,8 @@
  * room until every short offset fits; growing only ever lengthens jumps,
  * so the loop ends. Every label is placed after its jumps by construction
  * (gen.c), so a backward target here is a compiler bug and fails loudly.
+ * A "ja" to the very next instruction (where generation fell through to a
+ * label anyway) takes no space.
  */
 #include "filter_internal.h"
 
@@ -94,6 +96,15 @@ static unsigned prog_target(const struct rc_filter_code *c, const unsigned *pos,
 	return pos[at < 0 ? c->n : (unsigned)at];
 }
 
+/* A "ja" whose label is placed right after it. */
+static bool prog_is_nop(const struct rc_filter_code *c, unsigned i)
+{
+	const struct rc_filter_ins *in = &c->ins[i];
+
+	return in->s.code == (BPF_JMP | BPF_JA) && in->jt >= 0 &&
+	       c->label_at[in->jt] == (int)i + 1;
+}
+
 /* Positions from the current trampoline counts; returns the length. */
 static unsigned prog_positions(const struct rc_filter_code *c, const uint8_t *extra, unsigned *pos)
 {
@@ -101,7 +112,7 @@ static unsigned prog_positions(const struct rc_filter_code *c, const uint8_t *ex
 
 	for (unsigned i = 0; i < c->n; i++) {
 		pos[i] = p;
-		p += 1 + extra[i];
+		p += prog_is_nop(c, i) ? 0 : 1u + extra[i];
 	}
 	pos[c->n] = p;
 	return p;
@@ -137,6 +148,8 @@ static int prog_write(const struct rc_filter_code *c, unsigned i, const uint8_t 
 	const struct rc_filter_ins *in = &c->ins[i];
 	unsigned here = pos[i], base = here + 1 + extra[i], t, f, slot = here + 1;
 
+	if (prog_is_nop(c, i))
+		return 0;
 	out[here] = in->s;
 	if (BPF_CLASS(in->s.code) == BPF_JMP && BPF_OP(in->s.code) == BPF_JA) {
 		t = prog_target(c, pos, in->jt, here + 1);
