@@ -74,7 +74,7 @@ for i in "${!exprs[@]}"; do
 	ip netns exec "$NS" "$RINGCAP" -i rcfb -q -B 2048 --block-size 256 --block-timeout 20 \
 		-w "$TMP/r$i.pcapng" ${e:+"$e"} 2>"$TMP/r$i.err" &
 	pids+=($!)
-	ip netns exec "$NS" tcpdump -i rcfb -U -s 0 -w "$TMP/t$i.pcap" ${e:+"$e"} 2>"$TMP/t$i.err" &
+	ip netns exec "$NS" tcpdump -i rcfb --immediate-mode -U -s 0 -w "$TMP/t$i.pcap" ${e:+"$e"} 2>"$TMP/t$i.err" &
 	pids+=($!)
 done
 

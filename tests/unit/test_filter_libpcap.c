@@ -4,14 +4,17 @@
  * test suite (testprogs/TESTrun, pcaps from libpcap tests/filter/; BSD-2-
  * Clause), as extracted into tests/data/filter/ (see the README there).
  *
- * DESIGN: three tables, one test each. "apply": compile with ringcap, run
+ * DESIGN: three tables, four tests. "apply": compile with ringcap, run
  * the program with ringcap's interpreter over the pcap, and compare every
  * packet's verdict with libpcap's. "reject": libpcap refuses these, so
- * must ringcap. "accept": libpcap compiles these, so should ringcap. What
+ * must ringcap. "accept": libpcap compiles these, so should ringcap; and
+ * where the table has libpcap's own program, both programs run over every
+ * packet of every pcap here and must agree on each ("same"). What
  * ringcap does not support yet is named in expected-failures.txt, and the
  * test fails both on a new failure and on a listed one that now passes,
  * so the list stays exact and progress shows. Counts go to stdout.
  */
+#include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -139,6 +142,7 @@ static int compile(const char *expr, uint32_t netmask, struct rc_filter **ret)
 /* ---- a classic pcap reader, just enough for these files ---- */
 
 struct pcap_file {
+	char name[64];
 	char *buf;
 	size_t len, off;
 	bool swap;
@@ -158,6 +162,7 @@ static void pcap_open(const char *name, struct pcap_file *f)
 	uint32_t magic;
 
 	snprintf(path, sizeof(path), DATA "/pcaps/%s", name);
+	snprintf(f->name, sizeof(f->name), "%s", name);
 	f->buf = slurp(path, &f->len);
 	assert_true(f->len >= 24);
 	f->swap = false;
@@ -287,9 +292,9 @@ static void test_libpcap_accept(void **state)
 	(void)state;
 	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		struct rc_filter *prog;
-		char *fld[2] = { NULL, NULL };
+		char *fld[3] = { NULL, NULL, NULL };
 
-		assert_int_equal(split_tabs(line, fld, 2), 2);
+		assert_int_equal(split_tabs(line, fld, 3), 3);
 		total++;
 		if (compile_live(fld[1], 0, strcmp(fld[0], "live") == 0, &prog) == 0) {
 			rc_filter_free(prog);
@@ -306,12 +311,113 @@ static void test_libpcap_accept(void **state)
 	free(text);
 }
 
+/* "c,jt,jf,k c,jt,jf,k ..." into instructions; returns the count. */
+static size_t parse_program(const char *s, struct sock_filter *out, size_t max)
+{
+	size_t n = 0;
+	unsigned c, jt, jf, k;
+	int used;
+
+	while (n < max && sscanf(s, "%u,%u,%u,%u%n", &c, &jt, &jf, &k, &used) == 4) {
+		out[n++] = (struct sock_filter){ (uint16_t)c, (uint8_t)jt, (uint8_t)jf, k };
+		s += used;
+	}
+	return n;
+}
+
+struct packets {
+	struct pcap_file files[32];
+	unsigned n;
+};
+
+static void packets_load(struct packets *p)
+{
+	DIR *d = opendir(DATA "/pcaps");
+	struct dirent *e;
+
+	assert_non_null(d);
+	p->n = 0;
+	while ((e = readdir(d)) && p->n < 32)
+		if (e->d_name[0] != '.')
+			pcap_open(e->d_name, &p->files[p->n++]);
+	closedir(d);
+}
+
+/* NULL when both programs agree on every packet, else which packet not. */
+static const char *same_verdicts(struct packets *p, const struct sock_filter *a, size_t na,
+				 const struct sock_filter *b, size_t nb, char *why, size_t size)
+{
+	const uint8_t *pkt;
+	uint32_t caplen, len;
+
+	for (unsigned i = 0; i < p->n; i++) {
+		unsigned k = 0;
+
+		for (p->files[i].off = 24; pcap_next(&p->files[i], &pkt, &caplen, &len); k++) {
+			struct rc_filter_aux aux = { .wire_len = len };
+			bool va = rc_filter_run(a, na, pkt, caplen, &aux) != 0;
+			bool vb = rc_filter_run(b, nb, pkt, caplen, &aux) != 0;
+
+			if (va != vb) {
+				snprintf(why, size, "packet %u of %s: ringcap %s", k + 1,
+					 p->files[i].name, va ? "accepts" : "rejects");
+				return why;
+			}
+		}
+	}
+	return NULL;
+}
+
+static void test_libpcap_same_verdicts(void **state)
+{
+	char *text = slurp(DATA "/accept.tsv", NULL), *line, *save = NULL;
+	struct xfail x = xfail_load();
+	unsigned total = 0, pass = 0, regress = 0;
+	static struct packets pk;
+
+	(void)state;
+	packets_load(&pk);
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *fld[3] = { NULL, NULL, NULL }, why[160];
+		struct sock_filter theirs[BPF_MAXINSNS];
+		const struct sock_filter *ours;
+		struct rc_filter *prog;
+		size_t nt, no;
+		const char *res;
+
+		assert_int_equal(split_tabs(line, fld, 3), 3);
+		if (strcmp(fld[2], "-") == 0 ||
+		    compile_live(fld[1], 0, strcmp(fld[0], "live") == 0, &prog) < 0)
+			continue; /* no program to compare, or the accept test reports it */
+		total++;
+		nt = parse_program(fld[2], theirs, BPF_MAXINSNS);
+		ours = rc_filter_insns(prog, &no);
+		res = same_verdicts(&pk, ours, no, theirs, nt, why, sizeof(why));
+		rc_filter_free(prog);
+		if (!res)
+			pass++;
+		else if (!xfail_has(&x, "same", fld[1])) {
+			printf("  REGRESSION same '%s': %s\n", fld[1], res);
+			regress++;
+		}
+	}
+	printf("libpcap Ethernet programs: %u of %u agree with ringcap's on all %u pcaps\n",
+	       pass, total, pk.n);
+	for (unsigned i = 0; i < pk.n; i++)
+		free(pk.files[i].buf);
+	assert_int_equal(regress, 0);
+	assert_int_equal(xfail_stale(&x, "same"), 0);
+	free(x.text);
+	free(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_libpcap_apply),
 		cmocka_unit_test(test_libpcap_reject),
 		cmocka_unit_test(test_libpcap_accept),
+		cmocka_unit_test(test_libpcap_same_verdicts),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
