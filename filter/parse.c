@@ -392,7 +392,7 @@ static struct rc_filter_node *make_host4(struct parser *p, const struct parse_qu
 		return SEMANTIC(p, q->proto_tok, "'%s' is not a valid qualifier for '%s <IPv4 address>'",
 				proto_name(q->proto), q->addr == AQ_NET ? "net" : "host");
 	if (a & ~m)
-		return SEMANTIC(p, t, "non-network bits set in '%.*s'", (int)t->len, t->text);
+		return SEMANTIC(p, t, "non-network bits set in the address");
 	if (!(n = node_new(p, NK_HOST4)))
 		return NULL;
 	n->proto = q->proto;
@@ -422,7 +422,7 @@ static struct rc_filter_node *parse_ipv4(struct parser *p, const struct parse_qu
 	int bits = parse_dotted(t, &a), mbits;
 
 	if (bits < 0)
-		return SEMANTIC(p, t, "invalid IPv4 address '%.*s'", (int)t->len, t->text);
+		return SEMANTIC(p, t, "invalid IPv4 address");
 	p->pos++;
 	if (!addr_is_value_qual(q) || q->addr == AQ_GATEWAY)
 		return SEMANTIC(p, t, "'%s' qualifier applied to IPv4 address", addr_name(q));
@@ -443,10 +443,10 @@ static struct rc_filter_node *parse_ipv4(struct parser *p, const struct parse_qu
 			 (mbits = parse_dotted(mt, &m)) > 0)
 			m <<= 32 - mbits; /* "mask 255.255" is 255.255.0.0 */
 		else
-			return SEMANTIC(p, mt, "invalid netmask '%.*s'", (int)mt->len, mt->text);
+			return SEMANTIC(p, mt, "invalid netmask");
 		p->pos++;
 		if (!slash && m != 0 && (~m & (~m + 1)) != 0) /* contiguous, as libpcap wants */
-			return SEMANTIC(p, mt, "invalid netmask '%.*s'", (int)mt->len, mt->text);
+			return SEMANTIC(p, mt, "invalid netmask");
 	}
 	return make_host4(p, q, t, a, m);
 }
@@ -478,7 +478,7 @@ static struct rc_filter_node *parse_ipv6(struct parser *p, const struct parse_qu
 				    bits <= 8 * i ? 0 : 0xff << (8 - (bits - 8 * i)));
 	for (unsigned i = 0; i < 16; i++)
 		if (t->addr[i] & ~mask[i])
-			return SEMANTIC(p, t, "non-network bits set in '%.*s'", (int)t->len, t->text);
+			return SEMANTIC(p, t, "non-network bits set in the address");
 	if (!(n = node_new(p, NK_HOST6)))
 		return NULL;
 	n->proto = q->proto;
@@ -509,24 +509,33 @@ static struct rc_filter_node *make_port(struct parser *p, const struct parse_qua
 	return n;
 }
 
+/* Digits from s up to end, at most five. */
+static bool parse_decimal(const char *s, const char *end, uint32_t *ret)
+{
+	uint32_t v = 0;
+
+	if (s == end || end - s > 5)
+		return false;
+	for (; s < end; s++) {
+		if (*s < '0' || *s > '9')
+			return false;
+		v = v * 10 + (uint32_t)(*s - '0');
+	}
+	*ret = v;
+	return true;
+}
+
+/* One end of a port range: a number or a service name. */
 static bool port_value(const char *s, size_t len, uint32_t *ret)
 {
-	struct rc_filter_token t = { .text = s, .len = (unsigned)len };
+	uint32_t v;
 
 	if (len && s[0] >= '0' && s[0] <= '9') {
-		char buf[16];
-		char *end;
-		unsigned long v;
-
-		if (len >= sizeof(buf))
+		if (!parse_decimal(s, s + len, &v))
 			return false;
-		memcpy(buf, s, len);
-		buf[len] = 0;
-		v = strtoul(buf, &end, 10);
-		*ret = v > 65536 ? 65536 : (uint32_t)v;
-		return *end == 0;
+		*ret = v;
+		return true;
 	}
-	(void)t;
 	return rc_filter_service_port(s, len, ret);
 }
 
@@ -690,21 +699,21 @@ static struct rc_filter_node *parse_name(struct parser *p, const struct parse_qu
 	switch (q->addr) {
 	case AQ_PORT:
 		if (!rc_filter_service_port(s, len, &lo))
-			return SEMANTIC(p, t, "unknown port '%.*s'", (int)len, s);
+			return SEMANTIC(p, t, "unknown port name");
 		return make_port(p, q, t, lo, lo);
 	case AQ_PORTRANGE:
 		dash = memchr(s, '-', len);
 		if (!dash || !port_value(s, (size_t)(dash - s), &lo) ||
 		    !port_value(dash + 1, len - (size_t)(dash - s) - 1, &hi))
-			return SEMANTIC(p, t, "invalid port range '%.*s'", (int)len, s);
+			return SEMANTIC(p, t, "invalid port range");
 		return make_port(p, q, t, lo, hi);
 	case AQ_PROTO:
 		if (!proto_number(q->proto, s, len, &lo))
-			return SEMANTIC(p, t, "unknown protocol '%.*s'", (int)len, s);
+			return SEMANTIC(p, t, "unknown protocol name");
 		return make_proto(p, q, t, lo);
 	case AQ_PROTOCHAIN:
 		if (!rc_filter_ip_proto_number(s, len, &lo))
-			return SEMANTIC(p, t, "unknown protocol '%.*s'", (int)len, s);
+			return SEMANTIC(p, t, "unknown protocol name");
 		return make_protochain(p, q, t, lo);
 	default:
 		if (q->proto == PR_LINK && word_mac(s, len, mac))
@@ -724,22 +733,6 @@ static bool is_value(const struct rc_filter_token *t)
 {
 	return t->type == TK_NUM || t->type == TK_IPV4 || t->type == TK_IPV6 ||
 	       t->type == TK_MAC || t->type == TK_ESC || (t->type == TK_WORD && !is_keyword(t));
-}
-
-/* Digits from s up to end, at most five. */
-static bool parse_decimal(const char *s, const char *end, uint32_t *ret)
-{
-	uint32_t v = 0;
-
-	if (s == end || end - s > 5)
-		return false;
-	for (; s < end; s++) {
-		if (*s < '0' || *s > '9')
-			return false;
-		v = v * 10 + (uint32_t)(*s - '0');
-	}
-	*ret = v;
-	return true;
 }
 
 /* DECnet "area.node" (6 and 10 bits); libpcap takes no plain number. */
