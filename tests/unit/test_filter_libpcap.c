@@ -15,6 +15,9 @@
  * so the list stays exact and progress shows. Counts go to stdout.
  */
 #include <dirent.h>
+#include <errno.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -411,6 +414,42 @@ static void test_libpcap_same_verdicts(void **state)
 	free(text);
 }
 
+/* The kernel's classic BPF checker is the judge of what attaches, and it
+ * runs for any socket, no privileges needed: every program ringcap makes
+ * for libpcap's expressions, live and savefile flavour, must pass it. */
+static void test_kernel_accepts(void **state)
+{
+	char *text = slurp(DATA "/accept.tsv", NULL), *line, *save = NULL;
+	int fd = socket(AF_UNIX, SOCK_DGRAM, 0);
+	unsigned total = 0;
+
+	(void)state;
+	assert_true(fd >= 0);
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *fld[3] = { NULL, NULL, NULL };
+
+		assert_int_equal(split_tabs(line, fld, 3), 3);
+		for (int live = 0; live < 2; live++) {
+			struct rc_filter *prog;
+			struct sock_fprog fp;
+			size_t n;
+
+			if (compile_live(fld[1], 0, live, &prog) < 0)
+				continue;
+			fp.filter = (struct sock_filter *)rc_filter_insns(prog, &n);
+			fp.len = (unsigned short)n;
+			if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &fp, sizeof(fp)) < 0)
+				fail_msg("kernel refused '%s' (%s): %s", fld[1], live ? "live" : "savefile",
+					 strerror(errno));
+			rc_filter_free(prog);
+			total++;
+		}
+	}
+	printf("kernel accepted all %u programs\n", total);
+	close(fd);
+	free(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -418,6 +457,7 @@ int main(void)
 		cmocka_unit_test(test_libpcap_reject),
 		cmocka_unit_test(test_libpcap_accept),
 		cmocka_unit_test(test_libpcap_same_verdicts),
+		cmocka_unit_test(test_kernel_accepts),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
