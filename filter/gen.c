@@ -185,6 +185,21 @@ static void gen_linktype_snap(struct gen *g, uint32_t v, int lt, int lf)
 	gen_cmp(g, BASE_NL, 2, 0, 0xffffffffu, BPF_JEQ, 0xffff, lt, lf);
 }
 
+/* PPP's protocol number for an Ethernet type; libpcap compares types it
+ * has no mapping for as they are. */
+static uint32_t gen_ppp_proto(uint32_t v)
+{
+	static const uint32_t map[][2] = {
+		{ 0x0800, 0x0021 }, { 0x86dd, 0x0057 }, { 0x6003, 0x0027 }, { 0x809b, 0x0029 },
+		{ 0x8137, 0x002b }, { 0x8847, 0x0281 },
+	};
+
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (map[i][0] == v)
+			return map[i][1];
+	return v;
+}
+
 /* The frame carries ethertype v at the current network layer. */
 static void gen_linktype(struct gen *g, uint32_t v, int lt, int lf)
 {
@@ -194,7 +209,7 @@ static void gen_linktype(struct gen *g, uint32_t v, int lt, int lf)
 		int l = label(g);
 
 		if (v != 0x0800 && v != 0x86dd) {
-			gen_fail(g, "only IPv4 and IPv6 are supported over MPLS");
+			gen_fail(g, "unsupported protocol over MPLS");
 			return;
 		}
 		gen_cmp(g, BASE_NL, 1, (uint32_t)-2, 0x01, BPF_JEQ, 1, l, lf);
@@ -203,13 +218,7 @@ static void gen_linktype(struct gen *g, uint32_t v, int lt, int lf)
 		return;
 	}
 	if (g->ppp) {
-		uint32_t ppp = v == 0x0800 ? 0x21 : v == 0x86dd ? 0x57 : 0;
-
-		if (!ppp) {
-			gen_fail(g, "only IPv4 and IPv6 are supported over PPPoE");
-			return;
-		}
-		gen_cmp(g, BASE_NL, 2, (uint32_t)-2, 0xffffffffu, BPF_JEQ, ppp, lt, lf);
+		gen_cmp(g, BASE_NL, 2, (uint32_t)-2, 0xffffffffu, BPF_JEQ, gen_ppp_proto(v), lt, lf);
 		return;
 	}
 	if (v == 0x809b || v == 0x80f3 || v == 0x8137) {
@@ -305,15 +314,18 @@ static void gen_host4(struct gen *g, const struct rc_filter_node *n, int lt, int
 	}
 	for (size_t i = 0; i < sizeof(tab) / sizeof(tab[0]); i++) {
 		struct gen_match m = { BASE_NL, tab[i].src, tab[i].dst, 4, val, mask, 0, 0 };
-		bool last = n->proto != PR_DEFAULT || i + 1 == sizeof(tab) / sizeof(tab[0]);
+		/* Under MPLS there is no ARP: "host" means IPv4 only, as in libpcap. */
+		bool last = n->proto != PR_DEFAULT || g->mpls ||
+			    i + 1 == sizeof(tab) / sizeof(tab[0]);
 
 		if (n->proto != PR_DEFAULT && n->proto != tab[i].proto)
 			continue;
 		next = last ? lf : label(g);
 		gen_guard_linktype(g, tab[i].type, next);
 		gen_dir(g, n->dir, &m, lt, next);
-		if (!last)
-			place(g, next);
+		if (last)
+			break;
+		place(g, next);
 	}
 }
 

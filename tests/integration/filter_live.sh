@@ -67,6 +67,7 @@ exprs=(
 	'pppoes 7' 'ip protochain 17' 'ip6 protochain 6' 'protochain 17' 'ah'
 	'geneve' 'geneve 10' 'geneve and tcp dst port 22' 'geneve 11 and udp port 53'
 	'geneve and ether src 02:52:43:00:00:05' 'geneve 12'
+	'mpls and host 198.18.0.1' 'pppoes and host 198.18.0.1' 'pppoes and ip6'
 )
 
 for i in "${!exprs[@]}"; do
