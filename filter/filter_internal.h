@@ -70,6 +70,7 @@ struct rc_filter_node {
 	uint16_t op;                    /* NK_REL: BPF_JEQ...|negate bits; NK_BINOP: BPF_ADD... */
 	uint32_t v[8];                  /* addresses, masks, ports, sizes, ids */
 	int has_value;                  /* vlan/mpls/pppoes with an id */
+	const struct rc_filter_token *tok; /* where it was written, for errors */
 };
 
 #define RC_FILTER_REL_NEG 0x100    /* invert the jump: != <= < */

@@ -49,15 +49,17 @@ struct gen {
 	unsigned mpls;    /* labels seen */
 	unsigned vlans;
 	unsigned sp;      /* arithmetic stack depth */
+	const struct rc_filter_node *at; /* the primitive being generated */
 	bool failed;
 };
 
+/* Errors found while generating name the primitive being generated. */
 static void gen_fail(struct gen *g, const char *msg)
 {
-	struct rc_filter_token t = { .text = "", .col = 0 };
+	struct rc_filter_token none = { .text = "", .col = 0 };
 
 	if (!g->failed)
-		rc_filter_set_error(g->err, &t, "%s", msg);
+		rc_filter_set_error(g->err, g->at && g->at->tok ? g->at->tok : &none, "%s", msg);
 	g->failed = true;
 }
 
@@ -1011,6 +1013,7 @@ static void gen_bool(struct gen *g, const struct rc_filter_node *n, int lt, int 
 {
 	int l;
 
+	g->at = n;
 	switch (n->kind) {
 	case NK_AND:
 		l = label(g);

@@ -138,6 +138,7 @@ static struct rc_filter_node *node_new(struct parser *p, enum rc_filter_kind kin
 		return NULL;
 	}
 	n->kind = kind;
+	n->tok = &p->t[p->pos ? p->pos - 1 : 0]; /* the token that completed it */
 	a->nodes[a->n++] = n;
 	return n;
 }
