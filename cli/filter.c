@@ -100,13 +100,46 @@ int cli_filter_prepare(const struct cli_options *o, struct cli_filter *ret)
 	return 0;
 }
 
-int cli_filter_dump(const struct cli_filter *f, unsigned level, uint32_t snaplen)
+/* -d with -i: the link type comes from the interface, unprivileged, via
+ * its ARPHRD in sysfs. The compiler knows Ethernet framing (which is also
+ * what Linux gives loopback). */
+static int filter_dump_linktype(const struct cli_options *o)
 {
+	for (unsigned i = 0; i < o->n_ifaces; i++) {
+		char path[128];
+		unsigned type = 0;
+		FILE *f;
+
+		snprintf(path, sizeof(path), "/sys/class/net/%s/type", o->ifaces[i]);
+		f = strchr(o->ifaces[i], '/') ? NULL : fopen(path, "re");
+		if (!f) {
+			report_line("%s: no such interface (ringcap -D lists them)", o->ifaces[i]);
+			return 1;
+		}
+		if (fscanf(f, "%u", &type) != 1)
+			type = 0;
+		fclose(f);
+		if (type != 1 && type != 772) { /* ARPHRD_ETHER, ARPHRD_LOOPBACK */
+			report_line("%s: capture filters need an Ethernet-framed interface "
+				    "(ARPHRD %u)", o->ifaces[i], type);
+			return 2;
+		}
+	}
+	return 0;
+}
+
+int cli_filter_dump(const struct cli_options *o, const struct cli_filter *f)
+{
+	uint32_t snaplen = o->snaplen;
+	unsigned level = o->dump;
+	int r = filter_dump_linktype(o);
 	struct sock_filter accept_all = BPF_STMT(BPF_RET | BPF_K, snaplen ? snaplen : 262144);
 	const struct sock_filter *p = &accept_all;
 	size_t n = 1;
 	char line[128];
 
+	if (r)
+		return r;
 	if (f->prog)
 		p = rc_filter_insns(f->prog, &n);
 	if (level == 3)

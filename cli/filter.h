@@ -20,8 +20,9 @@ struct cli_filter {
 /* Builds the text and compiles it; returns 0, or an exit status after
  * printing one line (2 for a bad expression). */
 int cli_filter_prepare(const struct cli_options *o, struct cli_filter *ret);
-/* Prints the program as -d (1), -dd (2) or -ddd (3); returns the exit status. */
-int cli_filter_dump(const struct cli_filter *f, unsigned level, uint32_t snaplen);
+/* Prints the program as -d (1), -dd (2) or -ddd (3) after checking the
+ * link type of any -i; returns the exit status. */
+int cli_filter_dump(const struct cli_options *o, const struct cli_filter *f);
 void cli_filter_release(struct cli_filter *f);
 
 #endif

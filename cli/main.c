@@ -287,7 +287,7 @@ static int filter_then_capture(struct cli_options *o)
 	if (r)
 		return r;
 	if (o->dump)
-		r = cli_filter_dump(&f, o->dump, o->snaplen);
+		r = cli_filter_dump(o, &f);
 	else
 		r = run_capture(o, &f);
 	cli_filter_release(&f);

@@ -42,4 +42,7 @@ check "-F with a comment" "$("$RC" -d udp port 53)" "$("$RC" -d -F "$tmp/f")"
 check "two filters refused" 2 "$?"
 "$RC" -d -F "$tmp/missing" >/dev/null 2>&1
 check "missing -F file" 1 "$?"
+check "-i lo picks Ethernet framing" "$("$RC" -d ip)" "$("$RC" -i lo -d ip)"
+"$RC" -i rcf-no-such-if -d ip >/dev/null 2>&1
+check "-d -i with an unknown interface" 1 "$?"
 exit $fail
