@@ -29,6 +29,7 @@ static int filter_build(const char *expr, const struct rc_filter_config *cfg,
 	struct rc_filter_node *root = NULL;
 	int r;
 
+	code.now.a = code.now.x = (struct rc_filter_known){ RC_FILTER_UNKNOWN, 0 };
 	r = rc_filter_lex(expr ? expr : "", &toks, err);
 	if (r < 0)
 		return r;

@@ -106,11 +106,26 @@ struct rc_filter_ins {
 	int jt, jf;  /* label ids for conditional jumps (or NEXT); ja: jt */
 };
 
+/* What A or X is known to hold at a point: the load that set it. */
+struct rc_filter_known {
+	uint16_t code;      /* RC_FILTER_UNKNOWN, RC_FILTER_UNSET (no path yet), or a load */
+	uint32_t k;
+};
+#define RC_FILTER_UNKNOWN 0xffff
+#define RC_FILTER_UNSET 0xfffe
+
+struct rc_filter_regs {
+	struct rc_filter_known a, x;
+};
+
 struct rc_filter_code {
 	struct rc_filter_ins *ins;
 	unsigned n, cap;
 	int *label_at;      /* label -> instruction index, -1 while unplaced */
+	struct rc_filter_regs *label_in; /* registers on the jumps to each label */
 	unsigned nlabels, label_cap;
+	struct rc_filter_regs now;       /* registers where the next insn goes */
+	bool dead;          /* no path falls through to the next insn */
 	int failed;         /* -ENOMEM, -E2BIG */
 };
 

@@ -302,6 +302,25 @@ static void gen_dir(struct gen *g, enum rc_filter_dir dir, const struct gen_matc
 	}
 }
 
+/* "host" with no protocol on a plain type field: one look at the type
+ * picks the IPv4 or the ARP/RARP addresses. */
+static void gen_host4_any(struct gen *g, const struct rc_filter_node *n, const uint8_t *val,
+			  const uint8_t *mask, int lt, int lf)
+{
+	struct gen_match ip = { BASE_NL, 12, 16, 4, val, mask, 0, 0 };
+	struct gen_match arp = { BASE_NL, 14, 24, 4, val, mask, 0, 0 };
+	int lip = label(g), larp = label(g);
+
+	gen_load(g, BASE_LL, 2, 0);
+	jump(g, BPF_JEQ, 0x0800, lip, RC_FILTER_LBL_NEXT);
+	jump(g, BPF_JEQ, 0x0806, larp, RC_FILTER_LBL_NEXT);
+	jump(g, BPF_JEQ, 0x8035, larp, lf);
+	place(g, lip);
+	gen_dir(g, n->dir, &ip, lt, lf);
+	place(g, larp);
+	gen_dir(g, n->dir, &arp, lt, lf);
+}
+
 static void gen_host4(struct gen *g, const struct rc_filter_node *n, int lt, int lf)
 {
 	static const struct { enum rc_filter_proto proto; uint32_t type, src, dst; } tab[] = {
@@ -313,6 +332,10 @@ static void gen_host4(struct gen *g, const struct rc_filter_node *n, int lt, int
 	for (unsigned i = 0; i < 4; i++) {
 		val[i] = (uint8_t)(n->v[0] >> (24 - 8 * i));
 		mask[i] = (uint8_t)(n->v[1] >> (24 - 8 * i));
+	}
+	if (n->proto == PR_DEFAULT && !g->mpls && !g->ppp) {
+		gen_host4_any(g, n, val, mask, lt, lf);
+		return;
 	}
 	for (size_t i = 0; i < sizeof(tab) / sizeof(tab[0]); i++) {
 		struct gen_match m = { BASE_NL, tab[i].src, tab[i].dst, 4, val, mask, 0, 0 };

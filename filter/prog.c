@@ -38,22 +38,131 @@ static bool prog_grow(void **p, unsigned *cap, unsigned need, size_t elem)
 	return true;
 }
 
+/* ---- redundant loads ----
+ * Every jump is emitted before the label it targets is placed, so when a
+ * label is placed all the ways into it are known, and with them what A and
+ * X hold there. A load that would put into a register what it provably
+ * holds already is not emitted: generation can then re-load freely (each
+ * primitive starts with "ldh [12]") and the program stays small enough for
+ * the kernel's socket memory. Only loads that depend on nothing but the
+ * packet or scratch memory are tracked; an indexed load is never skipped. */
+
+static const struct rc_filter_known prog_unknown = { RC_FILTER_UNKNOWN, 0 };
+
+static bool prog_same(struct rc_filter_known a, struct rc_filter_known b)
+{
+	return a.code == b.code && a.k == b.k;
+}
+
+static struct rc_filter_known prog_merge(struct rc_filter_known a, struct rc_filter_known b)
+{
+	if (a.code == RC_FILTER_UNSET)
+		return b;
+	if (b.code == RC_FILTER_UNSET || prog_same(a, b))
+		return a;
+	return prog_unknown;
+}
+
+static bool prog_tracked_a(uint16_t code)
+{
+	return BPF_CLASS(code) == BPF_LD && BPF_MODE(code) != BPF_IND;
+}
+
+static bool prog_tracked_x(uint16_t code)
+{
+	return BPF_CLASS(code) == BPF_LDX;
+}
+
+static void prog_edge(struct rc_filter_code *c, int label)
+{
+	struct rc_filter_regs *in;
+
+	if (label < 0)
+		return;
+	in = &c->label_in[label];
+	in->a = prog_merge(in->a, c->now.a);
+	in->x = prog_merge(in->x, c->now.x);
+}
+
+/* The registers after instruction code/k; false: emitting it is useless. */
+static bool prog_track(struct rc_filter_code *c, uint16_t code, uint32_t k, int jt, int jf)
+{
+	struct rc_filter_known mem = { BPF_LD | BPF_MEM, k }, xmem = { BPF_LDX | BPF_MEM, k };
+	struct rc_filter_known load = { code, k };
+
+	switch (BPF_CLASS(code)) {
+	case BPF_LD:
+		if (!c->dead && prog_same(c->now.a, load))
+			return false;
+		c->now.a = prog_tracked_a(code) ? load : prog_unknown;
+		return true;
+	case BPF_LDX:
+		if (!c->dead && prog_same(c->now.x, load) && prog_tracked_x(code))
+			return false;
+		c->now.x = prog_tracked_x(code) ? load : prog_unknown;
+		return true;
+	case BPF_ST:
+		if (prog_same(c->now.x, xmem))
+			c->now.x = prog_unknown;
+		if (c->now.a.code == RC_FILTER_UNKNOWN)
+			c->now.a = mem;
+		return true;
+	case BPF_STX:
+		if (prog_same(c->now.a, mem))
+			c->now.a = prog_unknown;
+		return true;
+	case BPF_JMP:
+		prog_edge(c, jt);
+		if (BPF_OP(code) != BPF_JA)
+			prog_edge(c, jf);
+		c->dead = BPF_OP(code) == BPF_JA || (jt >= 0 && jf >= 0);
+		return true;
+	case BPF_RET:
+		c->dead = true;
+		return true;
+	case BPF_MISC:
+		if (BPF_MISCOP(code) == BPF_TAX)
+			c->now.x = prog_unknown;
+		else
+			c->now.a = prog_unknown;
+		return true;
+	default: /* BPF_ALU */
+		c->now.a = prog_unknown;
+		return true;
+	}
+}
+
 int rc_filter_code_label(struct rc_filter_code *c)
 {
+	unsigned cap = c->label_cap;
+
 	if (c->failed || !prog_grow((void **)&c->label_at, &c->label_cap, c->nlabels + 1,
-				    sizeof(int))) {
+				    sizeof(int)) ||
+	    !prog_grow((void **)&c->label_in, &cap, c->nlabels + 1, sizeof(*c->label_in))) {
 		c->failed = c->failed ? c->failed : -ENOMEM;
 		return RC_FILTER_LBL_NEXT;
 	}
 	c->label_at[c->nlabels] = -1;
+	c->label_in[c->nlabels].a = (struct rc_filter_known){ RC_FILTER_UNSET, 0 };
+	c->label_in[c->nlabels].x = (struct rc_filter_known){ RC_FILTER_UNSET, 0 };
 	return (int)c->nlabels++;
 }
 
 void rc_filter_code_place(struct rc_filter_code *c, int label)
 {
+	struct rc_filter_regs in;
+
 	if (c->failed || label < 0)
 		return;
 	c->label_at[label] = (int)c->n;
+	in = c->label_in[label];
+	if (!c->dead) {
+		in.a = prog_merge(in.a, c->now.a);
+		in.x = prog_merge(in.x, c->now.x);
+	}
+	c->now.a = in.a.code == RC_FILTER_UNSET ? prog_unknown : in.a;
+	c->now.x = in.x.code == RC_FILTER_UNSET ? prog_unknown : in.x;
+	c->dead = false;
 }
 
 void rc_filter_code_emit(struct rc_filter_code *c, uint16_t code, uint32_t k, int jt, int jf)
@@ -69,6 +178,8 @@ void rc_filter_code_emit(struct rc_filter_code *c, uint16_t code, uint32_t k, in
 		c->failed = -ENOMEM;
 		return;
 	}
+	if (!prog_track(c, code, k, jt, jf))
+		return;
 	c->ins[c->n++] = (struct rc_filter_ins){ .s = { .code = code, .k = k }, .jt = jt, .jf = jf };
 }
 
@@ -76,6 +187,7 @@ void rc_filter_code_free(struct rc_filter_code *c)
 {
 	free(c->ins);
 	free(c->label_at);
+	free(c->label_in);
 	*c = (struct rc_filter_code){ 0 };
 }
 

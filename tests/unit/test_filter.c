@@ -239,6 +239,33 @@ static void test_long_jumps(void **state)
 	free(expr);
 }
 
+static size_t count_insn(const struct rc_filter *f, uint16_t code, uint32_t k)
+{
+	size_t n, hits = 0;
+	const struct sock_filter *p = rc_filter_insns(f, &n);
+
+	for (size_t i = 0; i < n; i++)
+		hits += p[i].code == code && p[i].k == k;
+	return hits;
+}
+
+/* A load whose value A already holds on every way in is left out; a join
+ * where the ways disagree keeps it. */
+static void test_redundant_loads(void **state)
+{
+	struct rc_filter *f = compile_ok("ip and (ip or arp) and not arp", false);
+	struct rc_filter *g = compile_ok("host 198.18.0.1 or host 198.18.0.2", false);
+	struct pkt p = make_pkt(-1, 2, 1, 6, 1, 2, 0);
+
+	(void)state;
+	assert_int_equal(count_insn(f, BPF_LD | BPF_H | BPF_ABS, 12), 1);
+	assert_int_equal(run(f, &p, NULL), 1000);
+	assert_int_equal(count_insn(g, BPF_LD | BPF_H | BPF_ABS, 12), 2);
+	assert_int_equal(run(g, &p, NULL), 1000);
+	rc_filter_free(f);
+	rc_filter_free(g);
+}
+
 static void test_too_long(void **state)
 {
 	char *expr = many_hosts(400), *huge;
@@ -334,6 +361,7 @@ int main(void)
 		cmocka_unit_test(test_tcp_flags),
 		cmocka_unit_test(test_live_vlan),
 		cmocka_unit_test(test_long_jumps),
+		cmocka_unit_test(test_redundant_loads),
 		cmocka_unit_test(test_too_long),
 		cmocka_unit_test(test_interpreter_semantics),
 		cmocka_unit_test(test_garbage),
