@@ -85,19 +85,16 @@ int cli_filter_prepare(const struct cli_options *o, struct cli_filter *ret)
 	if (!ret->text)
 		return 0;
 	r = rc_filter_compile(ret->text, &c, &ret->prog, &err);
-	if (r == -EINVAL && err.token[0]) {
+	if (r == 0)
+		return 0;
+	if (r == -EINVAL && err.token[0])
 		report_line("filter: %s at '%s' (column %u)", err.message, err.token, err.column);
-	} else if (r == -EINVAL && err.column) {
+	else if (r == -EINVAL && err.column)
 		report_line("filter: %s at end of expression (column %u)", err.message, err.column);
-	} else if (r == -EINVAL) {
-		report_line("filter: %s", err.message);
-	} else if (r < 0) {
+	else
 		report_line("filter: %s", err.message[0] ? err.message : strerror(-r));
-		return r == -ENOMEM ? 1 : 2;
-	}
-	if (r < 0)
-		return 2;
-	return 0;
+	cli_filter_release(ret);
+	return r == -ENOMEM ? 1 : 2;
 }
 
 /* -d with -i: the link type comes from the interface, unprivileged, via

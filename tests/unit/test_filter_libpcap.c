@@ -4,7 +4,8 @@
  * test suite (testprogs/TESTrun, pcaps from libpcap tests/filter/; BSD-2-
  * Clause), as extracted into tests/data/filter/ (see the README there).
  *
- * DESIGN: three tables, four tests. "apply": compile with ringcap, run
+ * DESIGN: three tables, four tests, and the kernel as a fifth judge.
+ * "apply": compile with ringcap, run
  * the program with ringcap's interpreter over the pcap, and compare every
  * packet's verdict with libpcap's. "reject": libpcap refuses these, so
  * must ringcap. "accept": libpcap compiles these, so should ringcap; and
