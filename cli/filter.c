@@ -11,7 +11,9 @@
  */
 #include "filter.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <ifaddrs.h>
 #include <inttypes.h>
 #include <linux/filter.h>
 #include <stdio.h>
@@ -72,10 +74,29 @@ static int filter_text(const struct cli_options *o, char **ret)
 	return *ret ? 0 : 1;
 }
 
+/* "ip broadcast" needs the netmask: as tcpdump, the first interface's
+ * IPv4 one (host order), or 0 (unknown) if it has none. */
+static uint32_t filter_netmask(const struct cli_options *o)
+{
+	struct ifaddrs *all, *a;
+	uint32_t mask = 0;
+
+	if (!o->n_ifaces || getifaddrs(&all) < 0)
+		return 0;
+	for (a = all; a && !mask; a = a->ifa_next)
+		if (a->ifa_netmask && a->ifa_netmask->sa_family == AF_INET &&
+		    strcmp(a->ifa_name, o->ifaces[0]) == 0)
+			mask = ntohl(((const struct sockaddr_in *)(const void *)a->ifa_netmask)
+					     ->sin_addr.s_addr);
+	freeifaddrs(all);
+	return mask;
+}
+
 int cli_filter_prepare(const struct cli_options *o, struct cli_filter *ret)
 {
 	struct rc_filter_config c = { .snaplen = o->snaplen,
-				      .linux_ext = rc_filter_probe_linux_ext() > 0 };
+				      .linux_ext = rc_filter_probe_linux_ext() > 0,
+				      .netmask = filter_netmask(o) };
 	struct rc_filter_error err;
 	int r;
 

@@ -45,4 +45,8 @@ check "missing -F file" 1 "$?"
 check "-i lo picks Ethernet framing" "$("$RC" -d ip)" "$("$RC" -i lo -d ip)"
 "$RC" -i rcf-no-such-if -d ip >/dev/null 2>&1
 check "-d -i with an unknown interface" 1 "$?"
+"$RC" -d 'ip broadcast' >/dev/null 2>&1
+check "ip broadcast without a netmask" 2 "$?"
+out=$("$RC" -i lo -d 'ip broadcast' | grep -c '#0xffffff$')
+check "ip broadcast takes lo's netmask" 1 "$out"
 exit $fail
