@@ -20,9 +20,11 @@
 #include <unistd.h>
 
 #include <ringcap/engine.h>
+#include <ringcap/filter.h>
 #include <ringcap/writer.h>
 
 #include "capture.h"
+#include "filter.h"
 #include "options.h"
 #include "postcmd.h"
 #include "report.h"
@@ -92,8 +94,11 @@ static int explain_open_error(const char *ifname, int r)
 	}
 }
 
-static int open_engines(const struct cli_options *o, struct capture *cap)
+static int open_engines(const struct cli_options *o, const struct cli_filter *f,
+			struct capture *cap)
 {
+	size_t filter_len = 0;
+	const struct sock_filter *filter = f->prog ? rc_filter_insns(f->prog, &filter_len) : NULL;
 	/* One group id per ringcap process and interface. */
 	uint16_t group = (uint16_t)(getpid() * CLI_MAX_IFACES);
 
@@ -111,6 +116,8 @@ static int open_engines(const struct cli_options *o, struct capture *cap)
 			.fanout = cap->n_threads > 1 ? o->fanout : RC_ENGINE_FANOUT_NONE,
 			.fanout_group = (uint16_t)(group + i),
 			.tag = i,
+			.filter = filter,
+			.filter_len = (uint16_t)filter_len,
 			.log = report_log,
 		};
 		int r = rc_engine_open(&c, &cap->engines[e]);
@@ -119,6 +126,13 @@ static int open_engines(const struct cli_options *o, struct capture *cap)
 			return explain_open_error(o->ifaces[i], r);
 		cap->engine_iface[e] = i;
 		cap->n_engines++;
+		/* The filter was compiled for Ethernet framing. */
+		if (filter && rc_engine_linktype(cap->engines[e]) != RC_FILTER_LINKTYPE_ETHERNET) {
+			report_line("%s: capture filters need an Ethernet-framed interface "
+				    "(this one is link type %u)", o->ifaces[i],
+				    rc_engine_linktype(cap->engines[e]));
+			return EXIT_USAGE;
+		}
 	}
 	return 0;
 }
@@ -174,8 +188,8 @@ static int block_stop_signals(void)
 	return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 }
 
-static int open_writer(const struct cli_options *o, struct capture *cap, struct postcmd *pc,
-		       char *tmp_path, const char **name)
+static int open_writer(const struct cli_options *o, const struct cli_filter *f,
+		       struct capture *cap, struct postcmd *pc, char *tmp_path, const char **name)
 {
 	struct rc_writer_iface ifaces[CLI_MAX_IFACES];
 	struct rc_writer_config c = {
@@ -198,6 +212,7 @@ static int open_writer(const struct cli_options *o, struct capture *cap, struct 
 			.name = rc_engine_ifname(eng),
 			.linktype = rc_engine_linktype(eng),
 			.snaplen = rc_engine_snaplen(eng),
+			.filter = f->text,
 		};
 		/* A lane holds all blocks of the rings its thread drains. */
 		c.queue_blocks += rc_engine_block_count(eng);
@@ -285,7 +300,7 @@ static int finish(struct capture *cap, const struct cli_options *o, struct postc
 	       cap->end == CAPTURE_END_ERROR ? EXIT_RUNTIME : 0;
 }
 
-static int run_capture(struct cli_options *o)
+static int run_capture(struct cli_options *o, const struct cli_filter *f)
 {
 	struct capture cap = { .duration_s = o->duration_s, .signal_fd = -1 };
 	char default_if[64], tmp_path[4096];
@@ -296,12 +311,12 @@ static int run_capture(struct cli_options *o)
 	if (!o->n_ifaces && (r = choose_default_interface(o, default_if)))
 		return r;
 	postcmd_init(&pc, o->post_cmd);
-	r = open_engines(o, &cap);
+	r = open_engines(o, f, &cap);
 	if (r)
 		goto out_engines;
 	r = EXIT_RUNTIME;
 	cap.signal_fd = block_stop_signals();
-	if (cap.signal_fd < 0 || open_writer(o, &cap, &pc, tmp_path, &name) < 0)
+	if (cap.signal_fd < 0 || open_writer(o, f, &cap, &pc, tmp_path, &name) < 0)
 		goto out_engines;
 	cap.status_line = !o->quiet && isatty(STDERR_FILENO);
 	cap.on_tick = postcmd_reap;
@@ -314,6 +329,22 @@ out_engines:
 		rc_engine_close(cap.engines[i]);
 	if (cap.signal_fd >= 0)
 		close(cap.signal_fd);
+	return r;
+}
+
+/* The filter compiles before anything is opened: a typo costs nothing. */
+static int filter_then_capture(struct cli_options *o)
+{
+	struct cli_filter f;
+	int r = cli_filter_prepare(o, &f);
+
+	if (r)
+		return r;
+	if (o->dump)
+		r = cli_filter_dump(o, &f);
+	else
+		r = run_capture(o, &f);
+	cli_filter_release(&f);
 	return r;
 }
 
@@ -335,6 +366,6 @@ int main(int argc, char **argv)
 		return list_interfaces();
 	case CLI_CAPTURE:
 	default:
-		return run_capture(&o);
+		return filter_then_capture(&o);
 	}
 }

@@ -37,6 +37,8 @@ void cli_print_usage(void)
 	fputs("Usage: ringcap [-i IFACE]... [-w FILE|-] [-s SNAPLEN] [-c COUNT] [-p] [-B KIB]\n"
 	      "               [-b KEY:VALUE]... [-a KEY:VALUE]... [-z CMD] [--tee -] [-q]\n"
 	      "               [--stats-interval S] [--block-size KIB] [--block-timeout MS]\n"
+	      "               [--threads N] [--fanout MODE] [-d|-dd|-ddd]\n"
+	      "               [-f EXPRESSION | -F FILE | EXPRESSION...]\n"
 	      "       ringcap -D | --help | --version\n"
 	      "\n"
 	      "Capture packets through a TPACKET_V3 ring and write them as pcapng.\n"
@@ -64,6 +66,10 @@ void cli_print_usage(void)
 	      "  -B KIB              ring size per interface in KiB (default 32768)\n"
 	      "  -q                  no status line while capturing\n"
 	      "  -D                  list the interfaces ringcap can capture on\n"
+	      "  -f EXPRESSION       capture filter (pcap-filter(7)); or give it as the\n"
+	      "                      trailing arguments\n"
+	      "  -F FILE             read the capture filter from FILE\n"
+	      "  -d, -dd, -ddd       print the compiled filter (as tcpdump) and exit\n"
 	      "  --block-size KIB    ring block size (power of two; default 1024)\n"
 	      "  --block-timeout MS  hand over a partly filled block after MS (default 100)\n"
 	      "  -h, --help          this text\n"
@@ -256,6 +262,15 @@ static int parse_one(int c, const char *arg, struct cli_options *o)
 	case 'D':
 		o->action = CLI_LIST_INTERFACES;
 		return 0;
+	case 'f':
+		o->filter_expr = arg;
+		return 0;
+	case 'F':
+		o->filter_file = arg;
+		return 0;
+	case 'd':
+		o->dump++;
+		return 0;
 	case 'h':
 		o->action = CLI_HELP;
 		return 0;
@@ -322,14 +337,19 @@ int cli_parse_options(int argc, char **argv, struct cli_options *ret)
 	int c, r;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":i:w:s:c:a:b:z:B:pqDh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":i:w:s:c:a:b:z:B:pqDhf:F:d", longopts, NULL)) != -1) {
 		r = c == '?' || c == ':' ? getopt_error(c, argv) : parse_one(c, optarg, &o);
 		if (r)
 			return r;
 	}
-	if (optind < argc)
-		return usage_error("unexpected argument '%s' (capture filters are not supported yet)",
-				   argv[optind]);
+	if (optind < argc) {
+		o.filter_argv = argv + optind;
+		o.filter_argc = (unsigned)(argc - optind);
+	}
+	if ((o.filter_expr != NULL) + (o.filter_file != NULL) + (o.filter_argc != 0) > 1)
+		return usage_error("give the filter once: -f, -F or trailing arguments");
+	if (o.dump > 3)
+		return usage_error("-d: at most -ddd");
 	r = check_combinations(&o);
 	if (r)
 		return r;

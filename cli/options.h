@@ -44,6 +44,11 @@ struct cli_options {
 	uint32_t block_timeout_ms;  /* --block-timeout */
 	bool no_promisc;            /* -p */
 	bool quiet;                 /* -q */
+	const char *filter_expr;    /* -f */
+	const char *filter_file;    /* -F */
+	char **filter_argv;         /* trailing arguments: the filter, as tcpdump */
+	unsigned filter_argc;
+	unsigned dump;              /* -d, -dd, -ddd: print the filter program and exit */
 };
 
 /* Returns 0, or 2 after printing one line that names the bad argument. */

@@ -1,0 +1,183 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * filter.c - the capture filter on the command line.
+ *
+ * DESIGN: as tcpdump: the expression is the trailing arguments joined by
+ * spaces, or -f's argument, or the contents of -F's file with '#' comments
+ * blanked (not removed, so error columns still point into the file). The
+ * program is compiled with live-capture semantics when the kernel offers
+ * the BPF extensions (SO_BPF_EXTENSIONS), since that is what gets
+ * attached; -d shows exactly that program.
+ */
+#include "filter.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <ifaddrs.h>
+#include <inttypes.h>
+#include <linux/filter.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <ringcap/filter.h>
+
+#include "report.h"
+
+static char *filter_join(char *const *argv, unsigned argc)
+{
+	size_t len = 1;
+	char *s;
+
+	for (unsigned i = 0; i < argc; i++)
+		len += strlen(argv[i]) + 1;
+	s = calloc(1, len);
+	for (unsigned i = 0; s && i < argc; i++) {
+		if (i)
+			strcat(s, " ");
+		strcat(s, argv[i]);
+	}
+	return s;
+}
+
+static char *filter_read_file(const char *path)
+{
+	FILE *f = fopen(path, "re");
+	char *s = NULL;
+	size_t len = 0;
+
+	if (!f) {
+		report_line("-F %s: %s", path, strerror(errno));
+		return NULL;
+	}
+	if (getdelim(&s, &len, 0, f) < 0) {
+		free(s);
+		s = strdup("");
+	}
+	fclose(f);
+	for (char *p = s; p && (p = strchr(p, '#'));)
+		while (*p && *p != '\n')
+			*p++ = ' ';
+	return s;
+}
+
+static int filter_text(const struct cli_options *o, char **ret)
+{
+	if (o->filter_file)
+		*ret = filter_read_file(o->filter_file);
+	else if (o->filter_expr)
+		*ret = strdup(o->filter_expr);
+	else if (o->filter_argc)
+		*ret = filter_join(o->filter_argv, o->filter_argc);
+	else
+		return 0;
+	return *ret ? 0 : 1;
+}
+
+/* "ip broadcast" needs the netmask: as tcpdump, the first interface's
+ * IPv4 one (host order), or 0 (unknown) if it has none. */
+static uint32_t filter_netmask(const struct cli_options *o)
+{
+	struct ifaddrs *all, *a;
+	uint32_t mask = 0;
+
+	if (!o->n_ifaces || getifaddrs(&all) < 0)
+		return 0;
+	for (a = all; a && !mask; a = a->ifa_next)
+		if (a->ifa_netmask && a->ifa_netmask->sa_family == AF_INET &&
+		    strcmp(a->ifa_name, o->ifaces[0]) == 0)
+			mask = ntohl(((const struct sockaddr_in *)(const void *)a->ifa_netmask)
+					     ->sin_addr.s_addr);
+	freeifaddrs(all);
+	return mask;
+}
+
+int cli_filter_prepare(const struct cli_options *o, struct cli_filter *ret)
+{
+	struct rc_filter_config c = { .snaplen = o->snaplen,
+				      .linux_ext = rc_filter_probe_linux_ext() > 0,
+				      .netmask = filter_netmask(o) };
+	struct rc_filter_error err;
+	int r;
+
+	*ret = (struct cli_filter){ 0 };
+	if (filter_text(o, &ret->text))
+		return 1;
+	if (!ret->text)
+		return 0;
+	r = rc_filter_compile(ret->text, &c, &ret->prog, &err);
+	if (r == 0)
+		return 0;
+	if (r == -EINVAL && err.token[0])
+		report_line("filter: %s at '%s' (column %u)", err.message, err.token, err.column);
+	else if (r == -EINVAL && err.column)
+		report_line("filter: %s at end of expression (column %u)", err.message, err.column);
+	else
+		report_line("filter: %s", err.message[0] ? err.message : strerror(-r));
+	cli_filter_release(ret);
+	return r == -ENOMEM ? 1 : 2;
+}
+
+/* -d with -i: the link type comes from the interface, unprivileged, via
+ * its ARPHRD in sysfs. The compiler knows Ethernet framing (which is also
+ * what Linux gives loopback). */
+static int filter_dump_linktype(const struct cli_options *o)
+{
+	for (unsigned i = 0; i < o->n_ifaces; i++) {
+		char path[128];
+		unsigned type = 0;
+		FILE *f;
+
+		snprintf(path, sizeof(path), "/sys/class/net/%s/type", o->ifaces[i]);
+		f = strchr(o->ifaces[i], '/') ? NULL : fopen(path, "re");
+		if (!f) {
+			report_line("%s: no such interface (ringcap -D lists them)", o->ifaces[i]);
+			return 1;
+		}
+		if (fscanf(f, "%u", &type) != 1)
+			type = 0;
+		fclose(f);
+		if (type != 1 && type != 772) { /* ARPHRD_ETHER, ARPHRD_LOOPBACK */
+			report_line("%s: capture filters need an Ethernet-framed interface "
+				    "(ARPHRD %u)", o->ifaces[i], type);
+			return 2;
+		}
+	}
+	return 0;
+}
+
+int cli_filter_dump(const struct cli_options *o, const struct cli_filter *f)
+{
+	uint32_t snaplen = o->snaplen;
+	unsigned level = o->dump;
+	int r = filter_dump_linktype(o);
+	struct sock_filter accept_all = BPF_STMT(BPF_RET | BPF_K, snaplen ? snaplen : 262144);
+	const struct sock_filter *p = &accept_all;
+	size_t n = 1;
+	char line[128];
+
+	if (r)
+		return r;
+	if (f->prog)
+		p = rc_filter_insns(f->prog, &n);
+	if (level == 3)
+		printf("%zu\n", n);
+	for (size_t i = 0; i < n; i++) {
+		if (level == 1) {
+			rc_filter_image(&p[i], (unsigned)i, line, sizeof(line));
+			puts(line);
+		} else if (level == 2) {
+			printf("{ 0x%x, %u, %u, 0x%08x },\n", p[i].code, p[i].jt, p[i].jf, p[i].k);
+		} else {
+			printf("%u %u %u %u\n", p[i].code, p[i].jt, p[i].jf, p[i].k);
+		}
+	}
+	return fflush(stdout) == 0 ? 0 : 1;
+}
+
+void cli_filter_release(struct cli_filter *f)
+{
+	rc_filter_free(f->prog);
+	free(f->text);
+	*f = (struct cli_filter){ 0 };
+}

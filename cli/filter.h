@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * filter.h - the capture filter on the command line: its text (trailing
+ * arguments, -f or -F), compiling it, and -d/-dd/-ddd.
+ */
+#ifndef RINGCAP_CLI_FILTER_H
+#define RINGCAP_CLI_FILTER_H
+
+#include <stddef.h>
+
+#include "options.h"
+
+struct rc_filter;
+
+struct cli_filter {
+	char *text;               /* NULL: no filter */
+	struct rc_filter *prog;   /* NULL: no filter */
+};
+
+/* Builds the text and compiles it; returns 0, or an exit status after
+ * printing one line (2 for a bad expression). */
+int cli_filter_prepare(const struct cli_options *o, struct cli_filter *ret);
+/* Prints the program as -d (1), -dd (2) or -ddd (3) after checking the
+ * link type of any -i; returns the exit status. */
+int cli_filter_dump(const struct cli_options *o, const struct cli_filter *f);
+void cli_filter_release(struct cli_filter *f);
+
+#endif

@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * filter.c - rc_filter_compile and the handle: lex, parse, generate, lay out.
+ *
+ * DESIGN: each stage owns its memory and frees it before returning; the
+ * handle keeps only the finished program, so a compiled filter is one
+ * allocation plus the instructions, cheap to keep for the life of a
+ * capture.
+ */
+#include "filter_internal.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+struct rc_filter {
+	struct sock_filter *insns;
+	size_t len;
+};
+
+static int filter_build(const char *expr, const struct rc_filter_config *cfg,
+			struct sock_filter **ret, size_t *ret_len, struct rc_filter_error *err)
+{
+	struct rc_filter_token *toks = NULL;
+	struct rc_filter_arena arena = { 0 };
+	struct rc_filter_code code = { 0 };
+	struct rc_filter_node *root = NULL;
+	int r;
+
+	code.now.a = code.now.x = (struct rc_filter_known){ RC_FILTER_UNKNOWN, 0 };
+	r = rc_filter_lex(expr ? expr : "", &toks, err);
+	if (r < 0)
+		return r;
+	r = rc_filter_parse(toks, cfg, &arena, &root, err);
+	if (r == 0)
+		r = rc_filter_generate(root, cfg, &code, err);
+	if (r == 0)
+		r = rc_filter_code_layout(&code, ret, ret_len);
+	if (r == -E2BIG && err) {
+		struct rc_filter_token whole = { .text = "", .col = 1 };
+
+		rc_filter_set_error(err, &whole, "expression too large for the kernel "
+				    "(over %d instructions)", BPF_MAXINSNS - 3);
+	}
+	rc_filter_code_free(&code);
+	rc_filter_arena_free(&arena);
+	free(toks);
+	return r;
+}
+
+int rc_filter_compile(const char *expr, const struct rc_filter_config *config,
+		      struct rc_filter **ret, struct rc_filter_error *err)
+{
+	static const struct rc_filter_config defaults;
+	const struct rc_filter_config *cfg = config ? config : &defaults;
+	struct rc_filter *f;
+	int r;
+
+	if (err)
+		memset(err, 0, sizeof(*err));
+	if (cfg->linktype && cfg->linktype != RC_FILTER_LINKTYPE_ETHERNET) {
+		if (err)
+			strcpy(err->message, "only Ethernet link types are supported");
+		return -EPROTONOSUPPORT;
+	}
+	f = calloc(1, sizeof(*f));
+	if (!f)
+		return -ENOMEM;
+	r = filter_build(expr, cfg, &f->insns, &f->len, err);
+	if (r < 0) {
+		free(f);
+		return r;
+	}
+	*ret = f;
+	return 0;
+}
+
+void rc_filter_free(struct rc_filter *filter)
+{
+	if (!filter)
+		return;
+	free(filter->insns);
+	free(filter);
+}
+
+const struct sock_filter *rc_filter_insns(const struct rc_filter *filter, size_t *ret_len)
+{
+	*ret_len = filter->len;
+	return filter->insns;
+}
+
+int rc_filter_probe_linux_ext(void)
+{
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0), r;
+	int max = 0;
+	socklen_t len = sizeof(max);
+
+	if (fd < 0)
+		return -errno;
+	r = getsockopt(fd, SOL_SOCKET, SO_BPF_EXTENSIONS, &max, &len) < 0 ? -errno : 0;
+	close(fd);
+	if (r < 0)
+		return r == -ENOPROTOOPT ? 0 : r;
+	/* The kernel reports the highest ancillary offset it knows. */
+	return max >= SKF_AD_VLAN_TAG_PRESENT + 4 ? 1 : 0;
+}

@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ringcap/filter.h - capture filters: the pcap-filter(7) language compiled
+ * to classic BPF, and a user-space classic BPF interpreter.
+ *
+ * DESIGN: compile once, attach the result to a socket (or run it here).
+ * The compiler reads the expression text, builds a small syntax tree and
+ * emits straight-line code whose jumps all go forward, so the kernel's
+ * limits (4096 instructions, forward jumps, 8-bit conditional offsets) hold
+ * by construction. Failures come back as -errno plus a struct that names
+ * the offending token and its column, for the caller to put into words.
+ * The interpreter follows the kernel's semantics, including the Linux
+ * ancillary loads, which it reads from a struct the caller fills.
+ */
+#ifndef RINGCAP_FILTER_H
+#define RINGCAP_FILTER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <ringcap/common.h>
+
+struct rc_filter;
+struct sock_filter;
+
+#define RC_FILTER_LINKTYPE_ETHERNET 1 /* DLT_EN10MB, the only one for now */
+
+/* A zeroed config means: Ethernet, snaplen 262144, savefile semantics. */
+struct rc_filter_config {
+	uint32_t snaplen;  /* the accept return value; 0 = 262144 */
+	uint32_t linktype; /* 0 = RC_FILTER_LINKTYPE_ETHERNET */
+	/* Live Linux capture: the kernel strips the outer VLAN tag and offers
+	 * it (and the packet type) as ancillary loads (SO_BPF_EXTENSIONS). */
+	bool linux_ext;
+	/* IPv4 netmask in host order for "ip broadcast"; 0 = unknown. */
+	uint32_t netmask;
+};
+
+/* Where and why compilation failed. column is 1-based, in bytes. */
+struct rc_filter_error {
+	unsigned column;
+	char token[48];    /* the offending token, shortened; "" at end of input */
+	char message[128]; /* "syntax error", "unknown port 'foo'" ... */
+};
+
+/* What the kernel knows about a packet that is not in its bytes. */
+struct rc_filter_aux {
+	uint32_t wire_len;      /* 0 = caplen */
+	bool vlan_present;      /* the outer tag was stripped into metadata */
+	uint16_t vlan_tci;
+	uint16_t vlan_tpid;
+	uint16_t protocol;      /* skb->protocol, network order as the kernel loads it */
+	uint8_t pkttype;        /* PACKET_HOST, PACKET_OUTGOING ... */
+	uint32_t ifindex;
+};
+
+/* Compiles expr (NULL or blank: accept everything). Returns 0, -EINVAL
+ * with *err filled (err may be NULL), -E2BIG for a program over 4093
+ * instructions (the kernel's 4096, less room for the engine's loopback
+ * prologue), -EPROTONOSUPPORT for another link type, or -ENOMEM. */
+RC_API int rc_filter_compile(const char *expr, const struct rc_filter_config *config,
+			     struct rc_filter **ret, struct rc_filter_error *err);
+RC_API void rc_filter_free(struct rc_filter *filter);
+
+/* The program; valid until rc_filter_free(). */
+RC_API const struct sock_filter *rc_filter_insns(const struct rc_filter *filter, size_t *ret_len);
+
+/* Runs a classic BPF program over one packet the way the kernel would:
+ * the return value is the number of bytes to keep, 0 = drop. aux may be
+ * NULL (no metadata). Malformed programs return 0. */
+RC_API uint32_t rc_filter_run(const struct sock_filter *insns, size_t len,
+			      const uint8_t *pkt, uint32_t caplen,
+			      const struct rc_filter_aux *aux);
+
+/* 1 if this kernel offers the ancillary loads live-capture programs use
+ * (SO_BPF_EXTENSIONS reaches SKF_AD_VLAN_TAG_PRESENT), 0 if not, or -errno. */
+RC_API int rc_filter_probe_linux_ext(void);
+
+/* tcpdump -d's text for instruction pc ("(000) ldh      [12]"), into buf. */
+RC_API void rc_filter_image(const struct sock_filter *insn, unsigned pc, char *buf, size_t size);
+
+#endif

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# cli_filter.sh RINGCAP - the filter on the command line, without capturing:
+# -d/-dd/-ddd, -f/-F/trailing arguments, and the error line and exit status.
+set -u
+RC=$1
+fail=0
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+check() { # description, expected, actual
+	if [ "$2" != "$3" ]; then
+		printf 'FAIL %s\n  want: %s\n  got:  %s\n' "$1" "$2" "$3"
+		fail=1
+	fi
+}
+
+out=$("$RC" -d 'tcp and prot 80' 2>&1); st=$?
+check "syntax error line" "ringcap: filter: syntax error at 'prot' (column 9)" "$out"
+check "syntax error status" 2 "$st"
+
+out=$("$RC" -d 'port 99999' 2>&1); st=$?
+check "semantic error status" 2 "$st"
+
+out=$("$RC" -d 'ip and (' 2>&1)
+check "error at the end" "ringcap: filter: syntax error at end of expression (column 9)" "$out"
+
+out=$("$RC" -ddd -s 100 ip)
+check "-ddd" "$(printf '4\n40 0 0 12\n21 0 1 2048\n6 0 0 100\n6 0 0 0')" "$out"
+
+out=$("$RC" -dd ip)
+check "-dd" "$(printf '{ 0x28, 0, 0, 0x0000000c },\n{ 0x15, 0, 1, 0x00000800 },\n{ 0x6, 0, 0, 0x00040000 },\n{ 0x6, 0, 0, 0x00000000 },')" "$out"
+
+out=$("$RC" -d ip)
+check "-d" "$(printf '(000) ldh      [12]\n(001) jeq      #0x800           jt 2\tjf 3\n(002) ret      #262144\n(003) ret      #0')" "$out"
+
+check "-f equals trailing arguments" "$("$RC" -d udp port 53)" "$("$RC" -d -f 'udp port 53')"
+printf 'udp # comment here\nport 53\n' >"$tmp/f"
+check "-F with a comment" "$("$RC" -d udp port 53)" "$("$RC" -d -F "$tmp/f")"
+
+"$RC" -d -f tcp udp >/dev/null 2>&1
+check "two filters refused" 2 "$?"
+"$RC" -d -F "$tmp/missing" >/dev/null 2>&1
+check "missing -F file" 1 "$?"
+check "-i lo picks Ethernet framing" "$("$RC" -d ip)" "$("$RC" -i lo -d ip)"
+"$RC" -i rcf-no-such-if -d ip >/dev/null 2>&1
+check "-d -i with an unknown interface" 1 "$?"
+"$RC" -d 'ip broadcast' >/dev/null 2>&1
+check "ip broadcast without a netmask" 2 "$?"
+out=$("$RC" -i lo -d 'ip broadcast' | grep -c '#0xffffff$')
+check "ip broadcast takes lo's netmask" 1 "$out"
+exit $fail
