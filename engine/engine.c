@@ -40,6 +40,7 @@
 #include <linux/if_arp.h>
 #include <linux/if_ether.h>
 
+#include "log.h"
 #include "ring.h"
 
 /*
@@ -59,19 +60,6 @@
 #define MAX_BLOCK_TIMEOUT_MS 60000u
 #define RING_FRAME_SIZE 2048u /* only feeds the kernel's tp_frame_nr check */
 #define VLAN_HEADROOM 4u
-
-void engine_log(rc_log_fn log, void *ctx, enum rc_log_level level, const char *fmt, ...)
-{
-	char msg[256];
-	va_list ap;
-
-	if (!log)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	log(ctx, level, msg);
-}
 
 static bool is_pow2(uint32_t v)
 {
@@ -107,24 +95,24 @@ int engine_resolve_geometry(const struct rc_engine_config *c, struct engine_geom
 		g->ring_size -= g->ring_size % g->block_size;
 	}
 	if (!is_pow2(g->block_size) || g->block_size % page || g->block_size > MAX_BLOCK_SIZE) {
-		engine_log(log, ctx, RC_LOG_ERROR,
+		rc_logf(log, ctx, RC_LOG_ERROR,
 			   "block_size %u: must be a power of two from %ld bytes to %u MiB",
 			   g->block_size, page, MAX_BLOCK_SIZE >> 20);
 		return -EINVAL;
 	}
 	if (g->ring_size % g->block_size || g->ring_size / g->block_size < MIN_BLOCKS) {
-		engine_log(log, ctx, RC_LOG_ERROR,
+		rc_logf(log, ctx, RC_LOG_ERROR,
 			   "ring_size %u: must be a multiple of block_size (%u) and hold at least %u blocks",
 			   g->ring_size, g->block_size, MIN_BLOCKS);
 		return -EINVAL;
 	}
 	if (g->block_timeout_ms > MAX_BLOCK_TIMEOUT_MS) {
-		engine_log(log, ctx, RC_LOG_ERROR, "block_timeout_ms %u: must be at most %u",
+		rc_logf(log, ctx, RC_LOG_ERROR, "block_timeout_ms %u: must be at most %u",
 			   g->block_timeout_ms, MAX_BLOCK_TIMEOUT_MS);
 		return -EINVAL;
 	}
 	if (g->snaplen < 14 || g->snaplen > DEFAULT_SNAPLEN) {
-		engine_log(log, ctx, RC_LOG_ERROR, "snaplen %u: must be from 14 to %u",
+		rc_logf(log, ctx, RC_LOG_ERROR, "snaplen %u: must be from 14 to %u",
 			   g->snaplen, DEFAULT_SNAPLEN);
 		return -EINVAL;
 	}
@@ -308,13 +296,13 @@ static int engine_open_socket(struct rc_engine *e, const struct rc_engine_config
 		return r;
 	r = engine_attach_filter(e, c);
 	if (r < 0) {
-		engine_log(c->log, c->log_ctx, RC_LOG_ERROR,
+		rc_logf(c->log, c->log_ctx, RC_LOG_ERROR,
 			   "%s: the kernel refused the filter program: %s", e->ifname, strerror(-r));
 		return r;
 	}
 	r = engine_map_ring(e);
 	if (r < 0) {
-		engine_log(c->log, c->log_ctx, RC_LOG_ERROR,
+		rc_logf(c->log, c->log_ctx, RC_LOG_ERROR,
 			   "%s: cannot set up a %u x %u byte ring: %s", e->ifname,
 			   e->geo.block_count, e->geo.block_size, strerror(-r));
 		return r;
@@ -349,7 +337,7 @@ int rc_engine_open(const struct rc_engine_config *config, struct rc_engine **ret
 		goto out_free;
 	r = engine_linktype_from_arphrd(arphrd, &e->loopback);
 	if (r < 0) {
-		engine_log(e->log, e->log_ctx, RC_LOG_ERROR,
+		rc_logf(e->log, e->log_ctx, RC_LOG_ERROR,
 			   "%s: link type ARPHRD %d is not supported yet", e->ifname, arphrd);
 		goto out_free;
 	}
@@ -448,7 +436,7 @@ int rc_engine_take_block(struct rc_engine *engine, struct rc_block **ret)
 	seq = (uint32_t)b->desc->hdr.bh1.seq_num;
 	if (engine->stats.blocks && seq != engine->next_seq) {
 		engine->stats.seq_gaps++;
-		engine_log(engine->log, engine->log_ctx, RC_LOG_WARNING,
+		rc_logf(engine->log, engine->log_ctx, RC_LOG_WARNING,
 			   "%s: ring block sequence jumped from %u to %u", engine->ifname,
 			   engine->next_seq, seq);
 	}

@@ -46,8 +46,6 @@ struct rc_engine {
 	void *log_ctx;
 };
 
-void engine_log(rc_log_fn log, void *ctx, enum rc_log_level level, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
 int engine_resolve_geometry(const struct rc_engine_config *c, struct engine_geometry *g,
 			    rc_log_fn log, void *ctx);
 int engine_linktype_from_arphrd(int arphrd, bool *ret_loopback);

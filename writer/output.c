@@ -13,6 +13,8 @@
  */
 #include "output.h"
 
+#include "log.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -22,22 +24,6 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-
-static void output_log(struct output *o, enum rc_log_level level, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void output_log(struct output *o, enum rc_log_level level, const char *fmt, ...)
-{
-	char msg[PATH_MAX + 128];
-	va_list ap;
-
-	if (!o->log)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	o->log(o->log_ctx, level, msg);
-}
 
 /* "dir/name.pcapng" -> base "dir/name", ext ".pcapng"; no dot, no ext. */
 static int output_split_path(struct output *o, const char *path)
@@ -102,7 +88,7 @@ static void output_delete(struct output *o, uint32_t no)
 	const char *name = o->names[no % o->keep];
 
 	if (unlink(name) < 0 && errno != ENOENT)
-		output_log(o, RC_LOG_WARNING, "%s: cannot delete: %s", name, strerror(errno));
+		rc_logf(o->log, o->log_ctx, RC_LOG_WARNING, "%s: cannot delete: %s", name, strerror(errno));
 }
 
 int output_open_next(struct output *o, int64_t now_s)
@@ -133,7 +119,7 @@ int output_open_next(struct output *o, int64_t now_s)
 const char *output_close_current(struct output *o)
 {
 	if (o->fd >= 0 && close(o->fd) < 0)
-		output_log(o, RC_LOG_WARNING, "%s: close: %s", o->path, strerror(errno));
+		rc_logf(o->log, o->log_ctx, RC_LOG_WARNING, "%s: close: %s", o->path, strerror(errno));
 	o->fd = -1;
 	return o->path;
 }
@@ -188,7 +174,7 @@ int output_write_tee(struct output *o, const uint8_t *buf, size_t len)
 		return 0;
 	if ((size_t)write_all(o->tee_fd, buf, len, &err) == len)
 		return 0;
-	output_log(o, RC_LOG_WARNING, "tee: %s; the files go on without it", strerror(-err));
+	rc_logf(o->log, o->log_ctx, RC_LOG_WARNING, "tee: %s; the files go on without it", strerror(-err));
 	close(o->tee_fd);
 	o->tee_fd = -1;
 	return err;
@@ -210,7 +196,7 @@ int output_write(struct output *o, const uint8_t *buf, size_t len, bool tee, siz
 	whole = whole_blocks(buf, done);
 	if (whole != done && (!o->seekable || ftruncate(o->fd, (off_t)(o->committed + whole)) < 0 ||
 			      lseek(o->fd, (off_t)(o->committed + whole), SEEK_SET) < 0))
-		output_log(o, RC_LOG_ERROR, "%s: ends in a partial block that cannot be cut off",
+		rc_logf(o->log, o->log_ctx, RC_LOG_ERROR, "%s: ends in a partial block that cannot be cut off",
 			   o->files_mode ? o->path : "output");
 	o->committed += whole;
 	*ret_written = whole;

@@ -36,6 +36,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "output.h"
 #include "pcapng.h"
 #include "spsc.h"
@@ -96,22 +97,6 @@ struct rc_writer {
 	void *log_ctx;
 };
 
-static void writer_log(struct rc_writer *w, enum rc_log_level level, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void writer_log(struct rc_writer *w, enum rc_log_level level, const char *fmt, ...)
-{
-	char msg[PATH_MAX + 256];
-	va_list ap;
-
-	if (!w->log)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	w->log(w->log_ctx, level, msg);
-}
-
 static uint64_t now_ns(void)
 {
 	struct timespec ts;
@@ -140,7 +125,7 @@ static bool writer_make_room(struct rc_writer *w, int err, char *note, size_t si
 
 	if ((err != -ENOSPC && err != -EDQUOT) || !output_delete_oldest(&w->out, name, sizeof(name)))
 		return false;
-	writer_log(w, RC_LOG_WARNING, "disk full: deleted the oldest file %s to make room", name);
+	rc_logf(w->log, w->log_ctx, RC_LOG_WARNING, "disk full: deleted the oldest file %s to make room", name);
 	snprintf(note, size, "disk full: ringcap deleted the oldest file %s to make room", name);
 	return true;
 }
@@ -239,7 +224,7 @@ static void writer_check_disk(struct rc_writer *w, uint64_t now)
 	avail = (uint64_t)st.f_bavail * st.f_frsize;
 	total = (uint64_t)st.f_blocks * st.f_frsize;
 	if (avail < total / 20 || (w->rotate.filesize_bytes && avail < 2 * w->rotate.filesize_bytes)) {
-		writer_log(w, RC_LOG_WARNING, "the disk holding %s is nearly full (%" PRIu64 " MB free)",
+		rc_logf(w->log, w->log_ctx, RC_LOG_WARNING, "the disk holding %s is nearly full (%" PRIu64 " MB free)",
 			   w->out.path[0] ? w->out.path : "the output", avail / 1000000);
 		w->next_disk_warn_ns = now + DISK_WARN_INTERVAL_NS;
 	}
@@ -255,7 +240,7 @@ static int writer_open_file(struct rc_writer *w, uint64_t now)
 	if (r == 0)
 		r = output_write(&w->out, w->header, w->header_len, false, &written);
 	if (r < 0) {
-		writer_log(w, RC_LOG_ERROR, "%s: %s", w->out.path, strerror(-r));
+		rc_logf(w->log, w->log_ctx, RC_LOG_ERROR, "%s: %s", w->out.path, strerror(-r));
 		writer_stop(w, RC_WRITER_STOP_ERROR, r);
 		return r;
 	}
@@ -300,7 +285,7 @@ static void writer_rotate(struct rc_writer *w, uint64_t now)
 		return;
 	writer_check_disk(w, t0);
 	if (w->rotate_at_ns != UINT64_MAX && now_ns() - t0 > w->rotate_at_ns - now)
-		writer_log(w, RC_LOG_WARNING, "rotating to %s took longer than the time between rotations",
+		rc_logf(w->log, w->log_ctx, RC_LOG_WARNING, "rotating to %s took longer than the time between rotations",
 			   w->out.path);
 }
 
