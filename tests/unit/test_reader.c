@@ -176,7 +176,8 @@ static size_t opt(uint8_t *p, uint16_t code, const void *v, uint16_t len)
 	memcpy(p, &code, 2);
 	memcpy(p + 2, &len, 2);
 	memset(p + 4, 0, pad);
-	memcpy(p + 4, v, len);
+	if (len)
+		memcpy(p + 4, v, len);
 	return 4 + pad;
 }
 
