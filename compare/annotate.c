@@ -86,10 +86,11 @@ static int write_idbs(struct out *o, struct rc_reader *a, uint32_t *written, uin
 
 static const char *comment_for(uint8_t marks, char *buf, size_t len)
 {
-	snprintf(buf, len, "ringcap compare:%s%s%s",
+	snprintf(buf, len, "ringcap compare:%s%s%s%s",
 		 marks & RC_COMPARE_LOST ? " lost (never reached B)" : "",
 		 marks & RC_COMPARE_DUPLICATED ? " duplicated (reached B more than once)" : "",
-		 marks & RC_COMPARE_LATE ? " late (reached B after a packet sent after it)" : "");
+		 marks & RC_COMPARE_LATE ? " late (reached B after a packet sent after it)" : "",
+		 marks & RC_COMPARE_COPY ? " duplicate (a second copy of a packet from B)" : "");
 	return buf;
 }
 
@@ -99,7 +100,7 @@ static int annotate_packets(const struct rc_compare_report *rep, struct rc_reade
 	struct rc_reader_packet p;
 	uint32_t idbs = 0;
 	size_t next = 0;
-	char text[160];
+	char text[256];
 	int e;
 
 	while ((e = rc_reader_next(a, &p)) > 0) {

@@ -53,8 +53,11 @@ void cmp_table_remove(struct cmp_table *t, struct cmp_slot *slot);
 void cmp_table_free(struct cmp_table *t);
 
 /* flows.c */
+enum { CMP_DIR_UNKNOWN, CMP_DIR_AB, CMP_DIR_BA };
+
 struct cmp_flows {
 	struct rc_compare_flow *v;
+	uint8_t *dir; /* CMP_DIR_*, learnt from the flow's matched packets */
 	size_t n, cap;
 	struct cmp_table index;
 };

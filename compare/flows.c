@@ -33,6 +33,7 @@ int cmp_flows_init(struct cmp_flows *f)
 void cmp_flows_free(struct cmp_flows *f)
 {
 	free(f->v);
+	free(f->dir);
 	cmp_table_free(&f->index);
 }
 
@@ -41,13 +42,17 @@ static int64_t flows_add(struct cmp_flows *f, const struct rc_compare_flow *id)
 	if (f->n == f->cap) {
 		size_t cap = f->cap ? f->cap * 2 : 64;
 		struct rc_compare_flow *v = realloc(f->v, cap * sizeof(*v));
+		uint8_t *dir = v ? realloc(f->dir, cap) : NULL;
 
-		if (!v)
+		if (v)
+			f->v = v;
+		if (!dir)
 			return -ENOMEM;
-		f->v = v;
+		f->dir = dir;
 		f->cap = cap;
 	}
 	f->v[f->n] = *id;
+	f->dir[f->n] = CMP_DIR_UNKNOWN;
 	return (int64_t)f->n++;
 }
 

@@ -16,8 +16,10 @@
  * exists, so the two never need to look past a chain's head.
  * A packet leaves when it is a window older than the newest packet: a
  * waiting A is then lost, a waiting B lost or a late duplicate. B's
- * packets leave in B's order, which is what "reordered" is defined on:
- * a packet that left A before one that already reached B.
+ * packets leave in B's order, which is what "reordered" is defined on
+ * for A->B packets: one that left A before one that already reached B.
+ * B->A packets are judged the mirror way, in A's order. A matched
+ * packet's direction is the sign of its corrected delay.
  */
 #include "compare_internal.h"
 
@@ -32,9 +34,10 @@ struct entry {
 	int64_t t;
 	uint64_t index;
 	uint64_t next;    /* seq of the next entry with this key on this side */
-	uint64_t a_index; /* B entries: index of the A packet they matched */
+	uint64_t peer;    /* index of the packet matched in the other file */
 	uint32_t flow;
 	uint8_t state;
+	bool ab;          /* matched, and went A->B (it was at A first) */
 };
 
 struct fifo {
@@ -51,7 +54,7 @@ struct cmp_matcher {
 	struct fifo fa, fb;
 	struct cmp_table ta, tb; /* v[0] first seq, v[1] last seq, v[2] (A) first unmatched */
 	int64_t window, offset;
-	uint64_t max_a_index;
+	uint64_t max_a_index, max_b_index;
 	struct cmp_hist hist;
 	struct event_list lost_a, lost_b, marks;
 	struct rc_compare_report *rep;
@@ -178,12 +181,25 @@ static void pair(struct cmp_matcher *m, struct entry *a, struct entry *b)
 	int64_t d;
 
 	a->state = b->state = MATCHED;
-	b->a_index = a->index;
+	b->peer = a->index;
+	a->peer = b->index;
 	m->rep->matched++;
 	m->flows->v[a->flow].matched++;
 	if (__builtin_sub_overflow(b->t, a->t, &d))
 		d = b->t > a->t ? INT64_MAX : INT64_MIN;
 	cmp_hist_add(&m->hist, d);
+	/* On the corrected clock a packet shows up where it was sent first. */
+	a->ab = b->ab = d >= 0;
+	m->flows->dir[a->flow] = d >= 0 ? CMP_DIR_AB : CMP_DIR_BA;
+}
+
+/* A second copy at A of a packet B sent: a duplicate made on the way to A.
+ * (For A->B traffic an identical A packet is a retransmission that B
+ * may still see, so it waits like any other.) */
+static bool a_is_duplicate(const struct cmp_matcher *m, const struct cmp_slot *sa,
+			   const struct cmp_pkt *p)
+{
+	return sa && sa->v[2] == CMP_NONE && m->flows->dir[p->flow] == CMP_DIR_BA;
 }
 
 int cmp_match_a(struct cmp_matcher *m, const struct cmp_pkt *p)
@@ -194,6 +210,14 @@ int cmp_match_a(struct cmp_matcher *m, const struct cmp_pkt *p)
 
 	if (e < 0)
 		return e;
+	if (!s && a_is_duplicate(m, cmp_table_find(&m->ta, p->key), p)) {
+		at(&m->fa, seq)->state = DUPLICATE;
+		m->rep->duplicated++;
+		m->flows->v[p->flow].duplicated++;
+		if ((e = mark_a(m, p->index, RC_COMPARE_COPY)) < 0)
+			return e;
+		return chain_append(&m->ta, &m->fa, p->key, seq, false);
+	}
 	if (s) {
 		struct entry *b = at(&m->fb, s->v[0]);
 
@@ -238,12 +262,28 @@ static bool expired(const struct cmp_matcher *m, int64_t t, int64_t now)
 	return !__builtin_sub_overflow(now, m->window, &limit) && t < limit;
 }
 
+/* Called in arrival order at the receiving side: a packet is reordered
+ * when one sent after it (a higher number at the sender) arrived first. */
+static int reorder_check(struct cmp_matcher *m, uint32_t flow, uint64_t sent_index,
+			 uint64_t *max_sent, uint64_t a_index)
+{
+	if (sent_index > *max_sent) {
+		*max_sent = sent_index;
+		return 0;
+	}
+	m->rep->reordered++;
+	m->flows->v[flow].reordered++;
+	return mark_a(m, a_index, RC_COMPARE_LATE);
+}
+
 static int leave_a(struct cmp_matcher *m)
 {
 	struct entry *a = at(&m->fa, m->fa.head);
 	int e = 0;
 
 	chain_pop(&m->ta, cmp_table_find(&m->ta, a->key), a);
+	if (a->state == MATCHED && !a->ab)
+		e = reorder_check(m, a->flow, a->peer, &m->max_b_index, a->index);
 	if (a->state == PENDING) {
 		m->rep->lost_a_to_b++;
 		m->flows->v[a->flow].lost_a_to_b++;
@@ -282,12 +322,8 @@ static int leave_b(struct cmp_matcher *m)
 	if (b->state == PENDING) {
 		chain_pop(&m->tb, cmp_table_find(&m->tb, b->key), b);
 		e = leave_b_unmatched(m, b);
-	} else if (b->state == MATCHED && b->a_index < m->max_a_index) {
-		m->rep->reordered++;
-		m->flows->v[b->flow].reordered++;
-		e = mark_a(m, b->a_index, RC_COMPARE_LATE);
-	} else if (b->state == MATCHED) {
-		m->max_a_index = b->a_index;
+	} else if (b->state == MATCHED && b->ab) {
+		e = reorder_check(m, b->flow, b->peer, &m->max_a_index, b->peer);
 	}
 	m->fb.head++;
 	return e;

@@ -122,7 +122,7 @@ struct scenario {
 	bool one_way;
 	struct file a, b;
 	/* expected */
-	uint64_t lost_ab, lost_ba, dup, reord;
+	uint64_t lost_ab, lost_ba, dup, reord, copies_in_a;
 };
 
 static bool in(int i, const int *set, size_t n)
@@ -138,7 +138,9 @@ static bool in(int i, const int *set, size_t n)
 static const int removed_in_b[] = { 10, 57, 58, 201 };   /* lost A->B */
 static const int missing_in_a[] = { 31, 99 };            /* lost B->A */
 static const int duplicated_in_b[] = { 20, 300 };
-static const int held_back[] = { 100, 150 };             /* arrive after their successor */
+static const int held_back[] = { 100, 148 };             /* arrive after their successor */
+static const int duplicated_in_a[] = { 35 };             /* B->A, reaches A twice */
+#define DELAY (2 * MS) /* every packet's trip, either way */
 #define RETRANSMITTED 200 /* A sends it twice, identical; B sees it once */
 
 static void scenario_packet(struct scenario *s, int i)
@@ -148,9 +150,17 @@ static void scenario_packet(struct scenario *s, int i)
 
 	build_udp(&fa, reverse, (uint32_t)i, 64, 0, false);
 	build_udp(&fb, reverse, (uint32_t)i, 63, i % 3 ? 0 : 0xb8, i % 5 == 0);
-	fb.t = fa.t + OFFSET + (IN(i, held_back) ? 3 * MS / 2 : 0);
+	fb.t = fa.t + OFFSET + (reverse ? 0 : DELAY) + (IN(i, held_back) ? 3 * MS / 2 : 0);
+	fa.t += reverse ? DELAY : 0;
 	if (!(reverse && IN(i, missing_in_a)))
 		file_add(&s->a, &fa);
+	if (reverse && IN(i, duplicated_in_a)) {
+		fa.t += MS / 10;
+		fa.logical = -i;
+		file_add(&s->a, &fa);
+		s->dup++;
+		s->copies_in_a++;
+	}
 	if (i == RETRANSMITTED) {
 		fa.t += MS / 2;
 		fa.logical = -i;
@@ -208,7 +218,10 @@ static struct rc_compare_report *run(struct scenario *s, const struct rc_compare
 	return rep;
 }
 
-static void check_counts(const struct scenario *s, const struct rc_compare_report *rep)
+/* offset: what compare should find; base: the delay it should then
+ * see for an unimpaired packet. */
+static void check_counts(const struct scenario *s, const struct rc_compare_report *rep,
+			 int64_t offset, int64_t base)
 {
 	assert_int_equal(rep->packets_a, s->a.n);
 	assert_int_equal(rep->packets_b, s->b.n);
@@ -216,11 +229,11 @@ static void check_counts(const struct scenario *s, const struct rc_compare_repor
 	assert_int_equal(rep->lost_b_to_a, s->lost_ba);
 	assert_int_equal(rep->duplicated, s->dup);
 	assert_int_equal(rep->reordered, s->reord);
-	assert_int_equal(rep->matched, s->a.n - s->lost_ab);
-	assert_int_equal(rep->clock_offset_ns, OFFSET);
-	assert_int_equal(rep->delay.min, 0);
-	assert_int_equal(rep->delay.max, 3 * MS / 2);
-	assert_int_equal(rep->delay.median, 0);
+	assert_int_equal(rep->matched, s->a.n - s->lost_ab - s->copies_in_a);
+	assert_int_equal(rep->clock_offset_ns, offset);
+	assert_int_equal(rep->delay.min, base);
+	assert_int_equal(rep->delay.max, base + 3 * MS / 2);
+	assert_true(llabs(rep->delay.median - base) <= base / 100); /* histogram: 1% */
 }
 
 static void test_two_way(void **state)
@@ -230,8 +243,9 @@ static void test_two_way(void **state)
 	struct rc_compare_report *rep = run(&s, &c);
 
 	(void)state;
-	check_counts(&s, rep);
+	check_counts(&s, rep, OFFSET, DELAY);
 	assert_int_equal(s.lost_ab, 5);
+	assert_int_equal(s.dup, 3);
 	assert_int_equal(s.lost_ba, 2);
 	assert_int_equal(rep->offset_method, RC_COMPARE_OFFSET_SYMMETRIC);
 	check_lost_list(&s, rep);
@@ -251,7 +265,8 @@ static void test_one_way(void **state)
 	struct rc_compare_report *rep = run(&s, &c);
 
 	(void)state;
-	check_counts(&s, rep);
+	/* One way only: the offset takes in the delay, which becomes relative. */
+	check_counts(&s, rep, OFFSET + DELAY, 0);
 	assert_int_equal(rep->offset_method, RC_COMPARE_OFFSET_MIN_DELAY);
 	assert_int_equal(rep->n_flows, 1);
 	check_lost_list(&s, rep);
@@ -287,7 +302,9 @@ static void test_annotate(void **state)
 	bytes = mmap(NULL, (size_t)len, PROT_READ, MAP_PRIVATE, fd, 0);
 	assert_true(bytes != MAP_FAILED);
 	assert_int_equal(count_in(bytes, (size_t)len, "lost (never"), s.lost_ab);
-	assert_int_equal(count_in(bytes, (size_t)len, "duplicated (reached"), s.dup);
+	assert_int_equal(count_in(bytes, (size_t)len, "duplicated (reached"),
+			 s.dup - s.copies_in_a);
+	assert_int_equal(count_in(bytes, (size_t)len, "duplicate (a second copy"), s.copies_in_a);
 	assert_int_equal(count_in(bytes, (size_t)len, "late (reached"), s.reord);
 	assert_int_equal(rc_reader_open_mem(bytes, (size_t)len, &back), 0);
 	while (rc_reader_next(back, &p) > 0)

@@ -52,6 +52,7 @@ enum rc_compare_mark {
 	RC_COMPARE_LOST = 1 << 0,       /* an A packet that never reached B */
 	RC_COMPARE_DUPLICATED = 1 << 1, /* an A packet that reached B more than once */
 	RC_COMPARE_LATE = 1 << 2,       /* reached B after a packet sent after it */
+	RC_COMPARE_COPY = 1 << 3,       /* an A packet that is a second copy of one B sent */
 };
 
 /* A packet of A or B with something to say about it. */
@@ -63,6 +64,9 @@ struct rc_compare_event {
 	uint32_t flow;  /* index into flows */
 };
 
+/* matched: A packets paired with a B packet; duplicated: extra copies,
+ * of A->B packets in B and of B->A packets in A. So packets_a = matched
+ * + lost_a_to_b + A's copies, packets_b = matched + lost_b_to_a + B's. */
 struct rc_compare_report {
 	uint64_t packets_a, packets_b, matched, lost_a_to_b, lost_b_to_a, duplicated, reordered;
 	int64_t clock_offset_ns; /* B's clock minus A's */
