@@ -22,7 +22,7 @@ set -euo pipefail
 RINGCAP=$(realpath "$1") RELAY=$(realpath "$2") UDP=$(realpath "$3")
 COUNT=200 DELAY_MS=20
 DROP_AB=5,17,18,90 DUP_AB=30,120 SWAP_AB=50,150
-DROP_BA=7,60 SWAP_BA=140
+DROP_BA=7,60 DUP_BA=99 SWAP_BA=140
 
 skip() {
 	if [ "${CI:-}" = true ]; then
@@ -91,12 +91,18 @@ wait_for() { # file pattern
 	fail "timed out waiting for '$2' in $1"
 }
 
+if_packets() { # ns dev: frames the interface sent plus received
+	local d=/sys/class/net/$2/statistics
+	echo $(( $(in_ns "$1" cat "$d/tx_packets") + $(in_ns "$1" cat "$d/rx_packets") ))
+}
+
 run_traffic() {
 	# Background jobs are started with ip netns exec itself, not through
 	# in_ns: a backgrounded function is a subshell, and $! would be its
 	# PID rather than the program's.
 	ip netns exec "$NM" "$RELAY" ma mb --delay-ms "$DELAY_MS" --drop-ab "$DROP_AB" --dup-ab "$DUP_AB" \
-		--swap-ab "$SWAP_AB" --drop-ba "$DROP_BA" --swap-ba "$SWAP_BA" >"$DIR/relay.log" &
+		--swap-ab "$SWAP_AB" --drop-ba "$DROP_BA" --dup-ba "$DUP_BA" \
+		--swap-ba "$SWAP_BA" >"$DIR/relay.log" &
 	PIDS+=($!)
 	RELAY_PID=$!
 	wait_for "$DIR/relay.log" ready
@@ -119,6 +125,8 @@ run_traffic() {
 		wait "$p" || fail "process $p exited with $?"
 	done
 	PIDS=()
+	IF_A=$(if_packets "$NA" va)
+	IF_B=$(if_packets "$NB" vb)
 }
 
 json_num() { # key file: a top-level number from ringcap's one-key-per-line JSON
@@ -158,9 +166,11 @@ A_PKTS=$(tshark -r "$DIR/A.pcapng" 2>/dev/null | wc -l)
 B_PKTS=$(tshark -r "$DIR/B.pcapng" 2>/dev/null | wc -l)
 check_equal packets_a "$(json_num packets_a "$J")" "$A_PKTS"
 check_equal packets_b "$(json_num packets_b "$J")" "$B_PKTS"
+check_equal "packets_a = va's tx + rx counters" "$(json_num packets_a "$J")" "$IF_A"
+check_equal "packets_b = vb's tx + rx counters" "$(json_num packets_b "$J")" "$IF_B"
 check_equal lost_a_to_b "$(json_num lost_a_to_b "$J")" "$(count_words ${DROP_AB//,/ })"
 check_equal lost_b_to_a "$(json_num lost_b_to_a "$J")" "$(count_words ${DROP_BA//,/ })"
-check_equal duplicated "$(json_num duplicated "$J")" "$(count_words ${DUP_AB//,/ })"
+check_equal duplicated "$(json_num duplicated "$J")" "$(count_words ${DUP_AB//,/ } ${DUP_BA//,/ })"
 check_equal reordered "$(json_num reordered "$J")" \
 	"$(count_words ${SWAP_AB//,/ } ${SWAP_BA//,/ })"
 check_equal "lost A->B packets" "$(lost_seqs a "$DIR/A.pcapng" "$J" | xargs)" \
@@ -180,5 +190,5 @@ echo "clock offset ${offset} ns, median delay ${median} ns (relay: ${DELAY_MS} m
 	fail "median delay ${median} ns, relay holds ${DELAY_MS} ms"
 comments=$(tshark -r "$DIR/annotated.pcapng" -Y frame.comment 2>/dev/null | wc -l)
 check_equal "annotated A packets" "$comments" \
-	"$(count_words ${DROP_AB//,/ } ${DUP_AB//,/ } ${SWAP_AB//,/ } ${SWAP_BA//,/ })"
+	"$(count_words ${DROP_AB//,/ } ${DUP_AB//,/ } ${DUP_BA//,/ } ${SWAP_AB//,/ } ${SWAP_BA//,/ })"
 echo "PASS"
