@@ -7,7 +7,8 @@
  * start (the window is on A's clock). Rather than read the files twice,
  * which a pipe cannot do, the first sample_packets of each are reduced
  * to keys, kept, estimated from, and then fed to the matcher ahead of the
- * rest of the file. The merge takes whichever side's next packet is
+ * rest of the file (if they have nothing in common, more is sampled,
+ * up to a fixed cap). The merge takes whichever side's next packet is
  * earlier on A's clock, so both files are read once, in step.
  */
 #include "compare_internal.h"
@@ -18,6 +19,7 @@
 
 #define DEFAULT_WINDOW_NS 1000000000LL
 #define DEFAULT_SAMPLE 20000u
+#define MAX_SAMPLE (1u << 21) /* 64 MB of keys per file at most */
 
 struct source {
 	struct rc_reader *r;
@@ -25,6 +27,7 @@ struct source {
 	size_t n_sample, pos;
 	int64_t shift;       /* subtracted from times: the offset, for B */
 	bool b;
+	bool ended;          /* the sample reached the end of the file */
 	struct cmp_pkt next; /* valid when have */
 	bool have;
 };
@@ -57,17 +60,44 @@ static int source_read(struct source *s, struct rc_compare_report *rep, struct c
 	return 1;
 }
 
+/* Grows the sample to max packets, or to the end of the file. */
 static int source_sample(struct source *s, size_t max, struct rc_compare_report *rep,
 			 struct cmp_flows *flows)
 {
+	struct cmp_pkt *v = s->ended ? s->sample : realloc(s->sample, max * sizeof(*v));
 	int e = 1;
 
-	s->sample = malloc(max * sizeof(*s->sample));
-	if (!s->sample)
+	if (!v)
 		return -ENOMEM;
-	while (s->n_sample < max && (e = source_read(s, rep, flows, &s->sample[s->n_sample])) > 0)
+	s->sample = v;
+	while (!s->ended && s->n_sample < max &&
+	       (e = source_read(s, rep, flows, &s->sample[s->n_sample])) > 0)
 		s->n_sample++;
+	s->ended = s->ended || e == 0;
 	return e < 0 ? e : 0;
+}
+
+/* Samples until some packet is in both, doubling up to MAX_SAMPLE: when
+ * one capture started well before the other, their first packets do not
+ * overlap. The cap keeps memory independent of the file size. */
+static int estimate_offset(struct source *a, struct source *b, size_t n,
+			   struct rc_compare_report *rep, struct cmp_flows *flows)
+{
+	int e = 0;
+
+	for (; e == 0; n *= 2) {
+		e = source_sample(a, n, rep, flows);
+		if (e == 0)
+			e = source_sample(b, n, rep, flows);
+		if (e == 0)
+			e = cmp_offset_estimate(a->sample, a->n_sample, b->sample, b->n_sample,
+						flows, &rep->clock_offset_ns, &rep->offset_method);
+		if (rep->offset_method != RC_COMPARE_OFFSET_NONE || n >= MAX_SAMPLE ||
+		    (a->ended && b->ended))
+			break;
+	}
+	b->shift = rep->clock_offset_ns;
+	return e;
 }
 
 /* Makes s->next the next packet, sample first; s->have false at the end. */
@@ -154,14 +184,8 @@ static int compare_pass(const struct rc_compare_config *c, struct source *a, str
 	size_t sample = c->sample_packets ? c->sample_packets : DEFAULT_SAMPLE;
 	uint64_t window = c->window_ns ? c->window_ns : DEFAULT_WINDOW_NS;
 	struct cmp_matcher *m = NULL;
-	int e = source_sample(a, sample, rep, flows);
+	int e = estimate_offset(a, b, sample, rep, flows);
 
-	if (e == 0)
-		e = source_sample(b, sample, rep, flows);
-	if (e == 0)
-		e = cmp_offset_estimate(a->sample, a->n_sample, b->sample, b->n_sample, flows,
-					&rep->clock_offset_ns, &rep->offset_method);
-	b->shift = rep->clock_offset_ns;
 	if (e == 0)
 		e = cmp_matcher_new(window, rep->clock_offset_ns, rep, flows, &m);
 	if (e == 0)

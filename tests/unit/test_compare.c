@@ -353,6 +353,40 @@ static void test_memory_follows_window(void **state)
 	free(s.b.f);
 }
 
+/* B's capture started 0.5 s (50000 packets) after A's: the first
+ * samples share nothing, so compare must sample further to find the
+ * clock. */
+static void test_late_start(void **state)
+{
+	struct scenario s = { .n = 100000 };
+	struct rc_compare_config c = { .window_ns = 10 * MS, .sample_packets = 1000 };
+	struct rc_compare_report *rep;
+	struct rc_reader *a, *b;
+
+	(void)state;
+	for (int i = 0; i < s.n; i++) {
+		struct frame f = { .t = T0 + i * 10000LL, .logical = i };
+
+		build_udp(&f, false, (uint32_t)i * 7919u, 64, 0, false);
+		file_add(&s.a, &f);
+		f.t += OFFSET + DELAY;
+		if (i >= 50000)
+			file_add(&s.b, &f);
+	}
+	a = file_reader(&s.a);
+	b = file_reader(&s.b);
+	assert_int_equal(rc_compare_run(&c, a, b, &rep), 0);
+	assert_int_equal(rep->clock_offset_ns, OFFSET + DELAY);
+	assert_int_equal(rep->matched, 50000);
+	assert_int_equal(rep->lost_a_to_b, 50000);
+	assert_int_equal(rep->lost_b_to_a, 0);
+	rc_reader_close(a);
+	rc_reader_close(b);
+	rc_compare_report_free(rep);
+	free(s.a.f);
+	free(s.b.f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -360,6 +394,7 @@ int main(void)
 		cmocka_unit_test(test_one_way),
 		cmocka_unit_test(test_annotate),
 		cmocka_unit_test(test_memory_follows_window),
+		cmocka_unit_test(test_late_start),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
