@@ -11,6 +11,7 @@
  * where a reader that trusts a length reads out of bounds (ASan in CI).
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -119,54 +120,64 @@ static size_t put(uint8_t *p, const void *v, size_t n)
 	return n;
 }
 
-static size_t put32be(uint8_t *p, uint32_t v)
+static void read_prefixes(const uint8_t *buf, size_t len);
+
+static size_t put32x(uint8_t *p, uint32_t v, bool be)
 {
 	uint8_t b[4] = { (uint8_t)(v >> 24), (uint8_t)(v >> 16), (uint8_t)(v >> 8), (uint8_t)v };
 
-	return put(p, b, 4);
+	for (int i = 0; i < 4; i++)
+		p[i] = be ? b[i] : b[3 - i];
+	return 4;
 }
 
-/* Big-endian nanosecond pcap, two packets. */
-static size_t build_pcap_be_ns(uint8_t *b)
+/* Classic pcap, two packets, in either byte order, us or ns. */
+static size_t build_pcap(uint8_t *b, bool be, bool ns)
 {
 	size_t n = 0;
 
-	n += put32be(b + n, 0xA1B23C4D);
-	n += put32be(b + n, 0x00020004);
-	n += put32be(b + n, 0);
-	n += put32be(b + n, 0);
-	n += put32be(b + n, 65535);
-	n += put32be(b + n, 1);
+	n += put32x(b + n, ns ? 0xA1B23C4D : 0xA1B2C3D4, be);
+	n += put32x(b + n, be ? 0x00020004 : 0x00040002, be); /* two 16-bit fields */
+	n += put32x(b + n, 0, be);
+	n += put32x(b + n, 0, be);
+	n += put32x(b + n, 65535, be);
+	n += put32x(b + n, 1, be);
 	for (uint32_t i = 0; i < 2; i++) {
-		n += put32be(b + n, 1000 + i);
-		n += put32be(b + n, 999999999);
-		n += put32be(b + n, 3);
-		n += put32be(b + n, 60);
+		n += put32x(b + n, 1000 + i, be);
+		n += put32x(b + n, ns ? 999999999 : 999999, be);
+		n += put32x(b + n, 3, be);
+		n += put32x(b + n, 60, be);
 		n += put(b + n, "abc", 3);
 	}
 	return n;
 }
 
-static void test_pcap_big_endian_ns(void **state)
+static void test_pcap_all_forms(void **state)
 {
 	uint8_t buf[256];
-	size_t len = build_pcap_be_ns(buf);
 	struct rc_reader *r;
 	struct rc_reader_packet p;
 
 	(void)state;
-	assert_int_equal(rc_reader_open_mem(buf, len, &r), 0);
-	assert_int_equal(rc_reader_next(r, &p), 1);
-	assert_int_equal(rc_reader_format(r), RC_READER_PCAP);
-	assert_int_equal(p.ts_ns, 1000999999999LL);
-	assert_int_equal(p.caplen, 3);
-	assert_int_equal(p.origlen, 60);
-	assert_memory_equal(p.data, "abc", 3);
-	assert_int_equal(p.linktype, 1);
-	assert_int_equal(rc_reader_next(r, &p), 1);
-	assert_int_equal(p.number, 2);
-	assert_int_equal(rc_reader_next(r, &p), 0);
-	rc_reader_close(r);
+	for (int form = 0; form < 4; form++) {
+		bool be = form & 1, ns = form & 2;
+		size_t len = build_pcap(buf, be, ns);
+
+		assert_int_equal(rc_reader_open_mem(buf, len, &r), 0);
+		assert_int_equal(rc_reader_next(r, &p), 1);
+		assert_int_equal(rc_reader_format(r), RC_READER_PCAP);
+		assert_int_equal(p.ts_ns, ns ? 1000999999999LL : 1000999999000LL);
+		assert_int_equal(p.caplen, 3);
+		assert_int_equal(p.origlen, 60);
+		assert_memory_equal(p.data, "abc", 3);
+		assert_int_equal(p.linktype, 1);
+		assert_int_equal(rc_reader_next(r, &p), 1);
+		assert_int_equal(p.number, 2);
+		assert_int_equal(p.ts_ns, ns ? 1001999999999LL : 1001999999000LL);
+		assert_int_equal(rc_reader_next(r, &p), 0);
+		rc_reader_close(r);
+		read_prefixes(buf, len);
+	}
 }
 
 static size_t opt(uint8_t *p, uint16_t code, const void *v, uint16_t len)
@@ -270,7 +281,6 @@ static void test_truncated_files(void **state)
 	uint8_t buf[512];
 
 	(void)state;
-	read_prefixes(buf, build_pcap_be_ns(buf));
 	read_prefixes(buf, build_pcapng(buf));
 }
 
@@ -293,7 +303,7 @@ int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_corpus_manifest),
-		cmocka_unit_test(test_pcap_big_endian_ns),
+		cmocka_unit_test(test_pcap_all_forms),
 		cmocka_unit_test(test_pcapng_sections_tsresol_tsoffset),
 		cmocka_unit_test(test_truncated_files),
 		cmocka_unit_test(test_garbage_rejected),
