@@ -193,13 +193,21 @@ static void pair(struct cmp_matcher *m, struct entry *a, struct entry *b)
 	m->flows->dir[a->flow] = d >= 0 ? CMP_DIR_AB : CMP_DIR_BA;
 }
 
+/* Identical packets in the sender's file are retransmissions, in the
+ * receiver's file a copy made on the way; which file is the sender's is
+ * learnt from the flow's matched packets. */
+static bool flow_from_b(const struct cmp_matcher *m, uint32_t flow)
+{
+	return m->flows->dir[flow] == CMP_DIR_BA;
+}
+
 /* A second copy at A of a packet B sent: a duplicate made on the way to A.
  * (For A->B traffic an identical A packet is a retransmission that B
  * may still see, so it waits like any other.) */
 static bool a_is_duplicate(const struct cmp_matcher *m, const struct cmp_slot *sa,
 			   const struct cmp_pkt *p)
 {
-	return sa && sa->v[2] == CMP_NONE && m->flows->dir[p->flow] == CMP_DIR_BA;
+	return sa && sa->v[2] == CMP_NONE && flow_from_b(m, p->flow);
 }
 
 int cmp_match_a(struct cmp_matcher *m, const struct cmp_pkt *p)
@@ -244,8 +252,10 @@ int cmp_match_b(struct cmp_matcher *m, const struct cmp_pkt *p)
 		pair(m, a, b);
 		return 0;
 	}
-	if (s) {
-		/* Its A was matched already: this is a second copy of it. */
+	if (s && !flow_from_b(m, p->flow)) {
+		/* Its A was matched already: this is a second copy of it. (In a
+		 * B->A flow it is B sending the same bytes again, which A may
+		 * see later: it waits like any other.) */
 		b->state = DUPLICATE;
 		m->rep->duplicated++;
 		m->flows->v[b->flow].duplicated++;
@@ -296,13 +306,14 @@ static int leave_a(struct cmp_matcher *m)
 }
 
 /* A waiting B packet whose key A still holds came before the copy that
- * matched (a duplicate); one A never had is lost B->A. */
+ * matched (a duplicate), unless B sent it (a retransmission A never
+ * saw); one A never had is lost B->A. */
 static int leave_b_unmatched(struct cmp_matcher *m, struct entry *b)
 {
 	struct cmp_slot *sa = cmp_table_find(&m->ta, b->key);
 	int64_t raw;
 
-	if (sa) {
+	if (sa && !flow_from_b(m, b->flow)) {
 		m->rep->duplicated++;
 		m->flows->v[b->flow].duplicated++;
 		return mark_a(m, at(&m->fa, sa->v[1])->index, RC_COMPARE_DUPLICATED);

@@ -11,7 +11,7 @@
  * over such flow pairs resists one odd pair. With one-way traffic only,
  * the offset is the smallest d, which makes the fastest packet's delay 0:
  * delays are then relative, and the report says so (offset_method).
- * Only keys seen once in A's sample are used, so a retransmission cannot
+ * Only keys seen once in each sample are used, so a retransmission cannot
  * pair with the wrong copy.
  */
 #include "compare_internal.h"
@@ -31,6 +31,32 @@ static int cmp_i64(const void *x, const void *y)
 	return (a > b) - (a < b);
 }
 
+/* Indexes A's sample by key: v[0] the packet, v[1] set to 0 when the key
+ * shows up twice in A or in B (ambiguous), v[2] B's packet. */
+static int offset_index(struct cmp_table *t, const struct cmp_pkt *a, size_t na,
+			const struct cmp_pkt *b, size_t nb)
+{
+	for (size_t i = 0; i < na; i++) {
+		struct cmp_slot *s = cmp_table_get(t, a[i].key);
+
+		if (!s)
+			return -ENOMEM;
+		if (s->v[0] == CMP_NONE)
+			s->v[0] = i;
+		else
+			s->v[1] = 0;
+	}
+	for (size_t i = 0; i < nb; i++) {
+		struct cmp_slot *s = cmp_table_find(t, b[i].key);
+
+		if (s && s->v[2] == CMP_NONE)
+			s->v[2] = i;
+		else if (s)
+			s->v[1] = 0;
+	}
+	return 0;
+}
+
 /* Per flow, the range of d over packets matched without ambiguity. */
 static int offset_spans(const struct cmp_pkt *a, size_t na, const struct cmp_pkt *b, size_t nb,
 			struct span *spans)
@@ -38,16 +64,8 @@ static int offset_spans(const struct cmp_pkt *a, size_t na, const struct cmp_pkt
 	struct cmp_table t;
 	int e = cmp_table_init(&t);
 
-	for (size_t i = 0; e == 0 && i < na; i++) {
-		struct cmp_slot *s = cmp_table_get(&t, a[i].key);
-
-		if (!s)
-			e = -ENOMEM;
-		else if (s->v[0] == CMP_NONE)
-			s->v[0] = i;
-		else
-			s->v[1] = 0; /* seen twice: ambiguous */
-	}
+	if (e == 0)
+		e = offset_index(&t, a, na, b, nb);
 	for (size_t i = 0; e == 0 && i < nb; i++) {
 		const struct cmp_slot *s = cmp_table_find(&t, b[i].key);
 		struct span *sp;

@@ -140,6 +140,8 @@ static const int missing_in_a[] = { 31, 99 };            /* lost B->A */
 static const int duplicated_in_b[] = { 20, 300 };
 static const int held_back[] = { 100, 148 };             /* arrive after their successor */
 static const int duplicated_in_a[] = { 35 };             /* B->A, reaches A twice */
+static const int resent_by_b[] = { 43, 47 };             /* B sends the same bytes twice */
+#define RESENT_LOST 47 /* and only the first copy of this one reaches A */
 #define DELAY (2 * MS) /* every packet's trip, either way */
 #define RETRANSMITTED 200 /* A sends it twice, identical; B sees it once */
 
@@ -154,6 +156,16 @@ static void scenario_packet(struct scenario *s, int i)
 	fa.t += reverse ? DELAY : 0;
 	if (!(reverse && IN(i, missing_in_a)))
 		file_add(&s->a, &fa);
+	if (reverse && IN(i, resent_by_b)) {
+		struct frame again_a = fa, again_b = fb;
+
+		again_a.t += MS / 2, again_b.t += MS / 2;
+		again_a.logical = again_b.logical = -i;
+		if (i != RESENT_LOST)
+			file_add(&s->a, &again_a);
+		file_add(&s->b, &again_b);
+		s->lost_ba += i == RESENT_LOST;
+	}
 	if (reverse && IN(i, duplicated_in_a)) {
 		fa.t += MS / 10;
 		fa.logical = -i;
@@ -196,7 +208,8 @@ static void check_lost_list(const struct scenario *s, const struct rc_compare_re
 		assert_int_equal(f->index, e->index);
 		assert_true(e->file == 'a' ? (f->logical == -RETRANSMITTED ||
 					      IN(f->logical, removed_in_b))
-					   : IN(f->logical, missing_in_a));
+					   : (IN(f->logical, missing_in_a) ||
+					      f->logical == -RESENT_LOST));
 		assert_int_equal(e->ts_ns, f->t);
 		if (j)
 			assert_true(rep->lost[j - 1].file != e->file ||
@@ -246,13 +259,13 @@ static void test_two_way(void **state)
 	check_counts(&s, rep, OFFSET, DELAY);
 	assert_int_equal(s.lost_ab, 5);
 	assert_int_equal(s.dup, 3);
-	assert_int_equal(s.lost_ba, 2);
+	assert_int_equal(s.lost_ba, 3);
 	assert_int_equal(rep->offset_method, RC_COMPARE_OFFSET_SYMMETRIC);
 	check_lost_list(&s, rep);
 	assert_int_equal(rep->n_flows, 2);
 	assert_int_equal(rep->flows[0].lost_a_to_b, 5); /* most loss first */
 	assert_int_equal(rep->flows[0].reordered, 2);
-	assert_int_equal(rep->flows[1].lost_b_to_a, 2);
+	assert_int_equal(rep->flows[1].lost_b_to_a, 3);
 	rc_compare_report_free(rep);
 	free(s.a.f);
 	free(s.b.f);
