@@ -139,7 +139,8 @@ lost_seqs() { # file-letter pcap json
 	idx=$(sed -n "s/.*\"file\": \"$1\", \"index\": \\([0-9]*\\),.*/\\1/p" "$3" | paste -sd, -)
 	[ -n "$idx" ] || return 0
 	tshark -r "$2" -Y "frame.number in {$idx}" -T fields -e udp.payload 2>/dev/null |
-		while read -r hex; do echo "$hex" | xxd -r -p | cut -c5-10; done | sort -n | sed 's/^0*//'
+		while read -r hex; do printf '%b\n' "$(echo "$hex" | sed 's/../\\x&/g')"; done |
+		cut -c5-10 | sort -n | sed 's/^0*//'
 }
 
 relay_seqs() { # action direction
