@@ -26,6 +26,7 @@
 #include <ringcap/compare.h>
 #include <ringcap/reader.h>
 
+#include "compare_internal.h"
 #include "pcapng.h"
 
 #define MS 1000000LL
@@ -400,6 +401,61 @@ static void test_late_start(void **state)
 	free(s.b.f);
 }
 
+/* The same IPv4 packet framed five ways, and with the fields a router
+ * rewrites changed, has one key; a changed IP ID or payload byte does
+ * not. */
+static void test_key_ignores_what_routers_change(void **state)
+{
+	static const uint8_t ip[28] = { 0x45, 0, 0, 28, 0x12, 0x34, 0x40, 0, 64, 17, 0xaa, 0xbb,
+					198, 18, 0, 1, 198, 19, 0, 1, 0x03, 0xe8, 0x07, 0xd0,
+					0, 8, 0, 0 };
+	uint8_t eth[64] = { 2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2, 0x08, 0x00 };
+	uint8_t vlan[64] = { 2, 0, 0, 0, 0, 3, 2, 0, 0, 0, 0, 4, 0x81, 0x00, 0, 7, 0x08, 0x00 };
+	uint8_t sll[64] = { [14] = 0x08, [15] = 0x00 }, sll2[64] = { 0x08, 0x00 }, raw[28];
+	struct rc_compare_flow f;
+	uint64_t k;
+
+	(void)state;
+	memcpy(eth + 14, ip, 28);
+	memcpy(vlan + 18, ip, 28);
+	memcpy(sll + 16, ip, 28);
+	memcpy(sll2 + 20, ip, 28);
+	memcpy(raw, ip, 28);
+	k = cmp_key(1, eth, 60, &f); /* with Ethernet padding */
+	assert_int_equal(f.family, 4);
+	assert_int_equal(f.sport, 1000);
+	assert_int_equal(f.dport, 2000);
+	assert_true(cmp_key(1, vlan, 46, &f) == k);
+	assert_true(cmp_key(113, sll, 44, &f) == k);
+	assert_true(cmp_key(276, sll2, 48, &f) == k);
+	assert_true(cmp_key(101, raw, 28, &f) == k);
+	raw[1] = 0xb8, raw[8] = 63, raw[10] = 0x12, raw[11] = 0x34; /* DSCP, TTL, checksum */
+	assert_true(cmp_key(228, raw, 28, &f) == k);
+	raw[5] = 0x35; /* IP ID */
+	assert_true(cmp_key(228, raw, 28, &f) != k);
+	raw[5] = 0x34, raw[27] = 1; /* payload */
+	assert_true(cmp_key(228, raw, 28, &f) != k);
+}
+
+static void test_key_ipv6_hop_limit_and_class(void **state)
+{
+	uint8_t a[48] = { 0x60, 0x00, 0x01, 0x23, 0, 8, 17, 64 }, b[48];
+	struct rc_compare_flow f;
+	uint64_t k;
+
+	(void)state;
+	a[8] = 0x20, a[9] = 0x01, a[24] = 0x20, a[25] = 0x02; /* addresses differ */
+	a[40] = 0x03, a[41] = 0xe8, a[42] = 0x07, a[43] = 0xd0, a[45] = 8;
+	k = cmp_key(229, a, 48, &f);
+	assert_int_equal(f.family, 6);
+	assert_int_equal(f.dport, 2000);
+	memcpy(b, a, sizeof(b));
+	b[0] = 0x6b, b[1] = 0x80 | (a[1] & 0x0f), b[7] = 3; /* traffic class, hop limit */
+	assert_true(cmp_key(229, b, 48, &f) == k);
+	b[3] = 0x24; /* flow label */
+	assert_true(cmp_key(229, b, 48, &f) != k);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -408,6 +464,8 @@ int main(void)
 		cmocka_unit_test(test_annotate),
 		cmocka_unit_test(test_memory_follows_window),
 		cmocka_unit_test(test_late_start),
+		cmocka_unit_test(test_key_ignores_what_routers_change),
+		cmocka_unit_test(test_key_ipv6_hop_limit_and_class),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
