@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <ringcap/compare.h>
@@ -144,6 +145,19 @@ static const char *ts_text(int64_t ns, char *buf, size_t len)
 	return buf;
 }
 
+/* UTC wall-clock time for people: 2026-11-26 09:36:12.123456789. */
+static const char *ts_human(int64_t ns, char *buf, size_t len)
+{
+	time_t sec = (time_t)(ns / 1000000000 - (ns % 1000000000 < 0));
+	long frac = (long)(ns % 1000000000 + (ns % 1000000000 < 0 ? 1000000000 : 0));
+	struct tm tm;
+
+	if (!gmtime_r(&sec, &tm) || !strftime(buf, len, "%Y-%m-%d %H:%M:%S", &tm))
+		return ts_text(ns, buf, len);
+	snprintf(buf + strlen(buf), len - strlen(buf), ".%09ld", frac);
+	return buf;
+}
+
 static const char *method_name(enum rc_compare_offset_method m)
 {
 	return m == RC_COMPARE_OFFSET_SYMMETRIC ? "symmetric" :
@@ -220,7 +234,7 @@ static void print_text_flows(const struct rc_compare_report *r)
 
 static void print_text(const struct compare_args *args, const struct rc_compare_report *r)
 {
-	char name[160], t[32];
+	char name[160], t[48];
 
 	printf("A: %s, %" PRIu64 " packets\nB: %s, %" PRIu64 " packets\n", args->a, r->packets_a,
 	       args->b, r->packets_b);
@@ -238,13 +252,13 @@ static void print_text(const struct compare_args *args, const struct rc_compare_
 	       (double)r->delay.p99 / 1e6, (double)r->delay.max / 1e6);
 	print_text_flows(r);
 	if (r->n_lost)
-		printf("\nlost packets (file, packet number, time, flow):\n");
+		printf("\nlost packets (file, packet number, UTC time in that file's clock, flow):\n");
 	for (size_t i = 0; i < r->n_lost; i++) {
 		const struct rc_compare_event *e = &r->lost[i];
 
 		flow_name(&r->flows[e->flow], name, sizeof(name));
 		printf("  %c #%-8" PRIu64 " %s  %s\n", e->file, e->index,
-		       ts_text(e->ts_ns, t, sizeof(t)), name);
+		       ts_human(e->ts_ns, t, sizeof(t)), name);
 	}
 }
 
