@@ -210,6 +210,8 @@ static void print_json(const struct rc_compare_report *r)
 	printf("  \"delay_ns\": {\"min\": %" PRId64 ", \"median\": %" PRId64 ", \"p99\": %" PRId64
 	       ", \"max\": %" PRId64 ", \"samples\": %" PRIu64 "},\n", r->delay.min,
 	       r->delay.median, r->delay.p99, r->delay.max, r->delay.samples);
+	printf("  \"lost_a_to_b_outside_b_capture\": %" PRIu64 ",\n  \"lost_b_to_a_outside_a_capture\": %"
+	       PRIu64 ",\n", r->lost_a_outside_b, r->lost_b_outside_a);
 	printf("  \"peak_window_packets\": %" PRIu64 ",\n", r->peak_window_packets);
 	print_json_flows(r);
 	print_json_lost(r);
@@ -232,15 +234,24 @@ static void print_text_flows(const struct rc_compare_report *r)
 	}
 }
 
+static const char *outside(uint64_t n, const char *other, char *buf, size_t len)
+{
+	if (!n)
+		return "";
+	snprintf(buf, len, " (%" PRIu64 " of them sent while %s was not capturing)", n, other);
+	return buf;
+}
+
 static void print_text(const struct compare_args *args, const struct rc_compare_report *r)
 {
-	char name[160], t[48];
+	char name[160], t[48], o1[80], o2[80];
 
 	printf("A: %s, %" PRIu64 " packets\nB: %s, %" PRIu64 " packets\n", args->a, r->packets_a,
 	       args->b, r->packets_b);
-	printf("matched     %" PRIu64 "\nlost A->B   %" PRIu64 "\nlost B->A   %" PRIu64
+	printf("matched     %" PRIu64 "\nlost A->B   %" PRIu64 "%s\nlost B->A   %" PRIu64 "%s"
 	       "\nduplicated  %" PRIu64 "\nreordered   %" PRIu64 "\n", r->matched, r->lost_a_to_b,
-	       r->lost_b_to_a, r->duplicated, r->reordered);
+	       outside(r->lost_a_outside_b, "B", o1, sizeof(o1)), r->lost_b_to_a,
+	       outside(r->lost_b_outside_a, "A", o2, sizeof(o2)), r->duplicated, r->reordered);
 	printf("clock offset (B - A): %s s, %s\n", ts_text(r->clock_offset_ns, t, sizeof(t)),
 	       r->offset_method == RC_COMPARE_OFFSET_SYMMETRIC ?
 	       "from flows seen both ways, assuming equal delay each way" :

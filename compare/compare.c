@@ -28,6 +28,8 @@ struct source {
 	int64_t shift;       /* subtracted from times: the offset, for B */
 	bool b;
 	bool ended;          /* the sample reached the end of the file */
+	bool seen;
+	int64_t first, last; /* the file's earliest and latest time, own clock */
 	struct cmp_pkt next; /* valid when have */
 	bool have;
 };
@@ -45,6 +47,11 @@ static int source_read(struct source *s, struct rc_compare_report *rep, struct c
 		return e;
 	ret->key = cmp_key(p.linktype, p.data, p.caplen, &id);
 	ret->t = p.ts_ns;
+	if (!s->seen || p.ts_ns < s->first)
+		s->first = p.ts_ns;
+	if (!s->seen || p.ts_ns > s->last)
+		s->last = p.ts_ns;
+	s->seen = true;
 	ret->index = p.number;
 	flow = cmp_flows_get(flows, &id);
 	if (flow < 0)
@@ -178,6 +185,37 @@ out:
 	return e < 0 || rep->flows ? e : -ENOMEM;
 }
 
+static int64_t to_a_clock(int64_t t, int64_t offset)
+{
+	int64_t r;
+
+	return __builtin_sub_overflow(t, offset, &r) ? (offset > 0 ? INT64_MIN : INT64_MAX) : r;
+}
+
+/* Lost packets sent while the other capture was not running could not
+ * have been seen there, whatever the network did: counted apart so a
+ * late start is not mistaken for loss. */
+static void count_outside(struct rc_compare_report *rep, const struct source *a,
+			  const struct source *b)
+{
+	int64_t off = rep->clock_offset_ns;
+
+	for (size_t i = 0; i < rep->n_lost; i++) {
+		const struct rc_compare_event *e = &rep->lost[i];
+		const struct source *other = e->file == 'a' ? b : a;
+		int64_t t = e->file == 'a' ? e->ts_ns : to_a_clock(e->ts_ns, off);
+		int64_t lo = other->b ? to_a_clock(other->first, off) : other->first;
+		int64_t hi = other->b ? to_a_clock(other->last, off) : other->last;
+
+		if (other->seen && t >= lo && t <= hi)
+			continue;
+		if (e->file == 'a')
+			rep->lost_a_outside_b++;
+		else
+			rep->lost_b_outside_a++;
+	}
+}
+
 static int compare_pass(const struct rc_compare_config *c, struct source *a, struct source *b,
 			struct rc_compare_report *rep, struct cmp_flows *flows)
 {
@@ -192,6 +230,8 @@ static int compare_pass(const struct rc_compare_config *c, struct source *a, str
 		e = merge(a, b, m, rep, flows);
 	if (e == 0)
 		e = cmp_matcher_finish(m);
+	if (e == 0)
+		count_outside(rep, a, b);
 	cmp_matcher_free(m);
 	return e;
 }

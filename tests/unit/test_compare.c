@@ -262,6 +262,7 @@ static void test_two_way(void **state)
 	assert_int_equal(s.dup, 3);
 	assert_int_equal(s.lost_ba, 3);
 	assert_int_equal(rep->offset_method, RC_COMPARE_OFFSET_SYMMETRIC);
+	assert_int_equal(rep->lost_a_outside_b + rep->lost_b_outside_a, 0);
 	check_lost_list(&s, rep);
 	assert_int_equal(rep->n_flows, 2);
 	assert_int_equal(rep->flows[0].lost_a_to_b, 5); /* most loss first */
@@ -393,6 +394,7 @@ static void test_late_start(void **state)
 	assert_int_equal(rep->clock_offset_ns, OFFSET + DELAY);
 	assert_int_equal(rep->matched, 50000);
 	assert_int_equal(rep->lost_a_to_b, 50000);
+	assert_int_equal(rep->lost_a_outside_b, 50000); /* all before B started */
 	assert_int_equal(rep->lost_b_to_a, 0);
 	rc_reader_close(a);
 	rc_reader_close(b);

@@ -79,6 +79,9 @@ struct rc_compare_report {
 	struct rc_compare_event *marked; /* A packets lost, duplicated or late, by index;
 					  * only index and marks are set */
 	size_t n_marked;
+	/* Of the lost, those sent while the other capture was not running
+	 * (before its first packet or after its last, on A's clock). */
+	uint64_t lost_a_outside_b, lost_b_outside_a;
 	uint64_t peak_window_packets; /* most packets held at once: what memory follows */
 };
 
