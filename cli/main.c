@@ -24,6 +24,7 @@
 #include <ringcap/writer.h>
 
 #include "capture.h"
+#include "compare_cmd.h"
 #include "filter.h"
 #include "options.h"
 #include "postcmd.h"
@@ -351,8 +352,12 @@ static int filter_then_capture(struct cli_options *o)
 int main(int argc, char **argv)
 {
 	struct cli_options o;
-	int r = cli_parse_options(argc, argv, &o);
+	int r;
 
+	/* A subcommand with its own arguments, before the capture flags. */
+	if (argc > 1 && strcmp(argv[1], "compare") == 0)
+		return compare_main(argc - 1, argv + 1);
+	r = cli_parse_options(argc, argv, &o);
 	if (r)
 		return EXIT_USAGE;
 	switch (o.action) {

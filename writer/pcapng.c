@@ -246,3 +246,28 @@ size_t pcapng_isb(uint8_t *buf, const struct pcapng_isb *isb)
 	p = opt_u64(p, ISB_USRDELIV, isb->delivered);
 	return block_end(buf, opt_end(p));
 }
+
+/* For ringcap compare --annotate: an EPB carrying an opt_comment (3.5)
+ * and no epb_flags, since a copied packet's direction is not known. */
+size_t pcapng_epb_comment_size(uint32_t caplen, const char *comment)
+{
+	return BLOCK_HEADER_LEN + 20 + pad4(caplen) + opt_str_size(comment) + OPT_HEADER_LEN +
+	       BLOCK_TRAILER_LEN;
+}
+
+size_t pcapng_epb_comment(uint8_t *buf, uint32_t iface_id, const struct rc_packet *pkt,
+			  const char *comment)
+{
+	uint8_t *p = block_begin(buf, PCAPNG_EPB);
+
+	put32(p, iface_id);
+	put_ts(p + 4, pkt->ts_ns);
+	put32(p + 12, pkt->caplen);
+	put32(p + 16, pkt->origlen);
+	p += 20;
+	memcpy(p, pkt->data, pkt->caplen);
+	memset(p + pkt->caplen, 0, pad4(pkt->caplen) - pkt->caplen);
+	p += pad4(pkt->caplen);
+	p = opt_str(p, 1 /* opt_comment */, comment);
+	return block_end(buf, opt_end(p));
+}

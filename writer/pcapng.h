@@ -51,4 +51,10 @@ size_t pcapng_isb(uint8_t *buf, const struct pcapng_isb *isb);
 /* epb_flags word for a packet of the given sll_pkttype. */
 uint32_t pcapng_epb_flags(uint8_t pkttype);
 
+/* An EPB with an opt_comment (none when comment is NULL or empty) and
+ * no flags; ringcap compare --annotate writes these. */
+size_t pcapng_epb_comment_size(uint32_t caplen, const char *comment);
+size_t pcapng_epb_comment(uint8_t *buf, uint32_t iface_id, const struct rc_packet *pkt,
+			  const char *comment);
+
 #endif

@@ -1,0 +1,186 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * key.c - what identifies a packet on both sides of a network path.
+ *
+ * DESIGN: the key hashes only the fields a router leaves alone. IPv4:
+ * addresses, protocol, IP ID, fragment field, total length and the first
+ * KEY_L4_BYTES of what follows the header (for TCP that covers ports,
+ * sequence and acknowledgement numbers); not TTL, checksum, DSCP/ECN or
+ * options (record-route rewrites them). IPv6: addresses, next header,
+ * flow label, payload length and the first payload bytes; not hop limit
+ * or traffic class. Link headers are skipped, VLAN tags included, so one
+ * side's tag does not hide a match. Payload is read up to the IP length
+ * and never into Ethernet padding, which differs between NICs. Anything
+ * else is keyed on all its bytes, MAC addresses included.
+ */
+#include "compare_internal.h"
+
+#include <string.h>
+
+#define KEY_L4_BYTES 64
+
+#define LINKTYPE_ETHERNET 1
+#define LINKTYPE_RAW 101
+#define LINKTYPE_LINUX_SLL 113
+#define LINKTYPE_IPV4 228
+#define LINKTYPE_IPV6 229
+#define LINKTYPE_LINUX_SLL2 276
+
+#define ETH_IPV4 0x0800
+#define ETH_IPV6 0x86DD
+
+static uint16_t be16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+/* A multiply-xorshift over 8-byte words: not for adversaries, but spread
+ * well enough that a table of window-many keys sees no clustering. */
+uint64_t cmp_hash(uint64_t h, const void *data, size_t len)
+{
+	const uint8_t *p = data;
+	uint64_t w;
+
+	for (; len >= 8; p += 8, len -= 8) {
+		memcpy(&w, p, 8);
+		h = (h ^ w) * 0x9E3779B97F4A7C15ull;
+		h ^= h >> 29;
+	}
+	w = len;
+	memcpy((uint8_t *)&w + 1, p, len);
+	h = (h ^ w) * 0x9E3779B97F4A7C15ull;
+	return h ^ (h >> 29);
+}
+
+uint64_t cmp_hash_final(uint64_t h)
+{
+	h ^= h >> 30;
+	h *= 0xBF58476D1CE4E5B9ull;
+	h ^= h >> 27;
+	h *= 0x94D049BB133111EBull;
+	return h ^ (h >> 31);
+}
+
+static void flow_ports(struct rc_compare_flow *flow, const uint8_t *l4, size_t avail)
+{
+	if (avail < 4 || (flow->proto != 6 && flow->proto != 17 && flow->proto != 132))
+		return;
+	flow->sport = be16(l4);
+	flow->dport = be16(l4 + 2);
+}
+
+static uint64_t key_bytes(uint64_t seed, const uint8_t *p, size_t len)
+{
+	return cmp_hash_final(cmp_hash(seed, p, len));
+}
+
+static uint64_t key_ipv4(const uint8_t *p, size_t len, struct rc_compare_flow *flow)
+{
+	size_t hl, avail;
+	uint8_t fixed[16];
+	uint64_t h;
+
+	if (len < 20 || p[0] >> 4 != 4 || (p[0] & 15) < 5 || be16(p + 2) < (p[0] & 15) * 4u)
+		return key_bytes(ETH_IPV4, p, len);
+	hl = (p[0] & 15) * 4u;
+	avail = be16(p + 2) < len ? be16(p + 2) : len;
+	avail = avail > hl ? avail - hl : 0;
+	/* total length, id, fragment field, then protocol and addresses */
+	memcpy(fixed, p + 2, 6);
+	fixed[6] = p[9];
+	fixed[7] = 4;
+	memcpy(fixed + 8, p + 12, 8);
+	h = cmp_hash(ETH_IPV4, fixed, sizeof(fixed));
+	h = cmp_hash(h, p + hl, avail < KEY_L4_BYTES ? avail : KEY_L4_BYTES);
+	flow->family = 4;
+	flow->proto = p[9];
+	memcpy(flow->src, p + 12, 4);
+	memcpy(flow->dst, p + 16, 4);
+	if ((be16(p + 6) & 0x1FFF) == 0)
+		flow_ports(flow, p + hl, avail);
+	return cmp_hash_final(h);
+}
+
+static uint64_t key_ipv6(const uint8_t *p, size_t len, struct rc_compare_flow *flow)
+{
+	uint8_t fixed[40];
+	size_t avail;
+	uint64_t h;
+
+	if (len < 40 || p[0] >> 4 != 6)
+		return key_bytes(ETH_IPV6, p, len);
+	avail = be16(p + 4) < len - 40 ? be16(p + 4) : len - 40;
+	memcpy(fixed, p, 40);
+	fixed[0] &= 0xF0; /* traffic class (DSCP/ECN) spans these 8 bits */
+	fixed[1] &= 0x0F;
+	fixed[7] = 0;     /* hop limit */
+	h = cmp_hash(ETH_IPV6, fixed, sizeof(fixed));
+	h = cmp_hash(h, p + 40, avail < KEY_L4_BYTES ? avail : KEY_L4_BYTES);
+	flow->family = 6;
+	flow->proto = p[6];
+	memcpy(flow->src, p + 8, 16);
+	memcpy(flow->dst, p + 24, 16);
+	flow_ports(flow, p + 40, avail);
+	return cmp_hash_final(h);
+}
+
+static uint64_t key_l3(uint16_t ethertype, const uint8_t *p, size_t len,
+		       struct rc_compare_flow *flow)
+{
+	flow->ethertype = ethertype;
+	if (ethertype == ETH_IPV4)
+		return key_ipv4(p, len, flow);
+	if (ethertype == ETH_IPV6)
+		return key_ipv6(p, len, flow);
+	return key_bytes(ethertype, p, len);
+}
+
+static bool is_vlan(uint16_t ethertype)
+{
+	return ethertype == 0x8100 || ethertype == 0x88A8 || ethertype == 0x9100;
+}
+
+static uint64_t key_ether(const uint8_t *p, size_t len, struct rc_compare_flow *flow)
+{
+	size_t off = 12;
+	uint16_t et;
+	uint64_t h;
+
+	if (len < 14)
+		return key_bytes(0, p, len);
+	et = be16(p + off);
+	while (is_vlan(et) && off + 6 <= len) {
+		off += 4;
+		et = be16(p + off);
+	}
+	if (et == ETH_IPV4 || et == ETH_IPV6)
+		return key_l3(et, p + off + 2, len - off - 2, flow);
+	flow->ethertype = et;
+	memcpy(flow->dst, p, 6);
+	memcpy(flow->src, p + 6, 6);
+	h = cmp_hash(1, p, 12);
+	return cmp_hash_final(cmp_hash(h, p + off, len - off));
+}
+
+uint64_t cmp_key(uint16_t linktype, const uint8_t *p, uint32_t len, struct rc_compare_flow *flow)
+{
+	memset(flow, 0, sizeof(*flow));
+	switch (linktype) {
+	case LINKTYPE_ETHERNET:
+		return key_ether(p, len, flow);
+	case LINKTYPE_LINUX_SLL:
+		return len < 16 ? key_bytes(2, p, len) : key_l3(be16(p + 14), p + 16, len - 16, flow);
+	case LINKTYPE_LINUX_SLL2:
+		return len < 20 ? key_bytes(2, p, len) : key_l3(be16(p), p + 20, len - 20, flow);
+	case LINKTYPE_RAW:
+		if (len && p[0] >> 4 == 6)
+			return key_l3(ETH_IPV6, p, len, flow);
+		return key_l3(ETH_IPV4, p, len, flow);
+	case LINKTYPE_IPV4:
+		return key_l3(ETH_IPV4, p, len, flow);
+	case LINKTYPE_IPV6:
+		return key_l3(ETH_IPV6, p, len, flow);
+	default:
+		return key_bytes(3, p, len);
+	}
+}

@@ -1,0 +1,424 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * match.c - the matcher: packets of A and B go in, in time order (B's
+ * times already on A's clock), and each leaves the window matched, lost,
+ * or, for B, a duplicate.
+ *
+ * DESIGN: each side keeps its packets in a FIFO in arrival order, and a
+ * table from key to the chain of that side's entries with the key, also
+ * in arrival order. On A's side the chain holds matched entries (kept to
+ * recognise a later duplicate) followed by unmatched ones: a B packet
+ * takes the oldest unmatched, so identical packets pair off in order,
+ * and the table remembers where the unmatched part starts. On B's side
+ * the chain holds only B packets still waiting for their A (B's copy can
+ * come first when the clock estimate is a little off, or for B->A
+ * traffic). A B packet never waits while an unmatched A with its key
+ * exists, so the two never need to look past a chain's head.
+ * A packet leaves when it is a window older than the newest packet: a
+ * waiting A is then lost, a waiting B lost or a late duplicate. B's
+ * packets leave in B's order, which is what "reordered" is defined on
+ * for A->B packets: one that left A before one that already reached B.
+ * B->A packets are judged the mirror way, in A's order. A matched
+ * packet's direction is the sign of its corrected delay.
+ */
+#include "compare_internal.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { PENDING, MATCHED, DUPLICATE };
+
+struct entry {
+	uint64_t key;
+	int64_t t;
+	uint64_t index;
+	uint64_t next;    /* seq of the next entry with this key on this side */
+	uint64_t peer;    /* index of the packet matched in the other file */
+	uint32_t flow;
+	uint8_t state;
+	bool ab;          /* matched, and went A->B (it was at A first) */
+};
+
+struct fifo {
+	struct entry *e;
+	uint64_t head, tail, mask; /* entries are seqs [head, tail), at e[seq & mask] */
+};
+
+struct event_list {
+	struct rc_compare_event *v;
+	size_t n, cap;
+};
+
+struct cmp_matcher {
+	struct fifo fa, fb;
+	struct cmp_table ta, tb; /* v[0] first seq, v[1] last seq, v[2] (A) first unmatched */
+	int64_t window, offset;
+	uint64_t max_a_index, max_b_index;
+	struct cmp_hist hist;
+	struct event_list lost_a, lost_b, marks;
+	struct rc_compare_report *rep;
+	struct cmp_flows *flows;
+};
+
+static struct entry *at(const struct fifo *f, uint64_t seq)
+{
+	return &f->e[seq & f->mask];
+}
+
+static int fifo_grow(struct fifo *f)
+{
+	uint64_t mask = f->mask ? f->mask * 2 + 1 : 1023;
+	struct entry *e = malloc((mask + 1) * sizeof(*e));
+
+	if (!e)
+		return -ENOMEM;
+	for (uint64_t s = f->head; s < f->tail; s++)
+		e[s & mask] = *at(f, s);
+	free(f->e);
+	f->e = e;
+	f->mask = mask;
+	return 0;
+}
+
+static int fifo_push(struct fifo *f, const struct cmp_pkt *p, uint64_t *seq)
+{
+	if ((!f->e || f->tail - f->head > f->mask) && fifo_grow(f) < 0)
+		return -ENOMEM;
+	*seq = f->tail++;
+	*at(f, *seq) = (struct entry){ .key = p->key, .t = p->t, .index = p->index,
+				       .next = CMP_NONE, .flow = p->flow, .state = PENDING };
+	return 0;
+}
+
+static int event_add(struct event_list *l, char file, uint8_t marks, const struct entry *e,
+		     int64_t ts)
+{
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 256;
+		struct rc_compare_event *v = realloc(l->v, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		l->v = v;
+		l->cap = cap;
+	}
+	l->v[l->n++] = (struct rc_compare_event){ .file = file, .marks = marks, .index = e->index,
+						  .ts_ns = ts, .flow = e->flow };
+	return 0;
+}
+
+static int mark_a(struct cmp_matcher *m, uint64_t a_index, uint8_t marks)
+{
+	struct entry e = { .index = a_index };
+
+	return event_add(&m->marks, 'a', marks, &e, 0);
+}
+
+int cmp_matcher_new(uint64_t window_ns, int64_t offset_ns, struct rc_compare_report *rep,
+		    struct cmp_flows *flows, struct cmp_matcher **ret)
+{
+	struct cmp_matcher *m = calloc(1, sizeof(*m));
+
+	if (!m)
+		return -ENOMEM;
+	m->window = window_ns > INT64_MAX ? INT64_MAX : (int64_t)window_ns;
+	m->offset = offset_ns;
+	m->rep = rep;
+	m->flows = flows;
+	if (cmp_table_init(&m->ta) < 0 || cmp_table_init(&m->tb) < 0) {
+		cmp_matcher_free(m);
+		return -ENOMEM;
+	}
+	*ret = m;
+	return 0;
+}
+
+void cmp_matcher_free(struct cmp_matcher *m)
+{
+	if (!m)
+		return;
+	free(m->fa.e);
+	free(m->fb.e);
+	cmp_table_free(&m->ta);
+	cmp_table_free(&m->tb);
+	free(m->lost_a.v);
+	free(m->lost_b.v);
+	free(m->marks.v);
+	free(m);
+}
+
+/* Appends seq to key's chain on one side. */
+static int chain_append(struct cmp_table *t, struct fifo *f, uint64_t key, uint64_t seq,
+			bool unmatched)
+{
+	struct cmp_slot *s = cmp_table_get(t, key);
+
+	if (!s)
+		return -ENOMEM;
+	if (s->v[0] == CMP_NONE)
+		s->v[0] = seq;
+	else
+		at(f, s->v[1])->next = seq;
+	s->v[1] = seq;
+	if (unmatched && s->v[2] == CMP_NONE)
+		s->v[2] = seq;
+	return 0;
+}
+
+/* Drops the head of the chain s, which must be entry e. */
+static void chain_pop(struct cmp_table *t, struct cmp_slot *s, const struct entry *e)
+{
+	if (s->v[2] == s->v[0])
+		s->v[2] = e->next;
+	s->v[0] = e->next;
+	if (s->v[0] == CMP_NONE)
+		cmp_table_remove(t, s);
+}
+
+static void pair(struct cmp_matcher *m, struct entry *a, struct entry *b)
+{
+	int64_t d;
+
+	a->state = b->state = MATCHED;
+	b->peer = a->index;
+	a->peer = b->index;
+	m->rep->matched++;
+	m->flows->v[a->flow].matched++;
+	if (__builtin_sub_overflow(b->t, a->t, &d))
+		d = b->t > a->t ? INT64_MAX : INT64_MIN;
+	cmp_hist_add(&m->hist, d);
+	/* On the corrected clock a packet shows up where it was sent first. */
+	a->ab = b->ab = d >= 0;
+	m->flows->dir[a->flow] = d >= 0 ? CMP_DIR_AB : CMP_DIR_BA;
+}
+
+/* Identical packets in the sender's file are retransmissions, in the
+ * receiver's file a copy made on the way; which file is the sender's is
+ * learnt from the flow's matched packets. */
+static bool flow_from_b(const struct cmp_matcher *m, uint32_t flow)
+{
+	return m->flows->dir[flow] == CMP_DIR_BA;
+}
+
+/* A second copy at A of a packet B sent: a duplicate made on the way to A.
+ * (For A->B traffic an identical A packet is a retransmission that B
+ * may still see, so it waits like any other.) */
+static bool a_is_duplicate(const struct cmp_matcher *m, const struct cmp_slot *sa,
+			   const struct cmp_pkt *p)
+{
+	return sa && sa->v[2] == CMP_NONE && flow_from_b(m, p->flow);
+}
+
+int cmp_match_a(struct cmp_matcher *m, const struct cmp_pkt *p)
+{
+	struct cmp_slot *s = cmp_table_find(&m->tb, p->key);
+	uint64_t seq;
+	int e = fifo_push(&m->fa, p, &seq);
+
+	if (e < 0)
+		return e;
+	if (!s && a_is_duplicate(m, cmp_table_find(&m->ta, p->key), p)) {
+		at(&m->fa, seq)->state = DUPLICATE;
+		m->rep->duplicated++;
+		m->flows->v[p->flow].duplicated++;
+		if ((e = mark_a(m, p->index, RC_COMPARE_COPY)) < 0)
+			return e;
+		return chain_append(&m->ta, &m->fa, p->key, seq, false);
+	}
+	if (s) {
+		struct entry *b = at(&m->fb, s->v[0]);
+
+		pair(m, at(&m->fa, seq), b);
+		chain_pop(&m->tb, s, b);
+	}
+	return chain_append(&m->ta, &m->fa, p->key, seq, !s);
+}
+
+int cmp_match_b(struct cmp_matcher *m, const struct cmp_pkt *p)
+{
+	struct cmp_slot *s = cmp_table_find(&m->ta, p->key);
+	struct entry *b;
+	uint64_t seq;
+	int e = fifo_push(&m->fb, p, &seq);
+
+	if (e < 0)
+		return e;
+	b = at(&m->fb, seq);
+	if (s && s->v[2] != CMP_NONE) {
+		struct entry *a = at(&m->fa, s->v[2]);
+
+		s->v[2] = a->next;
+		pair(m, a, b);
+		return 0;
+	}
+	if (s && !flow_from_b(m, p->flow)) {
+		/* Its A was matched already: this is a second copy of it. (In a
+		 * B->A flow it is B sending the same bytes again, which A may
+		 * see later: it waits like any other.) */
+		b->state = DUPLICATE;
+		m->rep->duplicated++;
+		m->flows->v[b->flow].duplicated++;
+		return mark_a(m, at(&m->fa, s->v[1])->index, RC_COMPARE_DUPLICATED);
+	}
+	return chain_append(&m->tb, &m->fb, p->key, seq, false);
+}
+
+/* t is more than a window older than now (times can be anything). */
+static bool expired(const struct cmp_matcher *m, int64_t t, int64_t now)
+{
+	int64_t limit;
+
+	return !__builtin_sub_overflow(now, m->window, &limit) && t < limit;
+}
+
+/* Called in arrival order at the receiving side: a packet is reordered
+ * when one sent after it (a higher number at the sender) arrived first. */
+static int reorder_check(struct cmp_matcher *m, uint32_t flow, uint64_t sent_index,
+			 uint64_t *max_sent, uint64_t a_index)
+{
+	if (sent_index > *max_sent) {
+		*max_sent = sent_index;
+		return 0;
+	}
+	m->rep->reordered++;
+	m->flows->v[flow].reordered++;
+	return mark_a(m, a_index, RC_COMPARE_LATE);
+}
+
+static int leave_a(struct cmp_matcher *m)
+{
+	struct entry *a = at(&m->fa, m->fa.head);
+	int e = 0;
+
+	chain_pop(&m->ta, cmp_table_find(&m->ta, a->key), a);
+	if (a->state == MATCHED && !a->ab)
+		e = reorder_check(m, a->flow, a->peer, &m->max_b_index, a->index);
+	if (a->state == PENDING) {
+		m->rep->lost_a_to_b++;
+		m->flows->v[a->flow].lost_a_to_b++;
+		e = event_add(&m->lost_a, 'a', RC_COMPARE_LOST, a, a->t);
+		if (e == 0)
+			e = mark_a(m, a->index, RC_COMPARE_LOST);
+	}
+	m->fa.head++;
+	return e;
+}
+
+/* A waiting B packet whose key A still holds came before the copy that
+ * matched (a duplicate), unless B sent it (a retransmission A never
+ * saw); one A never had is lost B->A. */
+static int leave_b_unmatched(struct cmp_matcher *m, struct entry *b)
+{
+	struct cmp_slot *sa = cmp_table_find(&m->ta, b->key);
+	int64_t raw;
+
+	if (sa && !flow_from_b(m, b->flow)) {
+		m->rep->duplicated++;
+		m->flows->v[b->flow].duplicated++;
+		return mark_a(m, at(&m->fa, sa->v[1])->index, RC_COMPARE_DUPLICATED);
+	}
+	m->rep->lost_b_to_a++;
+	m->flows->v[b->flow].lost_b_to_a++;
+	if (__builtin_add_overflow(b->t, m->offset, &raw))
+		raw = b->t;
+	return event_add(&m->lost_b, 'b', RC_COMPARE_LOST, b, raw);
+}
+
+static int leave_b(struct cmp_matcher *m)
+{
+	struct entry *b = at(&m->fb, m->fb.head);
+	int e = 0;
+
+	if (b->state == PENDING) {
+		chain_pop(&m->tb, cmp_table_find(&m->tb, b->key), b);
+		e = leave_b_unmatched(m, b);
+	} else if (b->state == MATCHED && b->ab) {
+		e = reorder_check(m, b->flow, b->peer, &m->max_a_index, b->peer);
+	}
+	m->fb.head++;
+	return e;
+}
+
+static void note_peak(struct cmp_matcher *m)
+{
+	uint64_t held = (m->fa.tail - m->fa.head) + (m->fb.tail - m->fb.head);
+
+	if (held > m->rep->peak_window_packets)
+		m->rep->peak_window_packets = held;
+}
+
+int cmp_expire(struct cmp_matcher *m, int64_t now)
+{
+	int e = 0;
+
+	note_peak(m);
+	/* B first: a waiting B copy asks A's table whether it is a duplicate. */
+	while (e == 0 && m->fb.head < m->fb.tail && expired(m, at(&m->fb, m->fb.head)->t, now))
+		e = leave_b(m);
+	while (e == 0 && m->fa.head < m->fa.tail && expired(m, at(&m->fa, m->fa.head)->t, now))
+		e = leave_a(m);
+	return e;
+}
+
+static int cmp_event_index(const void *x, const void *y)
+{
+	const struct rc_compare_event *a = x, *b = y;
+
+	return (a->index > b->index) - (a->index < b->index);
+}
+
+/* Sorts A's marks by packet number and folds each packet's into one. */
+static void marks_fold(struct event_list *l)
+{
+	size_t out = 0;
+
+	qsort(l->v, l->n, sizeof(*l->v), cmp_event_index);
+	for (size_t i = 0; i < l->n; i++) {
+		if (out && l->v[out - 1].index == l->v[i].index)
+			l->v[out - 1].marks |= l->v[i].marks;
+		else
+			l->v[out++] = l->v[i];
+	}
+	l->n = out;
+}
+
+static int lost_join(struct cmp_matcher *m)
+{
+	struct rc_compare_report *rep = m->rep;
+	size_t n = m->lost_a.n + m->lost_b.n;
+
+	rep->lost = malloc((n ? n : 1) * sizeof(*rep->lost));
+	if (!rep->lost)
+		return -ENOMEM;
+	if (m->lost_a.n)
+		memcpy(rep->lost, m->lost_a.v, m->lost_a.n * sizeof(*rep->lost));
+	if (m->lost_b.n)
+		memcpy(rep->lost + m->lost_a.n, m->lost_b.v, m->lost_b.n * sizeof(*rep->lost));
+	rep->n_lost = n;
+	return 0;
+}
+
+int cmp_matcher_finish(struct cmp_matcher *m)
+{
+	struct rc_compare_report *rep = m->rep;
+	int e = 0;
+
+	note_peak(m);
+	while (e == 0 && m->fb.head < m->fb.tail)
+		e = leave_b(m);
+	while (e == 0 && m->fa.head < m->fa.tail)
+		e = leave_a(m);
+	if (e < 0 || (e = lost_join(m)) < 0)
+		return e;
+	marks_fold(&m->marks);
+	rep->marked = m->marks.v;
+	rep->n_marked = m->marks.n;
+	m->marks = (struct event_list){ 0 };
+	rep->delay = (struct rc_compare_delay){
+		.min = m->hist.min, .median = cmp_hist_quantile(&m->hist, 0.5),
+		.p99 = cmp_hist_quantile(&m->hist, 0.99), .max = m->hist.max,
+		.samples = m->hist.n,
+	};
+	return 0;
+}

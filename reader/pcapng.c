@@ -1,0 +1,313 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * pcapng.c - pcapng blocks (pcapng draft: 3.1 block structure, 3.5
+ * options, 4.1 SHB, 4.2 IDB, 4.3 EPB, 4.4 SPB, appendix A obsolete PB).
+ *
+ * DESIGN: one loop walks blocks; the generic rules (length at least 12, a
+ * multiple of 4, equal in header and trailer, the whole block present)
+ * are checked once there, before any block type's parser runs, so each
+ * parser only checks its own fields against a body it knows is complete.
+ * A Section Header Block restarts byte order and interface numbering
+ * (3.2: interface ids are per section); ids we hand out stay global so a
+ * caller can tell two sections' interface 0 apart. Unknown block types
+ * are skipped, as the spec asks (3.1).
+ */
+#include "reader_internal.h"
+
+#include <errno.h>
+#include <string.h>
+
+#define BT_SHB 0x0A0D0D0Au
+#define BT_IDB 0x00000001u
+#define BT_PB 0x00000002u
+#define BT_SPB 0x00000003u
+#define BT_EPB 0x00000006u
+#define BOM 0x1A2B3C4Du
+
+#define OPT_ENDOFOPT 0
+#define IF_NAME 2
+#define IF_TSRESOL 9
+#define IF_TSOFFSET 14
+
+#define BLOCK_MIN 12u /* type, length, trailing length */
+#define SHB_MIN 28u
+
+struct block {
+	uint64_t off;        /* of the block in the file */
+	const uint8_t *body; /* after type and length */
+	uint32_t len;        /* of the body */
+};
+
+static uint64_t body_off(const struct block *b, const uint8_t *p)
+{
+	return b->off + 8 + (uint64_t)(p - b->body);
+}
+
+/* Checks the generic block rules and makes the whole block readable. */
+static int block_load(struct rc_reader *r, uint32_t min, struct block *ret)
+{
+	uint64_t off = r->base_off;
+	uint32_t len = rd32(r, r->data + r->start + 4);
+	int e;
+
+	if (len < min)
+		return rd_fail(r, off, "block length %u is less than the minimum %u", len, min);
+	if (len % 4)
+		return rd_fail(r, off, "block length %u is not a multiple of 4", len);
+	if (len > RD_MAX_BLOCK)
+		return rd_fail(r, off, "block length %u is larger than the %u this reader accepts",
+			       len, RD_MAX_BLOCK);
+	e = rd_fill(r, len);
+	if (e < 0)
+		return e;
+	if (e > 0)
+		return rd_fail(r, off, "block of %u bytes is cut short by the end of the file "
+			       "(%zu bytes left)", len, r->end - r->start);
+	if (rd32(r, r->data + r->start + len - 4) != len)
+		return rd_fail(r, off, "block length %u in the header and %u in the trailer differ",
+			       len, rd32(r, r->data + r->start + len - 4));
+	*ret = (struct block){ .off = off, .body = r->data + r->start + 8, .len = len - BLOCK_MIN };
+	return 0;
+}
+
+static int shb_parse(struct rc_reader *r, struct block *b)
+{
+	uint32_t bom;
+	uint16_t major, minor;
+	int e = rd_fill(r, 12);
+
+	if (e < 0)
+		return e;
+	if (e > 0)
+		return rd_fail(r, r->base_off, "Section Header Block is cut short (%zu of 12 bytes "
+			       "up to the byte-order magic)", r->end - r->start);
+	memcpy(&bom, r->data + r->start + 8, 4);
+	if (bom != BOM && bom != __builtin_bswap32(BOM))
+		return rd_fail(r, r->base_off + 8, "byte-order magic 0x%08x is not 0x1A2B3C4D in "
+			       "either byte order", bom);
+	r->swapped = bom != BOM;
+	if ((e = block_load(r, SHB_MIN, b)) < 0)
+		return e;
+	major = rd16(r, b->body + 4);
+	minor = rd16(r, b->body + 6);
+	/* 1.2 was written by some old tools and means the same as 1.0
+	 * (pcapng draft 4.1); 1.1 never existed. */
+	if (major != 1 || (minor != 0 && minor != 2))
+		return rd_fail(r, b->off + 12, "unsupported pcapng version %u.%u (1.0 expected)",
+			       major, minor);
+	r->section++;
+	r->section_first = r->n_ifaces;
+	return 0;
+}
+
+/* Next option at *p, or 0 at the end of the list. */
+static int opt_next(struct rc_reader *r, const struct block *b, const uint8_t **p,
+		    const uint8_t *end, uint16_t *code, uint16_t *len)
+{
+	const uint8_t *o = *p;
+
+	if (end - o < 4)
+		return 0; /* no room for another option header: the list just ends */
+	*code = rd16(r, o);
+	*len = rd16(r, o + 2);
+	if ((size_t)(end - o - 4) < ((size_t)*len + 3) / 4 * 4)
+		return rd_fail(r, body_off(b, o), "option %u of length %u runs past the end of "
+			       "the block", *code, *len);
+	if (*code == OPT_ENDOFOPT && *len)
+		return rd_fail(r, body_off(b, o), "opt_endofopt has length %u, not 0", *len);
+	*p = o + 4 + ((size_t)*len + 3) / 4 * 4;
+	return *code != OPT_ENDOFOPT;
+}
+
+static int idb_tsresol(struct rc_reader *r, uint64_t off, struct rd_iface *ifc, uint8_t v)
+{
+	static const uint64_t pow10[] = { 1, 10, 100, 1000, 10000, 100000, 1000000, 10000000,
+					  100000000, 1000000000, 10000000000ull };
+	unsigned exp = v & 0x7F;
+
+	if (v & 0x80) {
+		/* 2^-exp seconds: 2^63 is the finest a 64-bit divisor holds. */
+		if (exp > 63)
+			return rd_fail(r, off, "if_tsresol 2^-%u is finer than 2^-63", exp);
+		ifc->mul = 1000000000;
+		ifc->div = 1ull << exp;
+	} else if (exp <= 9) {
+		ifc->mul = pow10[9 - exp];
+		ifc->div = 1;
+	} else {
+		/* 10^-19 is the finest whose units still fit a 64-bit divisor. */
+		if (exp > 19)
+			return rd_fail(r, off, "if_tsresol 10^-%u is finer than 10^-19", exp);
+		ifc->mul = 1;
+		ifc->div = pow10[exp - 9];
+	}
+	return 0;
+}
+
+static int idb_option(struct rc_reader *r, uint64_t off, struct rd_iface *ifc, uint16_t code,
+		      uint16_t len, const uint8_t *v, unsigned *seen)
+{
+	unsigned bit = code == IF_TSRESOL ? 1 : code == IF_TSOFFSET ? 2 : 0;
+	unsigned want = code == IF_TSRESOL ? 1 : 8;
+
+	if (code == IF_NAME) {
+		size_t n = len < RD_NAME_MAX - 1 ? len : RD_NAME_MAX - 1;
+
+		memcpy(ifc->name, v, n);
+		ifc->name[n] = 0;
+		return 0;
+	}
+	if (!bit)
+		return 0;
+	if (*seen & bit)
+		return rd_fail(r, off, "more than one %s option in one Interface Description Block",
+			       bit == 1 ? "if_tsresol" : "if_tsoffset");
+	*seen |= bit;
+	if (len != want)
+		return rd_fail(r, off, "%s has length %u, not %u",
+			       bit == 1 ? "if_tsresol" : "if_tsoffset", len, want);
+	if (bit == 1)
+		return idb_tsresol(r, off, ifc, v[0]);
+	ifc->offset_s = (int64_t)rd64(r, v);
+	return 0;
+}
+
+static int idb_parse(struct rc_reader *r, const struct block *b)
+{
+	const uint8_t *p = b->body + 8, *end = b->body + b->len;
+	struct rd_iface *ifc;
+	unsigned seen = 0;
+	uint16_t code, len;
+	int e;
+
+	if (b->len < 8)
+		return rd_fail(r, b->off, "Interface Description Block body of %u bytes is shorter "
+			       "than 8", b->len);
+	ifc = rd_iface_add(r, rd16(r, b->body), rd32(r, b->body + 4));
+	if (!ifc)
+		return rd_fail(r, b->off, "more than %u interfaces", RD_MAX_IFACES);
+	while ((e = opt_next(r, b, &p, end, &code, &len)) > 0) {
+		const uint8_t *v = p - ((size_t)len + 3) / 4 * 4;
+
+		e = idb_option(r, body_off(b, v - 4), ifc, code, len, v, &seen);
+		if (e < 0)
+			return e;
+	}
+	return e;
+}
+
+static const struct rd_iface *packet_iface(struct rc_reader *r, const struct block *b,
+					   uint32_t id)
+{
+	if (id >= r->n_ifaces - r->section_first) {
+		rd_fail(r, b->off, "packet names interface %u but the section has %u Interface "
+			"Description Blocks before it", id, r->n_ifaces - r->section_first);
+		return NULL;
+	}
+	return &r->ifaces[r->section_first + id];
+}
+
+/* EPB (4.3) and the obsolete PB (appendix A) differ only in the width
+ * of the interface id. */
+static int epb_parse(struct rc_reader *r, const struct block *b, bool obsolete,
+		     struct rc_reader_packet *ret)
+{
+	const struct rd_iface *ifc;
+	uint32_t id, caplen;
+	uint64_t units;
+
+	if (b->len < 20)
+		return rd_fail(r, b->off, "packet block body of %u bytes is shorter than 20", b->len);
+	id = obsolete ? rd16(r, b->body) : rd32(r, b->body);
+	if (!(ifc = packet_iface(r, b, id)))
+		return -EBADMSG;
+	caplen = rd32(r, b->body + 12);
+	if (caplen > b->len - 20)
+		return rd_fail(r, b->off + 20, "captured length %u runs past the end of the block",
+			       caplen);
+	units = (uint64_t)rd32(r, b->body + 4) << 32 | rd32(r, b->body + 8);
+	*ret = (struct rc_reader_packet){ .data = b->body + 20, .caplen = caplen,
+					  .origlen = rd32(r, b->body + 16),
+					  .iface = (uint32_t)(ifc - r->ifaces),
+					  .linktype = ifc->linktype, .offset = b->off };
+	rd_ts(ifc, units, ret);
+	return 0;
+}
+
+/* SPB (4.4): no timestamp and no captured length; the packet is what
+ * fits, cut at interface 0's snaplen. */
+static int spb_parse(struct rc_reader *r, const struct block *b, struct rc_reader_packet *ret)
+{
+	const struct rd_iface *ifc;
+	uint32_t caplen;
+
+	if (b->len < 4)
+		return rd_fail(r, b->off, "Simple Packet Block body of %u bytes is shorter than 4",
+			       b->len);
+	if (!(ifc = packet_iface(r, b, 0)))
+		return -EBADMSG;
+	caplen = rd32(r, b->body);
+	if (caplen > b->len - 4)
+		caplen = b->len - 4;
+	if (ifc->snaplen && caplen > ifc->snaplen)
+		caplen = ifc->snaplen;
+	*ret = (struct rc_reader_packet){ .data = b->body + 4, .caplen = caplen,
+					  .origlen = rd32(r, b->body),
+					  .iface = (uint32_t)(ifc - r->ifaces),
+					  .linktype = ifc->linktype, .offset = b->off };
+	return 0;
+}
+
+/* 1 with a packet, 0 for a block that holds none. */
+static int block_parse(struct rc_reader *r, uint32_t type, const struct block *b,
+		       struct rc_reader_packet *ret)
+{
+	int e;
+
+	switch (type) {
+	case BT_IDB:
+		return idb_parse(r, b);
+	case BT_EPB:
+	case BT_PB:
+		e = epb_parse(r, b, type == BT_PB, ret);
+		return e < 0 ? e : 1;
+	case BT_SPB:
+		e = spb_parse(r, b, ret);
+		return e < 0 ? e : 1;
+	default:
+		return 0;
+	}
+}
+
+int rd_pcapng_next(struct rc_reader *r, struct rc_reader_packet *ret)
+{
+	struct block b;
+	uint32_t type;
+	int e;
+
+	for (;;) {
+		e = rd_fill(r, 8);
+		if (e < 0)
+			return e;
+		if (e > 0 && r->end == r->start)
+			return 0;
+		if (e > 0)
+			return rd_fail(r, r->base_off, "block header is cut short by the end of "
+				       "the file (%zu of 8 bytes)", r->end - r->start);
+		type = rd32(r, r->data + r->start);
+		if (type == BT_SHB)
+			e = shb_parse(r, &b);
+		else
+			e = block_load(r, BLOCK_MIN, &b);
+		if (e < 0)
+			return e;
+		e = type == BT_SHB ? 0 : block_parse(r, type, &b, ret);
+		if (e < 0)
+			return e;
+		rd_take(r, b.len + BLOCK_MIN);
+		if (e > 0) {
+			ret->number = ++r->number;
+			return 1;
+		}
+	}
+}

@@ -1,0 +1,474 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_compare.c - rc_compare_run() on pairs of files built here, where
+ * the answer is known exactly: B is A with chosen packets removed,
+ * duplicated, held back past their successor, their TTL decremented,
+ * DSCP rewritten, a VLAN tag added, and every timestamp shifted by a fixed
+ * clock offset; some packets of B are missing from A (lost B->A).
+ *
+ * DESIGN: each logical packet is built once and written to A, B or both,
+ * so the expected counts and packet numbers are computed from the same
+ * table the files come from, not written down separately.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include <ringcap/compare.h>
+#include <ringcap/reader.h>
+
+#include "compare_internal.h"
+#include "pcapng.h"
+
+#define MS 1000000LL
+#define T0 1700000000000000000LL
+#define OFFSET (3 * 1000 * MS + 123457) /* B's clock is 3.000123457 s ahead */
+
+struct frame {
+	uint8_t b[96];
+	uint32_t len;
+	int64_t t;
+	uint64_t index; /* in its file, once placed */
+	int logical;
+};
+
+struct file {
+	struct frame *f;
+	size_t n, cap;
+};
+
+static void file_add(struct file *fl, const struct frame *fr)
+{
+	if (fl->n == fl->cap) {
+		fl->cap = fl->cap ? fl->cap * 2 : 1024;
+		fl->f = realloc(fl->f, fl->cap * sizeof(*fl->f));
+		assert_non_null(fl->f);
+	}
+	fl->f[fl->n++] = *fr;
+}
+
+/* Ethernet, optional 802.1Q tag, IPv4, UDP; the payload holds seq. */
+static void build_udp(struct frame *fr, bool reverse, uint32_t seq, uint8_t ttl, uint8_t tos,
+		      bool vlan)
+{
+	static const uint8_t mac_a[6] = { 0x02, 0, 0, 0, 0, 0x0a }, mac_b[6] = { 0x02, 0, 0, 0, 0, 0x0b };
+	static const uint8_t ip_a[4] = { 198, 18, 0, 1 }, ip_b[4] = { 198, 19, 0, 1 };
+	uint8_t *p = fr->b;
+	size_t off = 12;
+
+	memset(fr->b, 0, sizeof(fr->b));
+	memcpy(p, reverse ? mac_a : mac_b, 6);
+	memcpy(p + 6, reverse ? mac_b : mac_a, 6);
+	if (vlan) {
+		memcpy(p + 12, "\x81\x00\x00\x2a", 4);
+		off += 4;
+	}
+	memcpy(p + off, "\x08\x00", 2);
+	p += off + 2;
+	p[0] = 0x45, p[1] = tos, p[3] = 20 + 8 + 12;           /* total length 40 */
+	p[4] = (uint8_t)(seq >> 8), p[5] = (uint8_t)seq;        /* IP ID */
+	p[8] = ttl, p[9] = 17, p[10] = ttl, p[11] = tos;        /* a "checksum" that changes */
+	memcpy(p + 12, reverse ? ip_b : ip_a, 4);
+	memcpy(p + 16, reverse ? ip_a : ip_b, 4);
+	memcpy(p + 20, reverse ? "\x07\xd0\x03\xe8" : "\x03\xe8\x07\xd0", 4); /* 1000, 2000 */
+	p[25] = 20;
+	memcpy(p + 28, &seq, 4);
+	fr->len = (uint32_t)(off + 2 + 40);
+}
+
+static int by_time(const void *x, const void *y)
+{
+	const struct frame *a = x, *b = y;
+
+	if (a->t != b->t)
+		return (a->t > b->t) - (a->t < b->t);
+	return (a->logical > b->logical) - (a->logical < b->logical);
+}
+
+/* Sorts by time and writes as pcapng to a memfd; returns a reader of it. */
+static struct rc_reader *file_reader(struct file *fl)
+{
+	struct rc_writer_iface ifc = { .name = "veth0", .linktype = 1, .snaplen = 262144 };
+	uint8_t buf[512];
+	int fd = memfd_create("cmp", 0);
+	struct rc_reader *r;
+
+	assert_true(fd >= 0);
+	qsort(fl->f, fl->n, sizeof(*fl->f), by_time);
+	assert_true(write(fd, buf, pcapng_shb(buf, NULL, NULL, "test")) > 0);
+	assert_true(write(fd, buf, pcapng_idb(buf, &ifc)) > 0);
+	for (size_t i = 0; i < fl->n; i++) {
+		struct rc_packet p = { .data = fl->f[i].b, .caplen = fl->f[i].len,
+				       .origlen = fl->f[i].len, .ts_ns = (uint64_t)fl->f[i].t };
+
+		fl->f[i].index = i + 1;
+		assert_true(write(fd, buf, pcapng_epb(buf, 0, &p, 0)) > 0);
+	}
+	assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
+	assert_int_equal(rc_reader_open_fd(fd, &r), 0);
+	return r;
+}
+
+struct scenario {
+	int n;
+	bool one_way;
+	struct file a, b;
+	/* expected */
+	uint64_t lost_ab, lost_ba, dup, reord, copies_in_a;
+};
+
+static bool in(int i, const int *set, size_t n)
+{
+	for (size_t k = 0; k < n; k++)
+		if (set[k] == i)
+			return true;
+	return false;
+}
+
+#define IN(i, set) in(i, set, sizeof(set) / sizeof(set[0]))
+
+static const int removed_in_b[] = { 10, 57, 58, 201 };   /* lost A->B */
+static const int missing_in_a[] = { 31, 99 };            /* lost B->A */
+static const int duplicated_in_b[] = { 20, 300 };
+static const int held_back[] = { 100, 148 };             /* arrive after their successor */
+static const int duplicated_in_a[] = { 35 };             /* B->A, reaches A twice */
+static const int resent_by_b[] = { 43, 47 };             /* B sends the same bytes twice */
+#define RESENT_LOST 47 /* and only the first copy of this one reaches A */
+#define DELAY (2 * MS) /* every packet's trip, either way */
+#define RETRANSMITTED 200 /* A sends it twice, identical; B sees it once */
+
+static void scenario_packet(struct scenario *s, int i)
+{
+	bool reverse = !s->one_way && i % 4 == 3;
+	struct frame fa = { .t = T0 + i * MS, .logical = i }, fb = fa;
+
+	build_udp(&fa, reverse, (uint32_t)i, 64, 0, false);
+	build_udp(&fb, reverse, (uint32_t)i, 63, i % 3 ? 0 : 0xb8, i % 5 == 0);
+	fb.t = fa.t + OFFSET + (reverse ? 0 : DELAY) + (IN(i, held_back) ? 3 * MS / 2 : 0);
+	fa.t += reverse ? DELAY : 0;
+	if (!(reverse && IN(i, missing_in_a)))
+		file_add(&s->a, &fa);
+	if (reverse && IN(i, resent_by_b)) {
+		struct frame again_a = fa, again_b = fb;
+
+		again_a.t += MS / 2, again_b.t += MS / 2;
+		again_a.logical = again_b.logical = -i;
+		if (i != RESENT_LOST)
+			file_add(&s->a, &again_a);
+		file_add(&s->b, &again_b);
+		s->lost_ba += i == RESENT_LOST;
+	}
+	if (reverse && IN(i, duplicated_in_a)) {
+		fa.t += MS / 10;
+		fa.logical = -i;
+		file_add(&s->a, &fa);
+		s->dup++;
+		s->copies_in_a++;
+	}
+	if (i == RETRANSMITTED) {
+		fa.t += MS / 2;
+		fa.logical = -i;
+		file_add(&s->a, &fa);
+		s->lost_ab++;
+	}
+	if (!(!reverse && IN(i, removed_in_b)))
+		file_add(&s->b, &fb);
+	if (!reverse && IN(i, duplicated_in_b))
+		file_add(&s->b, &fb);
+	s->lost_ab += !reverse && IN(i, removed_in_b);
+	s->lost_ba += reverse && IN(i, missing_in_a);
+	s->dup += !reverse && IN(i, duplicated_in_b);
+	s->reord += !reverse && IN(i, held_back);
+}
+
+static void scenario_build(struct scenario *s)
+{
+	for (int i = 0; i < s->n; i++)
+		scenario_packet(s, i);
+}
+
+/* Every lost packet is one the scenario lost, at its time in its file;
+ * with the count right, that makes the list exactly the expected one. */
+static void check_lost_list(const struct scenario *s, const struct rc_compare_report *rep)
+{
+	assert_int_equal(rep->n_lost, s->lost_ab + s->lost_ba);
+	for (size_t j = 0; j < rep->n_lost; j++) {
+		const struct rc_compare_event *e = &rep->lost[j];
+		const struct file *fl = e->file == 'a' ? &s->a : &s->b;
+		const struct frame *f = &fl->f[e->index - 1];
+
+		assert_int_equal(f->index, e->index);
+		assert_true(e->file == 'a' ? (f->logical == -RETRANSMITTED ||
+					      IN(f->logical, removed_in_b))
+					   : (IN(f->logical, missing_in_a) ||
+					      f->logical == -RESENT_LOST));
+		assert_int_equal(e->ts_ns, f->t);
+		if (j)
+			assert_true(rep->lost[j - 1].file != e->file ||
+				    rep->lost[j - 1].index < e->index);
+	}
+}
+
+static struct rc_compare_report *run(struct scenario *s, const struct rc_compare_config *c)
+{
+	struct rc_reader *a, *b;
+	struct rc_compare_report *rep;
+
+	scenario_build(s);
+	a = file_reader(&s->a);
+	b = file_reader(&s->b);
+	assert_int_equal(rc_compare_run(c, a, b, &rep), 0);
+	rc_reader_close(a);
+	rc_reader_close(b);
+	return rep;
+}
+
+/* offset: what compare should find; base: the delay it should then
+ * see for an unimpaired packet. */
+static void check_counts(const struct scenario *s, const struct rc_compare_report *rep,
+			 int64_t offset, int64_t base)
+{
+	assert_int_equal(rep->packets_a, s->a.n);
+	assert_int_equal(rep->packets_b, s->b.n);
+	assert_int_equal(rep->lost_a_to_b, s->lost_ab);
+	assert_int_equal(rep->lost_b_to_a, s->lost_ba);
+	assert_int_equal(rep->duplicated, s->dup);
+	assert_int_equal(rep->reordered, s->reord);
+	assert_int_equal(rep->matched, s->a.n - s->lost_ab - s->copies_in_a);
+	assert_int_equal(rep->clock_offset_ns, offset);
+	assert_int_equal(rep->delay.min, base);
+	assert_int_equal(rep->delay.max, base + 3 * MS / 2);
+	assert_true(llabs(rep->delay.median - base) <= base / 100); /* histogram: 1% */
+}
+
+static void test_two_way(void **state)
+{
+	struct scenario s = { .n = 400 };
+	struct rc_compare_config c = { 0 };
+	struct rc_compare_report *rep = run(&s, &c);
+
+	(void)state;
+	check_counts(&s, rep, OFFSET, DELAY);
+	assert_int_equal(s.lost_ab, 5);
+	assert_int_equal(s.dup, 3);
+	assert_int_equal(s.lost_ba, 3);
+	assert_int_equal(rep->offset_method, RC_COMPARE_OFFSET_SYMMETRIC);
+	assert_int_equal(rep->lost_a_outside_b + rep->lost_b_outside_a, 0);
+	check_lost_list(&s, rep);
+	assert_int_equal(rep->n_flows, 2);
+	assert_int_equal(rep->flows[0].lost_a_to_b, 5); /* most loss first */
+	assert_int_equal(rep->flows[0].reordered, 2);
+	assert_int_equal(rep->flows[1].lost_b_to_a, 3);
+	rc_compare_report_free(rep);
+	free(s.a.f);
+	free(s.b.f);
+}
+
+static void test_one_way(void **state)
+{
+	struct scenario s = { .n = 400, .one_way = true };
+	struct rc_compare_config c = { .window_ns = 50 * MS };
+	struct rc_compare_report *rep = run(&s, &c);
+
+	(void)state;
+	/* One way only: the offset takes in the delay, which becomes relative. */
+	check_counts(&s, rep, OFFSET + DELAY, 0);
+	assert_int_equal(rep->offset_method, RC_COMPARE_OFFSET_MIN_DELAY);
+	assert_int_equal(rep->n_flows, 1);
+	check_lost_list(&s, rep);
+	rc_compare_report_free(rep);
+	free(s.a.f);
+	free(s.b.f);
+}
+
+static size_t count_in(const uint8_t *p, size_t n, const char *needle)
+{
+	size_t c = 0, l = strlen(needle);
+
+	for (const uint8_t *q = p; (q = memmem(q, n - (size_t)(q - p), needle, l)); q += l)
+		c++;
+	return c;
+}
+
+static void test_annotate(void **state)
+{
+	struct scenario s = { .n = 400 };
+	struct rc_compare_config c = { 0 };
+	struct rc_compare_report *rep = run(&s, &c);
+	struct rc_reader *a = file_reader(&s.a), *back;
+	struct rc_reader_packet p;
+	int fd = memfd_create("annotated", 0);
+	uint8_t *bytes;
+	off_t len;
+	size_t n = 0;
+
+	(void)state;
+	assert_int_equal(rc_compare_annotate(rep, a, fd), 0);
+	len = lseek(fd, 0, SEEK_END);
+	bytes = mmap(NULL, (size_t)len, PROT_READ, MAP_PRIVATE, fd, 0);
+	assert_true(bytes != MAP_FAILED);
+	assert_int_equal(count_in(bytes, (size_t)len, "lost (never"), s.lost_ab);
+	assert_int_equal(count_in(bytes, (size_t)len, "duplicated (reached"),
+			 s.dup - s.copies_in_a);
+	assert_int_equal(count_in(bytes, (size_t)len, "duplicate (a second copy"), s.copies_in_a);
+	assert_int_equal(count_in(bytes, (size_t)len, "late (reached"), s.reord);
+	assert_int_equal(rc_reader_open_mem(bytes, (size_t)len, &back), 0);
+	while (rc_reader_next(back, &p) > 0)
+		assert_int_equal(p.ts_ns, s.a.f[n++].t);
+	assert_int_equal(n, s.a.n);
+	rc_reader_close(back);
+	munmap(bytes, (size_t)len);
+	close(fd);
+	rc_reader_close(a);
+	rc_compare_report_free(rep);
+	free(s.a.f);
+	free(s.b.f);
+}
+
+/* 100k packets 10 us apart, a 10 ms window: the matcher holds about a
+ * window's worth of each file (~1000 each), not the file. */
+static void test_memory_follows_window(void **state)
+{
+	struct scenario s = { .n = 100000 };
+	struct rc_compare_config c = { .window_ns = 10 * MS, .sample_packets = 1000 };
+	struct rc_compare_report *rep;
+	struct rc_reader *a, *b;
+
+	(void)state;
+	for (int i = 0; i < s.n; i++) {
+		struct frame f = { .t = T0 + i * 10000LL, .logical = i };
+
+		build_udp(&f, i % 2, (uint32_t)i * 7919u, 64, 0, false);
+		file_add(&s.a, &f);
+		f.t += OFFSET + 2 * MS;
+		if (i % 1000)
+			file_add(&s.b, &f);
+	}
+	a = file_reader(&s.a);
+	b = file_reader(&s.b);
+	assert_int_equal(rc_compare_run(&c, a, b, &rep), 0);
+	printf("# 100000 packets, 10 ms window: peak %llu packets held\n",
+	       (unsigned long long)rep->peak_window_packets);
+	assert_true(rep->peak_window_packets < 3000);
+	assert_int_equal(rep->lost_a_to_b + rep->lost_b_to_a, 100);
+	assert_int_equal(rep->matched, 99900);
+	rc_reader_close(a);
+	rc_reader_close(b);
+	rc_compare_report_free(rep);
+	free(s.a.f);
+	free(s.b.f);
+}
+
+/* B's capture started 0.5 s (50000 packets) after A's: the first
+ * samples share nothing, so compare must sample further to find the
+ * clock. */
+static void test_late_start(void **state)
+{
+	struct scenario s = { .n = 100000 };
+	struct rc_compare_config c = { .window_ns = 10 * MS, .sample_packets = 1000 };
+	struct rc_compare_report *rep;
+	struct rc_reader *a, *b;
+
+	(void)state;
+	for (int i = 0; i < s.n; i++) {
+		struct frame f = { .t = T0 + i * 10000LL, .logical = i };
+
+		build_udp(&f, false, (uint32_t)i * 7919u, 64, 0, false);
+		file_add(&s.a, &f);
+		f.t += OFFSET + DELAY;
+		if (i >= 50000)
+			file_add(&s.b, &f);
+	}
+	a = file_reader(&s.a);
+	b = file_reader(&s.b);
+	assert_int_equal(rc_compare_run(&c, a, b, &rep), 0);
+	assert_int_equal(rep->clock_offset_ns, OFFSET + DELAY);
+	assert_int_equal(rep->matched, 50000);
+	assert_int_equal(rep->lost_a_to_b, 50000);
+	assert_int_equal(rep->lost_a_outside_b, 50000); /* all before B started */
+	assert_int_equal(rep->lost_b_to_a, 0);
+	rc_reader_close(a);
+	rc_reader_close(b);
+	rc_compare_report_free(rep);
+	free(s.a.f);
+	free(s.b.f);
+}
+
+/* The same IPv4 packet framed five ways, and with the fields a router
+ * rewrites changed, has one key; a changed IP ID or payload byte does
+ * not. */
+static void test_key_ignores_what_routers_change(void **state)
+{
+	static const uint8_t ip[28] = { 0x45, 0, 0, 28, 0x12, 0x34, 0x40, 0, 64, 17, 0xaa, 0xbb,
+					198, 18, 0, 1, 198, 19, 0, 1, 0x03, 0xe8, 0x07, 0xd0,
+					0, 8, 0, 0 };
+	uint8_t eth[64] = { 2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2, 0x08, 0x00 };
+	uint8_t vlan[64] = { 2, 0, 0, 0, 0, 3, 2, 0, 0, 0, 0, 4, 0x81, 0x00, 0, 7, 0x08, 0x00 };
+	uint8_t sll[64] = { [14] = 0x08, [15] = 0x00 }, sll2[64] = { 0x08, 0x00 }, raw[28];
+	struct rc_compare_flow f;
+	uint64_t k;
+
+	(void)state;
+	memcpy(eth + 14, ip, 28);
+	memcpy(vlan + 18, ip, 28);
+	memcpy(sll + 16, ip, 28);
+	memcpy(sll2 + 20, ip, 28);
+	memcpy(raw, ip, 28);
+	k = cmp_key(1, eth, 60, &f); /* with Ethernet padding */
+	assert_int_equal(f.family, 4);
+	assert_int_equal(f.sport, 1000);
+	assert_int_equal(f.dport, 2000);
+	assert_true(cmp_key(1, vlan, 46, &f) == k);
+	assert_true(cmp_key(113, sll, 44, &f) == k);
+	assert_true(cmp_key(276, sll2, 48, &f) == k);
+	assert_true(cmp_key(101, raw, 28, &f) == k);
+	raw[1] = 0xb8, raw[8] = 63, raw[10] = 0x12, raw[11] = 0x34; /* DSCP, TTL, checksum */
+	assert_true(cmp_key(228, raw, 28, &f) == k);
+	raw[5] = 0x35; /* IP ID */
+	assert_true(cmp_key(228, raw, 28, &f) != k);
+	raw[5] = 0x34, raw[27] = 1; /* payload */
+	assert_true(cmp_key(228, raw, 28, &f) != k);
+}
+
+static void test_key_ipv6_hop_limit_and_class(void **state)
+{
+	uint8_t a[48] = { 0x60, 0x00, 0x01, 0x23, 0, 8, 17, 64 }, b[48];
+	struct rc_compare_flow f;
+	uint64_t k;
+
+	(void)state;
+	a[8] = 0x20, a[9] = 0x01, a[24] = 0x20, a[25] = 0x02; /* addresses differ */
+	a[40] = 0x03, a[41] = 0xe8, a[42] = 0x07, a[43] = 0xd0, a[45] = 8;
+	k = cmp_key(229, a, 48, &f);
+	assert_int_equal(f.family, 6);
+	assert_int_equal(f.dport, 2000);
+	memcpy(b, a, sizeof(b));
+	b[0] = 0x6b, b[1] = 0x80 | (a[1] & 0x0f), b[7] = 3; /* traffic class, hop limit */
+	assert_true(cmp_key(229, b, 48, &f) == k);
+	b[3] = 0x24; /* flow label */
+	assert_true(cmp_key(229, b, 48, &f) != k);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_two_way),
+		cmocka_unit_test(test_one_way),
+		cmocka_unit_test(test_annotate),
+		cmocka_unit_test(test_memory_follows_window),
+		cmocka_unit_test(test_late_start),
+		cmocka_unit_test(test_key_ignores_what_routers_change),
+		cmocka_unit_test(test_key_ipv6_hop_limit_and_class),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
