@@ -249,20 +249,20 @@ static int engine_map_ring(struct rc_engine *e)
  * all fragments of a datagram go to one socket, with its flow. */
 static int engine_join_fanout(struct rc_engine *e, const struct rc_engine_config *c)
 {
-	static const int modes[] = {
+	static const uint32_t modes[] = {
 		[RC_ENGINE_FANOUT_HASH] = PACKET_FANOUT_HASH | PACKET_FANOUT_FLAG_DEFRAG,
 		[RC_ENGINE_FANOUT_CPU] = PACKET_FANOUT_CPU,
 		[RC_ENGINE_FANOUT_LB] = PACKET_FANOUT_LB,
 		[RC_ENGINE_FANOUT_QM] = PACKET_FANOUT_QM,
 	};
-	int mode, arg;
+	uint32_t mode, arg;
 
 	if (c->fanout == RC_ENGINE_FANOUT_NONE)
 		return 0;
 	if ((unsigned)c->fanout >= sizeof(modes) / sizeof(modes[0]))
 		return -EINVAL;
 	mode = modes[c->fanout];
-	arg = c->fanout_group | mode << 16;
+	arg = c->fanout_group | mode << 16; /* the flags reach bit 31 */
 	if (setsockopt(e->fd, SOL_PACKET, PACKET_FANOUT, &arg, sizeof(arg)) < 0)
 		return -errno;
 	return 0;
