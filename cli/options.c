@@ -39,6 +39,7 @@ void cli_print_usage(void)
 	      "               [--stats-interval S] [--block-size KIB] [--block-timeout MS]\n"
 	      "               [--threads N] [--fanout MODE] [-d|-dd|-ddd]\n"
 	      "               [-f EXPRESSION | -F FILE | EXPRESSION...]\n"
+	      "       ringcap compare A.pcapng B.pcapng [--json] [--window MS] [--annotate OUT]\n"
 	      "       ringcap -D | --help | --version\n"
 	      "\n"
 	      "Capture packets through a TPACKET_V3 ring and write them as pcapng.\n"
