@@ -206,10 +206,10 @@ size_t pcapng_epb_size(uint32_t caplen, uint64_t dropcount)
 	       (dropcount ? opt_size(8) : 0) + OPT_HEADER_LEN + BLOCK_TRAILER_LEN;
 }
 
-size_t pcapng_epb(uint8_t *buf, uint32_t iface_id, const struct rc_packet *pkt, uint64_t dropcount)
+/* EPB header and packet data; returns where the options go. */
+static uint8_t *epb_begin(uint8_t *buf, uint32_t iface_id, const struct rc_packet *pkt)
 {
 	uint8_t *p = block_begin(buf, PCAPNG_EPB);
-	uint32_t flags = pcapng_epb_flags(pkt->pkttype);
 
 	put32(p, iface_id);
 	put_ts(p + 4, pkt->ts_ns);
@@ -218,7 +218,14 @@ size_t pcapng_epb(uint8_t *buf, uint32_t iface_id, const struct rc_packet *pkt, 
 	p += 20;
 	memcpy(p, pkt->data, pkt->caplen);
 	memset(p + pkt->caplen, 0, pad4(pkt->caplen) - pkt->caplen);
-	p += pad4(pkt->caplen);
+	return p + pad4(pkt->caplen);
+}
+
+size_t pcapng_epb(uint8_t *buf, uint32_t iface_id, const struct rc_packet *pkt, uint64_t dropcount)
+{
+	uint32_t flags = pcapng_epb_flags(pkt->pkttype);
+	uint8_t *p = epb_begin(buf, iface_id, pkt);
+
 	p = opt_put(p, EPB_FLAGS, &flags, sizeof(flags));
 	if (dropcount)
 		p = opt_u64(p, EPB_DROPCOUNT, dropcount);
@@ -258,16 +265,8 @@ size_t pcapng_epb_comment_size(uint32_t caplen, const char *comment)
 size_t pcapng_epb_comment(uint8_t *buf, uint32_t iface_id, const struct rc_packet *pkt,
 			  const char *comment)
 {
-	uint8_t *p = block_begin(buf, PCAPNG_EPB);
+	uint8_t *p = epb_begin(buf, iface_id, pkt);
 
-	put32(p, iface_id);
-	put_ts(p + 4, pkt->ts_ns);
-	put32(p + 12, pkt->caplen);
-	put32(p + 16, pkt->origlen);
-	p += 20;
-	memcpy(p, pkt->data, pkt->caplen);
-	memset(p + pkt->caplen, 0, pad4(pkt->caplen) - pkt->caplen);
-	p += pad4(pkt->caplen);
-	p = opt_str(p, 1 /* opt_comment */, comment);
+	p = opt_str(p, OPT_COMMENT, comment);
 	return block_end(buf, opt_end(p));
 }
