@@ -109,6 +109,22 @@ static void test_count_exact(void **state)
 	free(f);
 }
 
+/* On a terminal: one status line on stderr, redrawn about once a second
+ * in place (\r), erased before the summary. `script` gives ringcap a pty. */
+static void test_status_line_on_terminal(void **state)
+{
+	struct ctx *c = *state;
+	char log[128];
+
+	snprintf(log, sizeof(log), "%s/tty", c->dir);
+	assert_int_equal(netns_sh("script -qec '%s -i rc0 -w %s -a duration:3' /dev/null >%s 2>&1",
+				  getenv("RINGCAP"), c->out, log), 0);
+	/* Two or three redraws, each "\r\033[K<packets> packets, ..." */
+	assert_int_equal(netns_sh("n=$(grep -aoP '\\r\\x1b\\[K[0-9]+ packets, [0-9.]+ [kMG]?B, [0-9]+ "
+				  "dropped, [0-9]+ pkt/s' %s | wc -l); [ \"$n\" -ge 2 ]", log), 0);
+	assert_int_equal(netns_sh("grep -aq '^0 packets captured' %s", log), 0);
+}
+
 /* -a duration:1 ends the capture after about a second, exit 0. */
 static void test_duration(void **state)
 {
@@ -547,6 +563,7 @@ int main(void)
 		T(test_no_promisc),
 		T(test_count_exact),
 		T(test_duration),
+		T(test_status_line_on_terminal),
 		T(test_sigint_mid_traffic),
 		T(test_stdout_stream),
 		T(test_drops_are_recorded),
