@@ -78,7 +78,11 @@ static int explain_open_error(const char *ifname, int r)
 {
 	switch (r) {
 	case -ENODEV:
-		report_line("%s: no such interface (ringcap -D lists them)", ifname);
+		if (strcmp(ifname, "any") == 0)
+			report_line("any: the 'any' pseudo-interface is not supported; "
+				    "give each interface with -i (ringcap -D lists them)");
+		else
+			report_line("%s: no such interface (ringcap -D lists them)", ifname);
 		return EXIT_RUNTIME;
 	case -EPERM:
 	case -EACCES:
