@@ -63,13 +63,17 @@ struct worker {
 
 static void worker_take_blocks(struct worker *wk, struct rc_engine *e)
 {
+	struct capture *cap = wk->cap;
+	bool own_writer = cap->n_writers > 1;
+	struct rc_writer *w = cap->writers[own_writer ? wk->id : 0];
+	unsigned lane = own_writer ? 0 : wk->id;
 	struct rc_block *b;
 
 	while (rc_engine_take_block(e, &b) == 1) {
 		/* Engine -> writer. The lane holds every block of this
 		 * thread's rings, so this cannot fail; if it did, the block
 		 * goes back. */
-		if (rc_writer_submit_lane(wk->cap->writer, wk->id, b) < 0)
+		if (rc_writer_submit_lane(w, lane, b) < 0)
 			rc_block_release(b);
 	}
 }
@@ -205,11 +209,11 @@ static void loop_on_signal(struct loop *l)
 		loop_request_stop(l, CAPTURE_END_SIGNAL, true);
 }
 
-static void loop_on_writer_stopped(struct loop *l)
+static void loop_on_writer_stopped(struct loop *l, unsigned w)
 {
 	struct rc_writer_progress p;
 
-	rc_writer_progress(l->cap->writer, &p);
+	rc_writer_progress(l->cap->writers[w], &p);
 	if (p.error) {
 		l->cap->error = p.error;
 		loop_request_stop(l, CAPTURE_END_WRITE_ERROR, false);
@@ -248,13 +252,25 @@ static void loop_warn_drops(struct capture *cap, uint64_t drops, uint64_t now, b
 	cap->drop_warn_ns = now;
 }
 
-/* Counters to the writer (for its ISBs), drop warnings, the status line. */
+/* What writer w's ISBs count: its interfaces' totals, or with a writer
+ * per thread, that thread's engines only. */
+void capture_writer_stats(const struct capture *cap, unsigned w, struct rc_writer_iface_stats *ret)
+{
+	for (unsigned i = 0; i < cap->n_ifaces; i++) {
+		const struct rc_engine_stats *st = cap->n_writers > 1 ?
+			&cap->engine_stats[i * cap->n_threads + w] : &cap->stats[i];
+
+		ret[i] = (struct rc_writer_iface_stats){ .received = st->packets,
+							 .dropped = st->drops };
+	}
+}
+
+/* Counters to the writers (for their ISBs), drop warnings, the status line. */
 static void loop_on_tick(struct loop *l, uint64_t now)
 {
 	struct rc_writer_iface_stats ws[CLI_MAX_IFACES];
 	struct capture *cap = l->cap;
-	struct rc_writer_progress p;
-	uint64_t drops = 0;
+	uint64_t drops = 0, packets = 0, bytes = 0;
 
 	if (!l->draining && cap->duration_s && now - l->start_ns >= cap->duration_s * 1000000000ull)
 		loop_request_stop(l, CAPTURE_END_DURATION, true);
@@ -262,17 +278,23 @@ static void loop_on_tick(struct loop *l, uint64_t now)
 		return;
 	l->next_tick_ns = now + TICK_NS;
 	loop_sum_stats(cap);
-	for (unsigned i = 0; i < cap->n_ifaces; i++) {
-		ws[i] = (struct rc_writer_iface_stats){ .received = cap->stats[i].packets,
-							.dropped = cap->stats[i].drops };
+	for (unsigned i = 0; i < cap->n_ifaces; i++)
 		drops += cap->stats[i].drops;
+	for (unsigned w = 0; w < cap->n_writers; w++) {
+		struct rc_writer_progress p;
+
+		pthread_mutex_lock(&cap->stats_lock);
+		capture_writer_stats(cap, w, ws);
+		pthread_mutex_unlock(&cap->stats_lock);
+		rc_writer_update_stats(cap->writers[w], ws);
+		rc_writer_progress(cap->writers[w], &p);
+		packets += p.packets;
+		bytes += p.bytes;
 	}
-	rc_writer_update_stats(cap->writer, ws);
 	loop_warn_drops(cap, drops, now, false);
-	rc_writer_progress(cap->writer, &p);
 	if (cap->status_line)
-		report_status(p.packets, p.bytes, drops, p.packets - l->last_status_packets);
-	l->last_status_packets = p.packets;
+		report_status(packets, bytes, drops, packets - l->last_status_packets);
+	l->last_status_packets = packets;
 	if (cap->on_tick)
 		cap->on_tick(cap->on_tick_ctx);
 }
@@ -280,27 +302,29 @@ static void loop_on_tick(struct loop *l, uint64_t now)
 static void loop_poll_once(struct loop *l)
 {
 	struct capture *cap = l->cap;
-	struct pollfd pfd[3] = {
+	struct pollfd pfd[3 + CLI_MAX_ENGINES] = {
 		{ .fd = cap->signal_fd, .events = POLLIN },
-		{ .fd = rc_writer_stopped_fd(cap->writer), .events = POLLIN },
 		{ .fd = cap->gone_fd, .events = POLLIN },
 	};
 	uint64_t now = mono_ns(), until = l->next_tick_ns;
 
+	for (unsigned w = 0; w < cap->n_writers; w++)
+		pfd[2 + w] = (struct pollfd){ .fd = rc_writer_stopped_fd(cap->writers[w]), .events = POLLIN };
 	if (!l->draining && cap->duration_s && l->start_ns + cap->duration_s * 1000000000ull < until)
 		until = l->start_ns + cap->duration_s * 1000000000ull;
 	if (l->draining && l->stop_at_ns < until)
 		until = l->stop_at_ns;
-	if (poll(pfd, 3, ms_until(until, now)) < 0 && errno != EINTR) {
+	if (poll(pfd, 2 + cap->n_writers, ms_until(until, now)) < 0 && errno != EINTR) {
 		cap->error = -errno;
 		loop_request_stop(l, CAPTURE_END_ERROR, false);
 	}
 	if (pfd[0].revents & POLLIN)
 		loop_on_signal(l);
 	if (pfd[1].revents & POLLIN)
-		loop_on_writer_stopped(l);
-	if (pfd[2].revents & POLLIN)
 		loop_request_stop(l, CAPTURE_END_IFACE_GONE, true);
+	for (unsigned w = 0; w < cap->n_writers; w++)
+		if (pfd[2 + w].revents & POLLIN)
+			loop_on_writer_stopped(l, w);
 	loop_on_tick(l, mono_ns());
 }
 

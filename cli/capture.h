@@ -35,7 +35,10 @@ struct capture {
 	unsigned n_engines;
 	unsigned n_ifaces;
 	unsigned n_threads;
-	struct rc_writer *writer;
+	/* One writer, fed through one lane per thread; or, with
+	 * --fanout-files, one writer (and file) per thread. */
+	struct rc_writer *writers[CLI_MAX_ENGINES];
+	unsigned n_writers;
 	int signal_fd;            /* SIGINT, SIGTERM, SIGHUP */
 	uint64_t duration_s;
 	bool status_line;
@@ -60,5 +63,9 @@ struct capture {
 /* Runs until a signal, -c, -a, a write error or a vanished interface, then
  * drains the rings and fills in the results. The writer is left open. */
 void capture_run(struct capture *cap);
+
+/* The ISB counters for writer w (n_ifaces entries), from the published
+ * engine counters. */
+void capture_writer_stats(const struct capture *cap, unsigned w, struct rc_writer_iface_stats *ret);
 
 #endif

@@ -193,10 +193,22 @@ static int block_stop_signals(void)
 	return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 }
 
-static int open_writer(const struct cli_options *o, const struct cli_filter *f,
-		       struct capture *cap, struct postcmd *pc, char *tmp_path, const char **name)
+/* "dir/name.pcapng" -> "dir/name_t2.pcapng": thread 2's file with
+ * --fanout-files. */
+static void thread_path(const char *path, unsigned t, char *ret, size_t size)
+{
+	const char *slash = strrchr(path, '/');
+	const char *dot = strrchr(slash ? slash : path, '.');
+	int base = dot && dot != (slash ? slash + 1 : path) ? (int)(dot - path) : (int)strlen(path);
+
+	snprintf(ret, size, "%.*s_t%u%s", base, path, t, path + base);
+}
+
+static int open_writers(const struct cli_options *o, const struct cli_filter *f,
+			struct capture *cap, struct postcmd *pc, char *tmp_path, const char **name)
 {
 	struct rc_writer_iface ifaces[CLI_MAX_IFACES];
+	char path[4096];
 	struct rc_writer_config c = {
 		.rotate = o->rotate,
 		.limits = o->limits,
@@ -206,7 +218,7 @@ static int open_writer(const struct cli_options *o, const struct cli_filter *f,
 		.file_closed_ctx = pc,
 		.log = report_log,
 	};
-	int r;
+	int r = 0;
 
 	if (choose_output(o, &c, tmp_path, name) < 0)
 		return -1;
@@ -224,10 +236,20 @@ static int open_writer(const struct cli_options *o, const struct cli_filter *f,
 		if (2 * rc_engine_block_timeout_ms(eng) + 100 > c.max_delay_ms)
 			c.max_delay_ms = 2 * rc_engine_block_timeout_ms(eng) + 100;
 	}
-	c.lanes = cap->n_threads;
-	r = rc_writer_open(&c, ifaces, cap->n_ifaces, &cap->writer);
-	if (r < 0)
-		report_line("%s: cannot create the output file: %s", *name, strerror(-r));
+	cap->n_writers = o->fanout_files ? cap->n_threads : 1;
+	c.lanes = o->fanout_files ? 1 : cap->n_threads;
+	for (unsigned w = 0; w < cap->n_writers && r == 0; w++) {
+		if (o->fanout_files) {
+			thread_path(o->output, w, path, sizeof(path));
+			c.path = path;
+		}
+		r = rc_writer_open(&c, ifaces, cap->n_ifaces, &cap->writers[w]);
+		if (r < 0) {
+			report_line("%s: cannot create the output file: %s", c.path ? c.path : *name,
+				    strerror(-r));
+			cap->n_writers = w;
+		}
+	}
 	return r;
 }
 
@@ -278,17 +300,35 @@ static void print_summary(const struct capture *cap, const struct rc_writer_prog
 		fprintf(stderr, "written to %s (%s)\n", pc->files_closed ? pc->last_file : name, b);
 }
 
+/* Closes every writer with its ISB counters; *ret sums what they wrote. */
+static int close_writers(struct capture *cap, struct rc_writer_progress *ret)
+{
+	struct rc_writer_iface_stats st[CLI_MAX_IFACES];
+	int first = 0;
+
+	memset(ret, 0, sizeof(*ret));
+	for (unsigned w = 0; w < cap->n_writers; w++) {
+		struct rc_writer_progress p;
+		int r;
+
+		capture_writer_stats(cap, w, st);
+		r = rc_writer_close(cap->writers[w], st, &p);
+		if (r < 0 && !first)
+			first = r;
+		ret->packets += p.packets;
+		ret->bytes += p.bytes;
+		ret->file_bytes += p.file_bytes;
+		ret->files += p.files;
+	}
+	return first;
+}
+
 static int finish(struct capture *cap, const struct cli_options *o, struct postcmd *pc,
 		  const char *name)
 {
-	struct rc_writer_iface_stats st[CLI_MAX_IFACES];
 	struct rc_writer_progress p;
-	int r;
+	int r = close_writers(cap, &p);
 
-	for (unsigned i = 0; i < cap->n_ifaces; i++)
-		st[i] = (struct rc_writer_iface_stats){ .received = cap->stats[i].packets,
-							.dropped = cap->stats[i].drops };
-	r = rc_writer_close(cap->writer, st, &p);
 	if (r < 0 && !cap->error)
 		cap->error = r;
 	if (cap->error) {
@@ -321,7 +361,7 @@ static int run_capture(struct cli_options *o, const struct cli_filter *f)
 		goto out_engines;
 	r = EXIT_RUNTIME;
 	cap.signal_fd = block_stop_signals();
-	if (cap.signal_fd < 0 || open_writer(o, f, &cap, &pc, tmp_path, &name) < 0)
+	if (cap.signal_fd < 0 || open_writers(o, f, &cap, &pc, tmp_path, &name) < 0)
 		goto out_engines;
 	cap.status_line = !o->quiet && isatty(STDERR_FILENO);
 	cap.on_tick = postcmd_reap;

@@ -25,6 +25,7 @@ enum {
 	OPT_TEE,
 	OPT_THREADS,
 	OPT_FANOUT,
+	OPT_FANOUT_FILES,
 };
 
 #define MAX_THREADS 16
@@ -63,6 +64,7 @@ void cli_print_usage(void)
 	      "                      PACKET_FANOUT group per interface, into one file\n"
 	      "  --fanout MODE       how the group shares packets: hash (default; a flow\n"
 	      "                      stays on one thread, in order), cpu, lb, qm\n"
+	      "  --fanout-files      a file per thread (PREFIX_tN.EXT) instead of one file\n"
 	      "  -p                  do not put the interface into promiscuous mode\n"
 	      "  -B KIB              ring size per interface in KiB (default 32768)\n"
 	      "  -q                  no status line while capturing\n"
@@ -243,6 +245,9 @@ static int parse_one(int c, const char *arg, struct cli_options *o)
 		return parse_u32("--threads", arg, 1, MAX_THREADS, &o->threads);
 	case OPT_FANOUT:
 		return parse_fanout(arg, o);
+	case OPT_FANOUT_FILES:
+		o->fanout_files = true;
+		return 0;
 	case OPT_TEE:
 		if (strcmp(arg, "-") != 0)
 			return usage_error("--tee: only '-' (stdout) is supported, not '%s'", arg);
@@ -314,6 +319,11 @@ static int check_combinations(const struct cli_options *o)
 		return usage_error("--tee -: needs -w FILE (with -w - the capture is on stdout already)");
 	if (o->post_cmd && !to_file)
 		return usage_error("-z: needs -w FILE");
+	if (o->fanout_files && (o->threads < 2 || !to_file || o->tee_stdout))
+		return usage_error("--fanout-files: needs --threads N (N > 1) and -w FILE, and no --tee");
+	if (o->fanout_files && (o->limits.packets || o->limits.filesize_bytes || o->limits.files))
+		return usage_error("--fanout-files: -c and -a packets/filesize/files would count "
+				   "per file; use -a duration, or one file");
 	if ((o->n_ifaces ? o->n_ifaces : 1) * o->threads > 64)
 		return usage_error("--threads %u: at most 64 sockets in all (interfaces x threads)",
 				   o->threads);
@@ -331,6 +341,7 @@ int cli_parse_options(int argc, char **argv, struct cli_options *ret)
 		{ "tee", required_argument, NULL, OPT_TEE },
 		{ "threads", required_argument, NULL, OPT_THREADS },
 		{ "fanout", required_argument, NULL, OPT_FANOUT },
+		{ "fanout-files", no_argument, NULL, OPT_FANOUT_FILES },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct cli_options o = { .action = CLI_CAPTURE, .stats_interval_s = DEFAULT_STATS_INTERVAL_S,

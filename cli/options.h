@@ -39,6 +39,7 @@ struct cli_options {
 	bool tee_stdout;            /* --tee - */
 	uint32_t threads;           /* --threads: capture threads, one fanout socket each */
 	enum rc_engine_fanout fanout; /* --fanout */
+	bool fanout_files;          /* --fanout-files: a file per thread */
 	uint32_t ring_kib;          /* -B */
 	uint32_t block_kib;         /* --block-size */
 	uint32_t block_timeout_ms;  /* --block-timeout */

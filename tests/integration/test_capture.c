@@ -352,6 +352,49 @@ static void test_fanout_lb(void **state)
 	check_fanout(*state, "lb", false);
 }
 
+/* --fanout-files: a file per thread, each complete on its own with its
+ * own counters; between them, every frame exactly once. */
+static void test_fanout_files(void **state)
+{
+	struct ctx *c = *state;
+	const char *argv[] = { "ringcap", "-q", "-i", "rc0", "-w", c->out, "--threads", "2",
+			       "--fanout", "lb", "--fanout-files", NULL };
+	enum { FLOWS = 8, PER_FLOW = 25 };
+	unsigned seen[FLOWS * PER_FLOW] = { 0 };
+	char path[2][128];
+	struct frame *f;
+	size_t n = frames_udp_flows(&f, FLOWS, PER_FLOW), total = 0;
+	struct proc p;
+
+	for (int t = 0; t < 2; t++)
+		snprintf(path[t], sizeof(path[t]), "%s/out_t%d.pcapng", c->dir, t);
+	start_capture_waiting_for(&p, path[1], argv);
+	assert_int_equal(frames_send("rc1", f, n), 0);
+	assert_int_equal(stop_capture(&p), 0);
+	for (int t = 0; t < 2; t++) {
+		struct tp_file tf;
+
+		parse_ok(path[t], &tf);
+		assert_true(tf.n_epb > 0); /* lb shares out packets round robin */
+		for (size_t e = 0; e < tf.n_epb; e++) {
+			const uint8_t *d = tf.epb[e].data;
+			unsigned flow = (unsigned)(d[34] << 8 | d[35]) - 1000, seq = d[49];
+
+			assert_true(flow < FLOWS && seq < PER_FLOW);
+			seen[seq * FLOWS + flow]++;
+		}
+		assert_isb(&tf, 0, tf.n_epb);
+		total += tf.n_epb;
+		assert_readers_agree(path[t], tf.n_epb);
+		tp_free(&tf);
+	}
+	assert_int_equal(total, n);
+	for (size_t k = 0; k < n; k++)
+		assert_int_equal(seen[k], 1);
+	proc_free(&p);
+	free(f);
+}
+
 /* Two interfaces (the two halves of a tap): one file, one IDB and ISB
  * each, every frame on the interface it arrived on. */
 static void test_two_interfaces(void **state)
@@ -570,6 +613,7 @@ int main(void)
 		T(test_two_interfaces),
 		T(test_fanout_hash),
 		T(test_fanout_lb),
+		T(test_fanout_files),
 		T(test_loopback_once),
 		T(test_interface_removed),
 		T(test_interface_down_up),
