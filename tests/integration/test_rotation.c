@@ -129,6 +129,20 @@ static void send_spaced(const struct frame *f, size_t n, int gap_ms)
 	}
 }
 
+/* One capture onto a file set: start, send (gap_ms between frames, or
+ * all at once), stop with SIGINT (exit 0), load the files. */
+static void capture_set(const struct ctx *c, const char *const *argv, const struct frame *f,
+			size_t n, int gap_ms, struct proc *p, struct file_set *s)
+{
+	start_set(p, c, argv);
+	if (gap_ms)
+		send_spaced(f, n, gap_ms);
+	else
+		assert_int_equal(frames_send("rc1", f, n), 0);
+	assert_int_equal(stop_capture(p), 0);
+	load_set(c, "out_*.pcapng", s);
+}
+
 static void test_rotate_packets(void **state)
 {
 	struct ctx *c = *state;
@@ -138,10 +152,7 @@ static void test_rotate_packets(void **state)
 	struct file_set s;
 	struct proc p;
 
-	start_set(&p, c, argv);
-	assert_int_equal(frames_send("rc1", f, n), 0);
-	assert_int_equal(stop_capture(&p), 0);
-	load_set(c, "out_*.pcapng", &s);
+	capture_set(c, argv, f, n, 0, &p, &s);
 	assert_int_equal(s.n, 5);
 	assert_names(c, &s, 1);
 	for (size_t i = 0; i < 4; i++)
@@ -168,10 +179,7 @@ static void test_rotate_filesize(void **state)
 	struct proc p;
 	struct stat st;
 
-	start_set(&p, c, argv);
-	assert_int_equal(frames_send("rc1", f, n), 0);
-	assert_int_equal(stop_capture(&p), 0);
-	load_set(c, "out_*.pcapng", &s);
+	capture_set(c, argv, f, n, 0, &p, &s);
 	assert_true(s.n >= 3);
 	for (size_t i = 0; i + 1 < s.n; i++) {
 		assert_int_equal(stat(s.names[i], &st), 0);
@@ -192,10 +200,7 @@ static void test_rotate_duration(void **state)
 	struct file_set s;
 	struct proc p;
 
-	start_set(&p, c, argv);
-	send_spaced(f, n, 450); /* ~2.7 s: three files */
-	assert_int_equal(stop_capture(&p), 0);
-	load_set(c, "out_*.pcapng", &s);
+	capture_set(c, argv, f, n, 450, &p, &s); /* ~2.7 s: three files */
 	assert_true(s.n >= 3 && s.n <= 4);
 	assert_names(c, &s, 1);
 	assert_set_frames(&s, f, 0, n);
@@ -215,10 +220,7 @@ static void test_rotate_interval(void **state)
 	struct file_set s;
 	struct proc p;
 
-	start_set(&p, c, argv);
-	send_spaced(f, n, 250);
-	assert_int_equal(stop_capture(&p), 0);
-	load_set(c, "out_*.pcapng", &s);
+	capture_set(c, argv, f, n, 250, &p, &s);
 	assert_true(s.n >= 3);
 	for (size_t i = 1; i < s.n; i++) {
 		int64_t open_s = name_time(s.names[i]);
@@ -250,10 +252,7 @@ static void test_ring_keeps_newest(void **state)
 	struct file_set s;
 	struct proc p;
 
-	start_set(&p, c, argv);
-	assert_int_equal(frames_send("rc1", f, n), 0);
-	assert_int_equal(stop_capture(&p), 0);
-	load_set(c, "out_*.pcapng", &s);
+	capture_set(c, argv, f, n, 0, &p, &s);
 	assert_int_equal(s.n, 3);
 	assert_names(c, &s, 6); /* files 1-5 were deleted */
 	assert_set_frames(&s, f, 25, 13);
