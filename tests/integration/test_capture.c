@@ -408,6 +408,7 @@ static void test_two_interfaces(void **state)
 
 	assert_int_equal(netns_sh("ip link add rc2 address 02:72:63:00:00:01 type veth peer name rc3 "
 				  "&& ip link set rc2 up && ip link set rc3 up"), 0);
+	assert_int_equal(netns_wait_running("rc2"), 0);
 	start_capture(&p, c, argv);
 	assert_int_equal(frames_send("rc1", a, na), 0);
 	assert_int_equal(frames_send("rc3", b, nb), 0);
@@ -496,7 +497,8 @@ static void test_interface_down_up(void **state)
 	assert_int_equal(netns_sh("ip link set rc0 down"), 0);
 	sleep_ms(1200);
 	assert_int_equal(netns_sh("ip link set rc0 up"), 0);
-	sleep_ms(1200); /* veth carrier and the status tick */
+	assert_int_equal(netns_wait_running("rc0"), 0);
+	sleep_ms(1200); /* the status tick notices */
 	assert_int_equal(frames_send("rc1", f + 10, 10), 0);
 	assert_int_equal(stop_capture(&p), 0);
 	assert_non_null(strstr(p.err, "rc0: interface went down; waiting"));

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -88,10 +89,32 @@ int netns_enter(void)
 	/* /proc/sys/net follows the namespace of the task that opens it. */
 	write_proc("/proc/sys/net/ipv6/conf/all/disable_ipv6", "1");
 	write_proc("/proc/sys/net/ipv6/conf/default/disable_ipv6", "1");
-	return netns_sh("ip link set lo up && "
-			"ip link add rc0 address 02:72:63:00:00:01 mtu 9000 type veth "
-			"peer name rc1 address 02:72:63:00:00:02 mtu 9000 && "
-			"ip link set rc0 up && ip link set rc1 up") == 0 ? 0 : -1;
+	if (netns_sh("ip link set lo up && "
+		     "ip link add rc0 address 02:72:63:00:00:01 mtu 9000 type veth "
+		     "peer name rc1 address 02:72:63:00:00:02 mtu 9000 && "
+		     "ip link set rc0 up && ip link set rc1 up") != 0)
+		return -1;
+	return netns_wait_running("rc0") == 0 && netns_wait_running("rc1") == 0 ? 0 : -1;
+}
+
+/* The carrier comes up asynchronously (the kernel's link watch); a frame
+ * sent before it is dropped, so tests wait for IFF_RUNNING first. */
+int netns_wait_running(const char *ifname)
+{
+	struct ifreq ifr = { 0 };
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), r = -1;
+
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	for (int i = 0; fd >= 0 && i < 300; i++) {
+		if (ioctl(fd, SIOCGIFFLAGS, &ifr) == 0 && (ifr.ifr_flags & IFF_RUNNING)) {
+			r = 0;
+			break;
+		}
+		usleep(10000);
+	}
+	if (fd >= 0)
+		close(fd);
+	return r;
 }
 
 /* The raw dev->flags, from sysfs: SIOCGIFFLAGS and netlink report only the

@@ -25,6 +25,8 @@ void netns_leave(void);
 int netns_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* IFF_* flags of an interface in the namespace, or -1. */
 int netns_if_flags(const char *ifname);
+/* Waits (3 s at most) until the interface has carrier; 0 or -1. */
+int netns_wait_running(const char *ifname);
 /* True when running as root (integration tests need it). */
 bool netns_have_root(void);
 
