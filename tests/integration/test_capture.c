@@ -554,8 +554,9 @@ static void test_disk_full(void **state)
 	snprintf(err, sizeof(err), "%s/err", c->dir);
 	assert_int_equal(netns_sh(
 		"unshare -m sh -c 'mkdir -p %s/small && mount -t tmpfs -o size=64k tmpfs %s/small && "
-		"%s -q -i rc0 -w %s/small/f.pcapng 2>%s; echo $? >%s/rc; cp %s/small/f.pcapng %s' &",
-		c->dir, c->dir, getenv("RINGCAP"), c->dir, err, c->dir, c->dir, c->out), 0);
+		"(%s -q -i rc0 -w %s/small/f.pcapng 2>%s & echo $! >%s/pid; wait $!; echo $? >%s/rc); "
+		"cp %s/small/f.pcapng %s' &",
+		c->dir, c->dir, getenv("RINGCAP"), c->dir, err, c->dir, c->dir, c->dir, c->out), 0);
 	assert_int_equal(wait_file_size(err, 0, 100), 0);
 	sleep_ms(500);
 	assert_int_equal(frames_send("rc1", f, n), 0);

@@ -341,7 +341,7 @@ static void test_disk_full_ring(void **state)
 	assert_int_equal(netns_sh(
 		"unshare -m sh -c 'mkdir -p %s/small && mount -t tmpfs -o size=96k tmpfs %s/small && "
 		"(%s -q -i rc0 -w %s/small/out.pcapng -b filesize:20 -b files:1000 2>%s & echo $! >%s/pid; "
-		"wait; echo $? >%s/rc); cp %s/small/out_* %s/' &",
+		"wait $!; echo $? >%s/rc); cp %s/small/out_* %s/' &",
 		c->dir, c->dir, getenv("RINGCAP"), c->dir, err, c->dir, c->dir, c->dir, c->dir), 0);
 	assert_int_equal(wait_file_size(err, 0, 2000), 0);
 	sleep_ms(500);

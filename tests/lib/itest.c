@@ -39,6 +39,12 @@ int itest_teardown(void **state)
 {
 	struct ctx *c = *state;
 
+	/* A failed assertion skips the test's own stop: no capture may
+	 * outlive it (it would keep its namespace alive, and run forever). */
+	proc_kill_all();
+	/* Captures started through a shell (in a private mount namespace)
+	 * leave their PID here. */
+	netns_sh("test -s %s/pid && kill -9 $(cat %s/pid) 2>/dev/null", c->dir, c->dir);
 	netns_leave();
 	netns_sh("rm -rf %s", c->dir);
 	free(c);

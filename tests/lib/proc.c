@@ -5,6 +5,7 @@
 #include "proc.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -14,6 +15,31 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+/* Processes started and not yet waited for: a test that fails half-way
+ * must not leave a capture running in its (otherwise deleted) namespace. */
+static pid_t running[64];
+
+static void track(pid_t pid, bool add)
+{
+	for (unsigned i = 0; i < 64; i++) {
+		if (add ? running[i] == 0 : running[i] == pid) {
+			running[i] = add ? pid : 0;
+			return;
+		}
+	}
+}
+
+void proc_kill_all(void)
+{
+	for (unsigned i = 0; i < 64; i++) {
+		if (running[i] > 0) {
+			kill(running[i], SIGKILL);
+			waitpid(running[i], NULL, 0);
+			running[i] = 0;
+		}
+	}
+}
 
 void sleep_ms(int ms)
 {
@@ -66,6 +92,8 @@ int proc_start(struct proc *p, const char *const *argv, int out_fd)
 		_exit(127);
 	}
 	close(err_fd);
+	if (p->pid > 0)
+		track(p->pid, true);
 	return p->pid > 0 ? 0 : -1;
 }
 
@@ -92,11 +120,13 @@ int proc_wait(struct proc *p, int timeout_ms)
 		if (waited >= timeout_ms) {
 			kill(p->pid, SIGKILL);
 			waitpid(p->pid, &st, 0);
+			track(p->pid, false);
 			p->err = slurp(p->err_path);
 			return -1;
 		}
 		sleep_ms(10);
 	}
+	track(p->pid, false);
 	p->err = slurp(p->err_path);
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }

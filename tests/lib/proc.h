@@ -21,6 +21,8 @@ int proc_start(struct proc *p, const char *const *argv, int out_fd);
  * process that overran (by its PID, never by name). */
 int proc_wait(struct proc *p, int timeout_ms);
 void proc_free(struct proc *p);
+/* SIGKILLs (by PID) every process started here and not yet waited for. */
+void proc_kill_all(void);
 /* Waits until path holds at least min bytes (ringcap writes its SHB and
  * IDBs once its sockets are bound). 0 or -1 on timeout. */
 int wait_file_size(const char *path, long min, int timeout_ms);
