@@ -23,6 +23,10 @@
 
 #define VLAN_HLEN 4
 #define MAC_ADDRS_LEN 12 /* destination + source */
+/* TPACKET_V3 packs packets at 8-byte steps (V3_ALIGNMENT in
+ * net/packet/af_packet.c), not at TPACKET_ALIGNMENT (16) as V1/V2 frames:
+ * tp_next_offset is ALIGN(tp_mac + tp_snaplen, 8). */
+#define RING_V3_ALIGNMENT 8u
 
 void ring_block_begin(struct rc_block *block, struct tpacket_block_desc *desc,
 		      uint32_t block_size, uint32_t snaplen)
@@ -42,7 +46,7 @@ static bool ring_frame_in_bounds(const struct rc_block *block, uint32_t offset)
 
 	if (offset < sizeof(struct tpacket_block_desc) ||
 	    offset > block->block_size - TPACKET3_HDRLEN ||
-	    offset % TPACKET_ALIGNMENT != 0)
+	    offset % RING_V3_ALIGNMENT != 0)
 		return false;
 	h = (const struct tpacket3_hdr *)((const uint8_t *)block->desc + offset);
 	if (h->tp_mac < TPACKET3_HDRLEN)
