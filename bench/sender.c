@@ -13,8 +13,10 @@
  * the taps and answers nothing; each carries a 32-bit sequence number and
  * a flow id (sequence mod 16) so a reader can check order per flow.
  *
- * Usage: sender IFACE COUNT PROFILE DST-MAC SRC-MAC
+ * Usage: sender IFACE COUNT PROFILE DST-MAC SRC-MAC [RATE]
  *   PROFILE: a frame length (60..1514) or "imix" (7:4:1 of 64, 594, 1514).
+ *   RATE: frames per second, 0 or absent for as fast as possible; paced
+ *   per batch against an absolute clock, so sleeps do not drift.
  * Prints "sent N frames B bytes in S s" on stdout.
  */
 #include <errno.h>
@@ -40,6 +42,7 @@ struct sender {
 	int fd;
 	uint64_t count;
 	unsigned fixed_len;     /* 0: imix */
+	uint64_t rate;          /* frames per second; 0: unpaced */
 	uint8_t frames[BATCH][MAX_FRAME];
 	struct iovec iov[BATCH];
 	struct mmsghdr msgs[BATCH];
@@ -121,13 +124,37 @@ static double mono_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* Sleeps until frame seq is due at s->rate, counted from start. */
+static void pace(const struct sender *s, const struct timespec *start, uint64_t seq)
+{
+	uint64_t due_ns = seq * 1000000000ull / s->rate;
+	struct timespec t = {
+		.tv_sec = start->tv_sec + (time_t)(due_ns / 1000000000ull),
+		.tv_nsec = start->tv_nsec + (long)(due_ns % 1000000000ull),
+	};
+
+	if (t.tv_nsec >= 1000000000l) {
+		t.tv_sec++;
+		t.tv_nsec -= 1000000000l;
+	}
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &t, NULL) == EINTR)
+		;
+}
+
 static int send_all(struct sender *s, uint64_t *ret_bytes)
 {
 	uint64_t seq = 0, bytes = 0;
+	struct timespec start;
+	/* Paced: batches of about a millisecond's worth of frames. */
+	unsigned batch = s->rate && s->rate < 1000u * BATCH ? (unsigned)(s->rate / 1000u) + 1u : BATCH;
 
+	clock_gettime(CLOCK_MONOTONIC, &start);
 	while (seq < s->count) {
-		unsigned n = s->count - seq < BATCH ? (unsigned)(s->count - seq) : BATCH;
+		unsigned n = s->count - seq < batch ? (unsigned)(s->count - seq) : batch;
 		int sent;
+
+		if (s->rate)
+			pace(s, &start, seq);
 
 		stamp_batch(s, seq, n);
 		sent = sendmmsg(s->fd, s->msgs, n, 0);
@@ -152,10 +179,11 @@ int main(int argc, char **argv)
 	double t0, t1;
 	int r;
 
-	if (argc != 6 || parse_mac(argv[4], dst) || parse_mac(argv[5], src)) {
-		fprintf(stderr, "usage: sender IFACE COUNT 60..1514|imix DST-MAC SRC-MAC\n");
+	if (argc < 6 || argc > 7 || parse_mac(argv[4], dst) || parse_mac(argv[5], src)) {
+		fprintf(stderr, "usage: sender IFACE COUNT 60..1514|imix DST-MAC SRC-MAC [RATE]\n");
 		return 2;
 	}
+	s.rate = argc == 7 ? strtoull(argv[6], NULL, 10) : 0;
 	s.count = strtoull(argv[2], NULL, 10);
 	s.fixed_len = strcmp(argv[3], "imix") == 0 ? 0 : (unsigned)atoi(argv[3]);
 	if (s.fixed_len && (s.fixed_len < 60 || s.fixed_len > MAX_FRAME)) {
