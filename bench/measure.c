@@ -8,9 +8,12 @@
  * `ip netns exec`'s. /usr/bin/time would do the same but swallows SIGINT,
  * and a capture tool is stopped by SIGINT: here SIGINT and SIGTERM are
  * forwarded to the child. The child gets default dispositions back,
- * because a shell starts background jobs with SIGINT ignored and an
- * ignored signal stays ignored across exec (ringcap, which reads SIGINT
- * through a signalfd, would then never see it).
+ * because a shell starts background jobs with SIGINT ignored, an ignored
+ * signal stays ignored across exec, and the classic idiom (install a
+ * handler only if the signal is not already ignored) would then leave a
+ * tool deaf to SIGINT. (ringcap itself is fine either way: it blocks the
+ * signals and reads them from a signalfd, and a blocked signal is queued
+ * even when its disposition is SIG_IGN.)
  *
  * Usage: measure RESULT-FILE COMMAND [ARG]...
  * RESULT-FILE gets one line: "user_us sys_us maxrss_kib exit_status".
