@@ -224,6 +224,31 @@ size_t pcapng_epb(uint8_t *buf, uint32_t iface_id, const struct rc_packet *pkt, 
 	return block_end(buf, opt_end(p));
 }
 
+size_t pcapng_epb_nodata(uint8_t *buf, uint32_t iface_id, const struct rc_packet *pkt,
+			 uint64_t dropcount)
+{
+	uint8_t *p = block_begin(buf, PCAPNG_EPB);
+	uint32_t flags = pcapng_epb_flags(pkt->pkttype);
+	uint32_t total = (uint32_t)pcapng_epb_size(pkt->caplen, dropcount);
+	size_t pad = pad4(pkt->caplen) - pkt->caplen;
+
+	put32(p, iface_id);
+	put_ts(p + 4, pkt->ts_ns);
+	put32(p + 12, pkt->caplen);
+	put32(p + 16, pkt->origlen);
+	p += 20;
+	memset(p, 0, pad);
+	p += pad;
+	p = opt_put(p, EPB_FLAGS, &flags, sizeof(flags));
+	if (dropcount)
+		p = opt_u64(p, EPB_DROPCOUNT, dropcount);
+	p = opt_end(p);
+	/* block_end() would count the bytes at buf; the data is elsewhere. */
+	put32(buf + 4, total);
+	put32(p, total);
+	return (size_t)(p - buf) + BLOCK_TRAILER_LEN;
+}
+
 size_t pcapng_isb_size(void)
 {
 	return BLOCK_HEADER_LEN + 12 + 2 * opt_size(8) + 3 * opt_size(8) + OPT_HEADER_LEN +

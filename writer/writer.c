@@ -30,6 +30,7 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
@@ -39,6 +40,18 @@
 
 #define FLUSH_THRESHOLD (1u << 20)
 #define DEFAULT_QUEUE_BLOCKS 1024u
+
+/*
+ * EXPERIMENT (bench/, issue 5): packets of at least RC_WRITER_WRITEV_MIN
+ * bytes are not copied: their EPB head and tail go into the buffer and a
+ * writev() takes the packet bytes straight from the ring block, which is
+ * then written out before it is released. 0 (the default) turns it off;
+ * build with -Dc_args=-DRC_WRITER_WRITEV_MIN=256 to try it.
+ */
+#ifndef RC_WRITER_WRITEV_MIN
+#define RC_WRITER_WRITEV_MIN 0u
+#endif
+#define WRITER_IOV_MAX 1024u /* IOV_MAX on Linux */
 
 struct writer_iface {
 	uint64_t delivered;
@@ -55,6 +68,12 @@ struct rc_writer {
 	size_t used;
 	size_t cap;
 	uint64_t committed;       /* file bytes, always on a block boundary */
+	/* writev experiment: the file is iov[0..n_iov) then buf[seg..used). */
+	struct iovec iov[WRITER_IOV_MAX];
+	unsigned n_iov;
+	size_t seg;
+	size_t iov_bytes;
+	uint32_t writev_min;      /* RC_WRITER_WRITEV_MIN */
 	uint64_t packet_limit;
 	uint64_t start_ns;
 	struct spsc queue;
@@ -130,11 +149,61 @@ static void writer_cut_back(struct rc_writer *w, size_t written)
 		writer_log(w, RC_LOG_ERROR, "output ends in a partial block that cannot be cut off");
 }
 
+static void writer_iov_push(struct rc_writer *w, const void *base, size_t len)
+{
+	if (!len)
+		return;
+	w->iov[w->n_iov++] = (struct iovec){ .iov_base = (void *)base, .iov_len = len };
+	w->iov_bytes += len;
+}
+
+/* writev()s iov[] and the buffer's open segment, partial writes resumed. */
+static int writer_flush_iov(struct rc_writer *w)
+{
+	struct iovec *v = w->iov;
+	unsigned left;
+	ssize_t n;
+	int r = 0;
+
+	writer_iov_push(w, w->buf + w->seg, w->used - w->seg);
+	left = w->n_iov;
+	while (left) {
+		n = writev(w->fd, v, (int)(left < WRITER_IOV_MAX ? left : WRITER_IOV_MAX));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			r = n < 0 ? -errno : -ENOSPC;
+			writer_log(w, RC_LOG_ERROR, "writev failed; the file may end in a partial block");
+			writer_stop(w, r);
+			break;
+		}
+		while (left && (size_t)n >= v->iov_len) {
+			n -= (ssize_t)v->iov_len;
+			v++;
+			left--;
+		}
+		if (left) {
+			v->iov_base = (uint8_t *)v->iov_base + n;
+			v->iov_len -= (size_t)n;
+		}
+	}
+	if (!r)
+		w->committed += w->iov_bytes;
+	w->n_iov = 0;
+	w->iov_bytes = 0;
+	w->used = w->seg = 0;
+	__atomic_store_n(&w->file_bytes, w->committed, __ATOMIC_RELAXED);
+	return r;
+}
+
 static int writer_flush(struct rc_writer *w)
 {
 	size_t off = 0;
 	ssize_t n;
 	int r;
+
+	if (w->n_iov)
+		return writer_flush_iov(w);
 
 	while (off < w->used) {
 		n = write(w->fd, w->buf + off, w->used - off);
@@ -165,6 +234,26 @@ static uint8_t *writer_reserve(struct rc_writer *w, size_t size)
 	return w->buf + w->used;
 }
 
+/* The EPB's head and tail into the buffer, the packet bytes by reference. */
+static bool writer_put_epb_by_ref(struct rc_writer *w, uint32_t id, const struct rc_packet *pkt,
+				  uint64_t drops)
+{
+	size_t n;
+	uint8_t *p;
+
+	if (w->n_iov + 3 > WRITER_IOV_MAX && writer_flush(w) < 0)
+		return false;
+	p = writer_reserve(w, PCAPNG_EPB_MAX_OVERHEAD);
+	if (!p)
+		return false;
+	n = pcapng_epb_nodata(p, id, pkt, drops);
+	writer_iov_push(w, w->buf + w->seg, w->used + PCAPNG_EPB_HEAD_LEN - w->seg);
+	writer_iov_push(w, pkt->data, pkt->caplen);
+	w->seg = w->used + PCAPNG_EPB_HEAD_LEN;
+	w->used += n;
+	return true;
+}
+
 static void writer_write_packets(struct rc_writer *w, struct rc_block *b)
 {
 	uint32_t id = rc_block_tag(b);
@@ -175,10 +264,15 @@ static void writer_write_packets(struct rc_writer *w, struct rc_block *b)
 
 	ifc->pending_drops += rc_block_drops_before(b);
 	while (!w->stopped && rc_block_next_packet(b, &pkt) == 1) {
-		p = writer_reserve(w, pcapng_epb_size(pkt.caplen, ifc->pending_drops));
-		if (!p)
-			break;
-		w->used += pcapng_epb(p, id, &pkt, ifc->pending_drops);
+		if (w->writev_min && pkt.caplen >= w->writev_min) {
+			if (!writer_put_epb_by_ref(w, id, &pkt, ifc->pending_drops))
+				break;
+		} else {
+			p = writer_reserve(w, pcapng_epb_size(pkt.caplen, ifc->pending_drops));
+			if (!p)
+				break;
+			w->used += pcapng_epb(p, id, &pkt, ifc->pending_drops);
+		}
 		ifc->pending_drops = 0;
 		ifc->delivered++;
 		packets++;
@@ -194,6 +288,9 @@ static void writer_handle_block(struct rc_writer *w, struct rc_block *b)
 {
 	if (!w->stopped && rc_block_tag(b) < w->n_ifaces)
 		writer_write_packets(w, b);
+	/* iov[] points into the block: out it goes before the block does. */
+	if (w->n_iov)
+		writer_flush(w);
 	/* Writer -> kernel: the packets are in our buffer now. */
 	rc_block_release(b);
 	if (w->used >= FLUSH_THRESHOLD)
@@ -341,6 +438,7 @@ int rc_writer_open(const struct rc_writer_config *config, const struct rc_writer
 	w->wake_fd = w->stopped_fd = -1;
 	w->n_ifaces = n_ifaces;
 	w->packet_limit = config->packet_limit;
+	w->writev_min = RC_WRITER_WRITEV_MIN;
 	w->log = config->log;
 	w->log_ctx = config->log_ctx;
 	w->start_ns = now_ns();
