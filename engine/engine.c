@@ -376,16 +376,39 @@ int rc_engine_fd(const struct rc_engine *engine)
 	return engine->fd;
 }
 
+/*
+ * The block whose release we wait for, or NULL to wait on the socket.
+ * Besides the cursor block itself (the ring wrapped onto a block the
+ * consumer holds), the one before it: while the kernel fills the cursor
+ * block, packet_poll() reports POLLIN as long as the block before the one
+ * it fills is not TP_STATUS_KERNEL (packet_previous_rx_frame), i.e. for as
+ * long as the consumer holds the block we took last. Polling the socket
+ * then returns at once and take finds nothing: a busy loop that, on a
+ * core shared with the writer, takes the writer's CPU. Waiting for that
+ * release instead costs nothing: the writer is still busy with the block
+ * before, and the cursor block stays in the ring either way.
+ */
+static struct rc_block *engine_block_to_wait_for(struct rc_engine *e)
+{
+	struct rc_block *b = &e->blocks[e->cursor];
+	struct rc_block *prev = &e->blocks[(e->cursor + e->geo.block_count - 1) % e->geo.block_count];
+
+	if (__atomic_load_n(&b->in_flight, __ATOMIC_SEQ_CST))
+		return b;
+	if (!(ring_block_status(b->desc) & TP_STATUS_USER) &&
+	    __atomic_load_n(&prev->in_flight, __ATOMIC_SEQ_CST))
+		return prev;
+	return NULL;
+}
+
 void rc_engine_pollfds(struct rc_engine *engine, struct pollfd *ret)
 {
-	struct rc_block *b = &engine->blocks[engine->cursor];
-
 	/* Dekker pair with rc_block_release(): we publish "starved" and then
 	 * look at in_flight, it clears in_flight and then looks at starved;
 	 * with seq_cst on all four, at least one side sees the other, so a
 	 * release can never slip by unnoticed while we sleep. */
 	__atomic_store_n(&engine->starved, 1, __ATOMIC_SEQ_CST);
-	if (!__atomic_load_n(&b->in_flight, __ATOMIC_SEQ_CST)) {
+	if (!engine_block_to_wait_for(engine)) {
 		__atomic_store_n(&engine->starved, 0, __ATOMIC_RELAXED);
 		ret[0] = (struct pollfd){ .fd = engine->fd, .events = POLLIN };
 	} else {

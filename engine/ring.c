@@ -26,6 +26,10 @@
 /* V3 packets follow each other at 8-byte alignment (V3_ALIGNMENT in
  * af_packet.c, not in the uapi), not at TPACKET_ALIGNMENT (16). */
 #define RING_V3_ALIGNMENT 8
+/* The kernel wrote the block on another core, so every packet header is a
+ * cache miss; packets lie one after the other, so fetch ahead (measured:
+ * -14 to -21 % CPU per packet at 64-byte frames, BENCHMARKS.md). */
+#define RING_PREFETCH_AHEAD 1024u
 
 void ring_block_begin(struct rc_block *block, struct tpacket_block_desc *desc,
 		      uint32_t block_size, uint32_t snaplen)
@@ -97,6 +101,8 @@ int ring_block_next(struct rc_block *block, struct rc_packet *ret)
 		return 0;
 	}
 	h = ring_at(block, block->offset);
+	if (block->offset + RING_PREFETCH_AHEAD < block->block_size)
+		__builtin_prefetch((const uint8_t *)h + RING_PREFETCH_AHEAD);
 	sll = ring_at(block, block->offset + TPACKET_ALIGN(sizeof(struct tpacket3_hdr)));
 	frame = (uint8_t *)h + h->tp_mac;
 	caplen = h->tp_snaplen;
