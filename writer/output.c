@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -133,14 +134,30 @@ const char *output_delete_oldest(struct output *o, char *name, size_t size)
 	return name;
 }
 
-/* Bytes of buf[0..len) that are whole pcapng blocks. */
-static size_t whole_blocks(const uint8_t *buf, size_t len)
+/* The 32-bit word at logical offset off of the byte stream iov[0..n). */
+static uint32_t iov_read32(const struct iovec *iov, unsigned n, size_t off)
+{
+	uint8_t b[4] = { 0 };
+	uint32_t v;
+
+	for (unsigned k = 0, i = 0; i < n && k < 4; i++) {
+		for (; off < iov[i].iov_len && k < 4; off++)
+			b[k++] = ((const uint8_t *)iov[i].iov_base)[off];
+		off = off >= iov[i].iov_len ? off - iov[i].iov_len : off;
+	}
+	memcpy(&v, b, sizeof(v));
+	return v;
+}
+
+/* Bytes of the first len of the stream that are whole pcapng blocks (the
+ * length word of each block is at its offset 4). */
+static size_t whole_blocks(const struct iovec *iov, unsigned n, size_t len)
 {
 	size_t whole = 0;
 	uint32_t blen;
 
 	while (whole + 8 <= len) {
-		memcpy(&blen, buf + whole + 4, sizeof(blen));
+		blen = iov_read32(iov, n, whole + 4);
 		if (blen < 12 || whole + blen > len)
 			break;
 		whole += blen;
@@ -148,31 +165,61 @@ static size_t whole_blocks(const uint8_t *buf, size_t len)
 	return whole;
 }
 
-static ssize_t write_all(int fd, const uint8_t *buf, size_t len, int *ret_err)
+size_t output_iov_advance(struct iovec **iov, unsigned *n, size_t bytes)
 {
-	size_t off = 0;
-	ssize_t n;
+	size_t moved = 0;
 
-	while (off < len) {
-		n = write(fd, buf + off, len - off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			*ret_err = n < 0 ? -errno : -ENOSPC;
-			break;
-		}
-		off += (size_t)n;
+	while (*n && bytes >= (*iov)->iov_len) {
+		bytes -= (*iov)->iov_len;
+		moved += (*iov)->iov_len;
+		(*iov)++;
+		(*n)--;
 	}
-	return (ssize_t)off;
+	if (*n && bytes) {
+		(*iov)->iov_base = (uint8_t *)(*iov)->iov_base + bytes;
+		(*iov)->iov_len -= bytes;
+		moved += bytes;
+	}
+	return moved;
 }
 
-int output_write_tee(struct output *o, const uint8_t *buf, size_t len)
+/* writev()s the whole stream, resuming short writes; iov is consumed.
+ * Returns the bytes written; *ret_err is set when that is not all. */
+static size_t writev_all(int fd, struct iovec *iov, unsigned n, int *ret_err)
 {
+	size_t done = 0;
+	ssize_t w;
+
+	while (n) {
+		w = writev(fd, iov, (int)(n < OUTPUT_IOV_MAX ? n : OUTPUT_IOV_MAX));
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			*ret_err = w < 0 ? -errno : -ENOSPC;
+			break;
+		}
+		done += output_iov_advance(&iov, &n, (size_t)w);
+	}
+	return done;
+}
+
+/* The first len bytes of the stream to the tee (its own copy of iov). */
+static int output_tee(struct output *o, const struct iovec *iov, unsigned n, size_t len)
+{
+	struct iovec copy[OUTPUT_IOV_MAX];
+	unsigned k = 0;
+	size_t left = len;
 	int err = 0;
 
 	if (o->tee_fd < 0)
 		return 0;
-	if ((size_t)write_all(o->tee_fd, buf, len, &err) == len)
+	for (; k < n && left; k++) {
+		copy[k] = iov[k];
+		if (copy[k].iov_len > left)
+			copy[k].iov_len = left;
+		left -= copy[k].iov_len;
+	}
+	if (writev_all(o->tee_fd, copy, k, &err) == len)
 		return 0;
 	rc_logf(o->log, o->log_ctx, RC_LOG_WARNING, "tee: %s; the files go on without it", strerror(-err));
 	close(o->tee_fd);
@@ -180,27 +227,39 @@ int output_write_tee(struct output *o, const uint8_t *buf, size_t len)
 	return err;
 }
 
-int output_write(struct output *o, const uint8_t *buf, size_t len, bool tee, size_t *ret_written)
+int output_write_tee(struct output *o, const uint8_t *buf, size_t len)
 {
-	size_t done, whole;
+	struct iovec v = { .iov_base = (void *)buf, .iov_len = len };
+
+	return output_tee(o, &v, 1, len);
+}
+
+int output_writev(struct output *o, const struct iovec *iov, unsigned n, bool tee,
+		  size_t *ret_written)
+{
+	struct iovec scratch[OUTPUT_IOV_MAX];
+	size_t total = 0, done, whole;
 	int err = 0;
 
-	done = (size_t)write_all(o->fd, buf, len, &err);
-	if (done == len) {
-		o->committed += len;
-		*ret_written = len;
-		if (tee)
-			output_write_tee(o, buf, len);
-		return 0;
-	}
-	whole = whole_blocks(buf, done);
+	for (unsigned i = 0; i < n; i++)
+		total += iov[i].iov_len;
+	memcpy(scratch, iov, n * sizeof(*iov));
+	done = writev_all(o->fd, scratch, n, &err);
+	whole = done == total ? total : whole_blocks(iov, n, done);
 	if (whole != done && (!o->seekable || ftruncate(o->fd, (off_t)(o->committed + whole)) < 0 ||
 			      lseek(o->fd, (off_t)(o->committed + whole), SEEK_SET) < 0))
 		rc_logf(o->log, o->log_ctx, RC_LOG_ERROR, "%s: ends in a partial block that cannot be cut off",
-			   o->files_mode ? o->path : "output");
+			o->files_mode ? o->path : "output");
 	o->committed += whole;
 	*ret_written = whole;
 	if (tee)
-		output_write_tee(o, buf, whole);
-	return err;
+		output_tee(o, iov, n, whole);
+	return done == total ? 0 : err;
+}
+
+int output_write(struct output *o, const uint8_t *buf, size_t len, bool tee, size_t *ret_written)
+{
+	struct iovec v = { .iov_base = (void *)buf, .iov_len = len };
+
+	return output_writev(o, &v, 1, tee, ret_written);
 }

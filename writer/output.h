@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/uio.h>
 
 #include <ringcap/writer.h>
 
@@ -41,6 +42,15 @@ void output_free(struct output *o);
 int output_open_next(struct output *o, int64_t now_s);
 /* Closes the current file; returns its name (valid until the next open). */
 const char *output_close_current(struct output *o);
+
+/* A writev() takes at most this many pieces (IOV_MAX on Linux). */
+#define OUTPUT_IOV_MAX 1024u
+
+/* Writes the byte stream iov[0..n) (n <= OUTPUT_IOV_MAX), as output_write. */
+int output_writev(struct output *o, const struct iovec *iov, unsigned n, bool tee,
+		  size_t *ret_written);
+/* Steps past bytes of the stream (for a retry); returns the bytes passed. */
+size_t output_iov_advance(struct iovec **iov, unsigned *n, size_t bytes);
 
 /* Writes buf to the current file and the tee. On a failure the file is
  * cut back to its last whole pcapng block and *ret_written says how many

@@ -206,8 +206,8 @@ size_t pcapng_epb_size(uint32_t caplen, uint64_t dropcount)
 	       (dropcount ? opt_size(8) : 0) + OPT_HEADER_LEN + BLOCK_TRAILER_LEN;
 }
 
-/* EPB header and packet data; returns where the options go. */
-static uint8_t *epb_begin(uint8_t *buf, uint32_t iface_id, const struct rc_packet *pkt)
+/* The EPB's first 28 bytes: everything before the packet data. */
+static uint8_t *epb_head(uint8_t *buf, uint32_t iface_id, const struct rc_packet *pkt)
 {
 	uint8_t *p = block_begin(buf, PCAPNG_EPB);
 
@@ -215,7 +215,14 @@ static uint8_t *epb_begin(uint8_t *buf, uint32_t iface_id, const struct rc_packe
 	put_ts(p + 4, pkt->ts_ns);
 	put32(p + 12, pkt->caplen);
 	put32(p + 16, pkt->origlen);
-	p += 20;
+	return p + 20;
+}
+
+/* EPB header and packet data; returns where the options go. */
+static uint8_t *epb_begin(uint8_t *buf, uint32_t iface_id, const struct rc_packet *pkt)
+{
+	uint8_t *p = epb_head(buf, iface_id, pkt);
+
 	/* Zero the last word first and let the copy overwrite its head: one
 	 * store instead of a memset() call per packet. */
 	if (pad4(pkt->caplen) != pkt->caplen)
@@ -224,15 +231,36 @@ static uint8_t *epb_begin(uint8_t *buf, uint32_t iface_id, const struct rc_packe
 	return p + pad4(pkt->caplen);
 }
 
-size_t pcapng_epb(uint8_t *buf, uint32_t iface_id, const struct rc_packet *pkt, uint64_t dropcount)
+static uint8_t *epb_options(uint8_t *p, const struct rc_packet *pkt, uint64_t dropcount)
 {
 	uint32_t flags = pcapng_epb_flags(pkt->pkttype);
-	uint8_t *p = epb_begin(buf, iface_id, pkt);
 
 	p = opt_put(p, EPB_FLAGS, &flags, sizeof(flags));
 	if (dropcount)
 		p = opt_u64(p, EPB_DROPCOUNT, dropcount);
-	return block_end(buf, opt_end(p));
+	return opt_end(p);
+}
+
+size_t pcapng_epb(uint8_t *buf, uint32_t iface_id, const struct rc_packet *pkt, uint64_t dropcount)
+{
+	uint8_t *p = epb_begin(buf, iface_id, pkt);
+
+	return block_end(buf, epb_options(p, pkt, dropcount));
+}
+
+size_t pcapng_epb_nodata(uint8_t *buf, uint32_t iface_id, const struct rc_packet *pkt,
+			 uint64_t dropcount)
+{
+	uint32_t total = (uint32_t)pcapng_epb_size(pkt->caplen, dropcount);
+	size_t pad = pad4(pkt->caplen) - pkt->caplen;
+	uint8_t *p = epb_head(buf, iface_id, pkt);
+
+	memset(p, 0, pad);
+	p = epb_options(p + pad, pkt, dropcount);
+	/* block_end() counts the bytes at buf; the packet's are elsewhere. */
+	put32(buf + 4, total);
+	put32(p, total);
+	return (size_t)(p - buf) + BLOCK_TRAILER_LEN;
 }
 
 size_t pcapng_isb_size(const struct pcapng_isb *isb)

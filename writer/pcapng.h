@@ -45,6 +45,13 @@ size_t pcapng_idb_size(const struct rc_writer_iface *iface);
 size_t pcapng_idb(uint8_t *buf, const struct rc_writer_iface *iface);
 size_t pcapng_epb_size(uint32_t caplen, uint64_t dropcount);
 size_t pcapng_epb(uint8_t *buf, uint32_t iface_id, const struct rc_packet *pkt, uint64_t dropcount);
+/* The EPB of pkt without its packet bytes, for a writer that sends them
+ * from elsewhere (writev from the ring): PCAPNG_EPB_HEAD_LEN bytes that go
+ * before the packet, then at once those that go after it (padding,
+ * options, trailer). Needs PCAPNG_EPB_MAX_OVERHEAD bytes at buf. */
+#define PCAPNG_EPB_HEAD_LEN 28u
+size_t pcapng_epb_nodata(uint8_t *buf, uint32_t iface_id, const struct rc_packet *pkt,
+			 uint64_t dropcount);
 size_t pcapng_isb_size(const struct pcapng_isb *isb);
 size_t pcapng_isb(uint8_t *buf, const struct pcapng_isb *isb);
 
