@@ -149,8 +149,8 @@ static int parse_key_value(const char *flag, const char *arg, const char *const 
 static int parse_autostop(const char *arg, struct cli_options *o)
 {
 	static const char *const keys[] = { "duration", "filesize", "files", "packets", NULL };
-	const char *v;
-	unsigned k;
+	const char *v = NULL;
+	unsigned k = 0;
 	int r = parse_key_value("-a", arg, keys, "duration, filesize, files, packets", &k, &v);
 
 	if (r)
@@ -178,8 +178,8 @@ static int parse_ring(const char *arg, struct cli_options *o)
 	static const char *const keys[] = { "filesize", "duration", "interval", "packets", "files",
 					    NULL };
 	struct rc_writer_rotation *b = &o->rotate;
-	const char *v;
-	unsigned k;
+	const char *v = NULL;
+	unsigned k = 0;
 	int r = parse_key_value("-b", arg, keys, "filesize, duration, interval, packets, files",
 				&k, &v);
 
