@@ -504,6 +504,11 @@ uint32_t rc_block_packet_count(const struct rc_block *block)
 	return block->desc->hdr.bh1.num_pkts;
 }
 
+uint64_t rc_block_bad_packets(const struct rc_block *block)
+{
+	return block->bad_frames;
+}
+
 uint64_t rc_block_drops_before(const struct rc_block *block)
 {
 	return block->drops_before;

@@ -394,6 +394,21 @@ static bool writer_limit_reached(struct rc_writer *w, uint64_t packets)
 	return false;
 }
 
+/* Packets the walker could not read are lost like kernel drops: say so,
+ * and put them on the next EPB's epb_dropcount, where the loss happened. */
+static void writer_count_bad_packets(struct rc_writer *w, struct rc_block *b,
+				     struct writer_iface *ifc)
+{
+	uint64_t bad = rc_block_bad_packets(b);
+
+	if (!bad)
+		return;
+	ifc->pending_drops += bad;
+	rc_logf(w->log, w->log_ctx, RC_LOG_WARNING,
+		"a ring block held %" PRIu64 " unreadable packets; they are lost "
+		"(counted on the next packet's epb_dropcount)", bad);
+}
+
 static void writer_write_packets(struct rc_writer *w, struct rc_block *b)
 {
 	uint32_t id = rc_block_tag(b);
@@ -422,6 +437,7 @@ static void writer_write_packets(struct rc_writer *w, struct rc_block *b)
 		__atomic_store_n(&w->bytes, bytes, __ATOMIC_RELAXED);
 		stop = writer_limit_reached(w, packets);
 	}
+	writer_count_bad_packets(w, b, ifc);
 }
 
 static void writer_handle_block(struct rc_writer *w, struct rc_block *b)

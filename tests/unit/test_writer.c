@@ -211,6 +211,34 @@ static void test_write_error_cuts_back(void **state)
 	tp_free(&t);
 }
 
+/* A corrupt ring block: the packets the walker cannot read are counted as
+ * lost on the interface's next EPB, not silently skipped. */
+static void test_unreadable_packets_are_counted(void **state)
+{
+	struct fixture *f = *state;
+	struct tpacket_block_desc *d = f->rb[1].desc;
+	struct tpacket3_hdr *first = (void *)((uint8_t *)d + d->hdr.bh1.offset_to_first_pkt);
+	struct rc_writer *w;
+	struct tp_file t;
+	size_t e;
+
+	first->tp_next_offset = BLOCK_SIZE; /* block 1 (interface 1): 19 lost */
+	w = open_writer(f, 0);
+	for (int i = 0; i < N_BLOCKS; i++)
+		assert_int_equal(rc_writer_submit(w, &f->rb[i]), 0);
+	assert_int_equal(rc_writer_close(w, NULL, NULL), 0);
+	assert_int_equal(tp_parse_file(f->path, &t), 0);
+	assert_int_equal(t.n_epb, N_BLOCKS * PER_BLOCK - (PER_BLOCK - 1));
+	/* Interface 1's next packet is block 3's first: the kernel's 10
+	 * drops and the 19 unreadable packets. */
+	for (e = 0; e < t.n_epb && !t.epb[e].has_dropcount; e++)
+		;
+	assert_true(e < t.n_epb);
+	assert_int_equal(t.epb[e].iface, 1);
+	assert_int_equal(t.epb[e].dropcount, 10 + PER_BLOCK - 1);
+	tp_free(&t);
+}
+
 static void test_bad_output_fails_open(void **state)
 {
 	static const struct rc_writer_iface ifc = { .name = "x", .linktype = 1, .snaplen = 100 };
@@ -232,6 +260,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_blocks_to_pcapng, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_packet_limit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_write_error_cuts_back, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unreadable_packets_are_counted, setup, teardown),
 		cmocka_unit_test(test_bad_output_fails_open),
 	};
 

@@ -128,6 +128,9 @@ RC_API uint32_t rc_block_packet_count(const struct rc_block *block);
 /* Kernel drops first reported just before this block (0 if none): they
  * happened between the previous block's last packet and this one's first. */
 RC_API uint64_t rc_block_drops_before(const struct rc_block *block);
+/* Packets of the block the walker had to refuse because their headers
+ * pointed outside the block (a corrupt ring); they are lost. */
+RC_API uint64_t rc_block_bad_packets(const struct rc_block *block);
 /* Gives the block back to the kernel. Safe from any thread. */
 RC_API void rc_block_release(struct rc_block *block);
 
