@@ -191,6 +191,34 @@ static void test_sigint_mid_traffic(void **state)
 	free(f);
 }
 
+/* SIGTERM and SIGHUP stop it as cleanly as SIGINT: every frame, ISBs,
+ * exit 0. */
+static void test_sigterm_sighup(void **state)
+{
+	struct ctx *c = *state;
+	const char *argv[] = { "ringcap", "-q", "-i", "rc0", "-w", c->out, NULL };
+	const int sigs[] = { SIGTERM, SIGHUP };
+	struct frame *f;
+	size_t n = frames_simple_set(&f, 20, 0);
+
+	for (unsigned i = 0; i < 2; i++) {
+		struct proc p;
+		struct tp_file t;
+
+		start_capture(&p, c, argv);
+		assert_int_equal(frames_send("rc1", f, n), 0);
+		kill(p.pid, sigs[i]);
+		assert_int_equal(proc_wait(&p, 5000), 0);
+		parse_ok(c->out, &t);
+		assert_frames(&t, 0, f, n, 0, UINT64_MAX);
+		assert_isb(&t, 0, n);
+		tp_free(&t);
+		proc_free(&p);
+		unlink(c->out);
+	}
+	free(f);
+}
+
 static ssize_t read_some(int fd, uint8_t *buf, size_t cap, size_t *len, int timeout_ms)
 {
 	struct pollfd pfd = { .fd = fd, .events = POLLIN };
@@ -611,6 +639,7 @@ int main(void)
 		T(test_duration),
 		T(test_status_line_on_terminal),
 		T(test_sigint_mid_traffic),
+		T(test_sigterm_sighup),
 		T(test_stdout_stream),
 		T(test_drops_are_recorded),
 		T(test_two_interfaces),
