@@ -3,7 +3,9 @@
  * options.c - parses the command line.
  *
  * DESIGN: flags mean what they mean to tcpdump and dumpcap (-i, -w, -s, -c,
- * -p, -B in KiB, -q, -D, -a duration:S), so habits carry over. Numbers are
+ * -p, -B in KiB, -q, -D, -a duration:S, -n, -U), so habits carry over;
+ * tcpdump flags that ringcap spells differently get the spelling in the
+ * error. Numbers are
  * parsed strictly: "10k" or "-5" is an error naming the flag, never a
  * silent 10 or a huge unsigned value.
  */
@@ -36,7 +38,7 @@ enum {
 void cli_print_usage(void)
 {
 	fputs("Usage: ringcap [-i IFACE]... [-w FILE|-] [-s SNAPLEN] [-c COUNT] [-p] [-B KIB]\n"
-	      "               [-b KEY:VALUE]... [-a KEY:VALUE]... [-z CMD] [--tee -] [-q]\n"
+	      "               [-b KEY:VALUE]... [-a KEY:VALUE]... [-z CMD] [--tee -] [-q] [-U]\n"
 	      "               [--stats-interval S] [--block-size KIB] [--block-timeout MS]\n"
 	      "               [--threads N] [--fanout MODE] [-d|-dd|-ddd]\n"
 	      "               [-f EXPRESSION | -F FILE | EXPRESSION...]\n"
@@ -66,6 +68,9 @@ void cli_print_usage(void)
 	      "                      stays on one thread, in order), cpu, lb, qm\n"
 	      "  --fanout-files      a file per thread (PREFIX_tN.EXT) instead of one file\n"
 	      "  -p                  do not put the interface into promiscuous mode\n"
+	      "  -U                  hand packets to the file within a few ms, as tcpdump\n"
+	      "                      -U (--block-timeout 1, unless given)\n"
+	      "  -n                  accepted and ignored: ringcap never resolves names\n"
 	      "  -B KIB              ring size per interface in KiB (default 32768)\n"
 	      "  -q                  no status line while capturing\n"
 	      "  -D                  list the interfaces ringcap can capture on\n"
@@ -265,6 +270,13 @@ static int parse_one(int c, const char *arg, struct cli_options *o)
 	case 'q':
 		o->quiet = true;
 		return 0;
+	case 'n':
+		/* tcpdump's "no name resolution" (and dumpcap's "pcapng"): both
+		 * what ringcap does anyway, and in many people's fingers. */
+		return 0;
+	case 'U':
+		o->packet_buffered = true;
+		return 0;
 	case 'D':
 		o->action = CLI_LIST_INTERFACES;
 		return 0;
@@ -288,14 +300,34 @@ static int parse_one(int c, const char *arg, struct cli_options *o)
 	}
 }
 
+/* tcpdump flags ringcap spells otherwise; NULL when c is none of them. */
+static const char *tcpdump_spelling(int c)
+{
+	switch (c) {
+	case 'C':
+		return "tcpdump's -C MB is -b filesize:KB here";
+	case 'G':
+		return "tcpdump's -G SECONDS is -b duration:SECONDS (or -b interval:SECONDS) here";
+	case 'W':
+		return "tcpdump's -W N is -b files:N here";
+	case 'r':
+		return "ringcap only captures; read files with tshark -r or tcpdump -r";
+	default:
+		return NULL;
+	}
+}
+
 /* getopt's own complaints name the program by its path; ours name the flag. */
 static int getopt_error(int c, char **argv)
 {
 	char flag[3] = { '-', (char)optopt, 0 };
 	const char *name = optopt ? flag : argv[optind - 1];
+	const char *hint = tcpdump_spelling(optopt);
 
 	if (c == ':')
 		return usage_error("%s: needs a value", name);
+	if (hint)
+		return usage_error("%s: unknown flag; %s", name, hint);
 	return usage_error("%s: unknown flag", name);
 }
 
@@ -349,7 +381,7 @@ int cli_parse_options(int argc, char **argv, struct cli_options *ret)
 	int c, r;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":i:w:s:c:a:b:z:B:pqDhf:F:d", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":i:w:s:c:a:b:z:B:pqnUDhf:F:d", longopts, NULL)) != -1) {
 		r = c == '?' || c == ':' ? getopt_error(c, argv) : parse_one(c, optarg, &o);
 		if (r)
 			return r;
@@ -362,6 +394,8 @@ int cli_parse_options(int argc, char **argv, struct cli_options *ret)
 		return usage_error("give the filter once: -f, -F or trailing arguments");
 	if (o.dump > 3)
 		return usage_error("-d: at most -ddd");
+	if (o.packet_buffered && !o.block_timeout_ms)
+		o.block_timeout_ms = 1;
 	r = check_combinations(&o);
 	if (r)
 		return r;

@@ -42,7 +42,8 @@ struct cli_options {
 	bool fanout_files;          /* --fanout-files: a file per thread */
 	uint32_t ring_kib;          /* -B */
 	uint32_t block_kib;         /* --block-size */
-	uint32_t block_timeout_ms;  /* --block-timeout */
+	uint32_t block_timeout_ms;  /* --block-timeout; -U makes 0 (default) 1 */
+	bool packet_buffered;       /* -U */
 	bool no_promisc;            /* -p */
 	bool quiet;                 /* -q */
 	const char *filter_expr;    /* -f */
