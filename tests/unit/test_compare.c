@@ -218,18 +218,30 @@ static void check_lost_list(const struct scenario *s, const struct rc_compare_re
 	}
 }
 
-static struct rc_compare_report *run(struct scenario *s, const struct rc_compare_config *c)
+/* compare on the two files as they stand. */
+static struct rc_compare_report *compare_files(struct scenario *s, const struct rc_compare_config *c)
 {
-	struct rc_reader *a, *b;
+	struct rc_reader *a = file_reader(&s->a), *b = file_reader(&s->b);
 	struct rc_compare_report *rep;
 
-	scenario_build(s);
-	a = file_reader(&s->a);
-	b = file_reader(&s->b);
 	assert_int_equal(rc_compare_run(c, a, b, &rep), 0);
 	rc_reader_close(a);
 	rc_reader_close(b);
 	return rep;
+}
+
+/* The standard impaired scenario, built and compared. */
+static struct rc_compare_report *run(struct scenario *s, const struct rc_compare_config *c)
+{
+	scenario_build(s);
+	return compare_files(s, c);
+}
+
+static void scenario_free(struct scenario *s, struct rc_compare_report *rep)
+{
+	rc_compare_report_free(rep);
+	free(s->a.f);
+	free(s->b.f);
 }
 
 /* offset: what compare should find; base: the delay it should then
@@ -268,9 +280,7 @@ static void test_two_way(void **state)
 	assert_int_equal(rep->flows[0].lost_a_to_b, 5); /* most loss first */
 	assert_int_equal(rep->flows[0].reordered, 2);
 	assert_int_equal(rep->flows[1].lost_b_to_a, 3);
-	rc_compare_report_free(rep);
-	free(s.a.f);
-	free(s.b.f);
+	scenario_free(&s, rep);
 }
 
 static void test_one_way(void **state)
@@ -285,9 +295,7 @@ static void test_one_way(void **state)
 	assert_int_equal(rep->offset_method, RC_COMPARE_OFFSET_MIN_DELAY);
 	assert_int_equal(rep->n_flows, 1);
 	check_lost_list(&s, rep);
-	rc_compare_report_free(rep);
-	free(s.a.f);
-	free(s.b.f);
+	scenario_free(&s, rep);
 }
 
 static size_t count_in(const uint8_t *p, size_t n, const char *needle)
@@ -329,9 +337,7 @@ static void test_annotate(void **state)
 	munmap(bytes, (size_t)len);
 	close(fd);
 	rc_reader_close(a);
-	rc_compare_report_free(rep);
-	free(s.a.f);
-	free(s.b.f);
+	scenario_free(&s, rep);
 }
 
 /* 100k packets 10 us apart, a 10 ms window: the matcher holds about a
@@ -341,7 +347,6 @@ static void test_memory_follows_window(void **state)
 	struct scenario s = { .n = 100000 };
 	struct rc_compare_config c = { .window_ns = 10 * MS, .sample_packets = 1000 };
 	struct rc_compare_report *rep;
-	struct rc_reader *a, *b;
 
 	(void)state;
 	for (int i = 0; i < s.n; i++) {
@@ -353,19 +358,13 @@ static void test_memory_follows_window(void **state)
 		if (i % 1000)
 			file_add(&s.b, &f);
 	}
-	a = file_reader(&s.a);
-	b = file_reader(&s.b);
-	assert_int_equal(rc_compare_run(&c, a, b, &rep), 0);
+	rep = compare_files(&s, &c);
 	printf("# 100000 packets, 10 ms window: peak %llu packets held\n",
 	       (unsigned long long)rep->peak_window_packets);
 	assert_true(rep->peak_window_packets < 3000);
 	assert_int_equal(rep->lost_a_to_b + rep->lost_b_to_a, 100);
 	assert_int_equal(rep->matched, 99900);
-	rc_reader_close(a);
-	rc_reader_close(b);
-	rc_compare_report_free(rep);
-	free(s.a.f);
-	free(s.b.f);
+	scenario_free(&s, rep);
 }
 
 /* B's capture started 0.5 s (50000 packets) after A's: the first
@@ -376,7 +375,6 @@ static void test_late_start(void **state)
 	struct scenario s = { .n = 100000 };
 	struct rc_compare_config c = { .window_ns = 10 * MS, .sample_packets = 1000 };
 	struct rc_compare_report *rep;
-	struct rc_reader *a, *b;
 
 	(void)state;
 	for (int i = 0; i < s.n; i++) {
@@ -388,19 +386,13 @@ static void test_late_start(void **state)
 		if (i >= 50000)
 			file_add(&s.b, &f);
 	}
-	a = file_reader(&s.a);
-	b = file_reader(&s.b);
-	assert_int_equal(rc_compare_run(&c, a, b, &rep), 0);
+	rep = compare_files(&s, &c);
 	assert_int_equal(rep->clock_offset_ns, OFFSET + DELAY);
 	assert_int_equal(rep->matched, 50000);
 	assert_int_equal(rep->lost_a_to_b, 50000);
 	assert_int_equal(rep->lost_a_outside_b, 50000); /* all before B started */
 	assert_int_equal(rep->lost_b_to_a, 0);
-	rc_reader_close(a);
-	rc_reader_close(b);
-	rc_compare_report_free(rep);
-	free(s.a.f);
-	free(s.b.f);
+	scenario_free(&s, rep);
 }
 
 /* The same IPv4 packet framed five ways, and with the fields a router
