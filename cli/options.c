@@ -5,9 +5,8 @@
  * DESIGN: flags mean what they mean to tcpdump and dumpcap (-i, -w, -s, -c,
  * -p, -B in KiB, -q, -D, -a duration:S, -n, -U), so habits carry over;
  * tcpdump flags that ringcap spells differently get the spelling in the
- * error. Numbers are
- * parsed strictly: "10k" or "-5" is an error naming the flag, never a
- * silent 10 or a huge unsigned value.
+ * error. Numbers are parsed strictly: "10k" or "-5" is an error naming the
+ * flag, never a silent 10 or a huge unsigned value.
  */
 #include "options.h"
 
