@@ -41,6 +41,8 @@
 #include <linux/if_ether.h>
 
 #include "log.h"
+#include "formats.h"
+#include "opts.h"
 #include "ring.h"
 
 /*
@@ -54,10 +56,6 @@
 #define DEFAULT_RING_SIZE (32u << 20)
 #define DEFAULT_BLOCK_SIZE (1u << 20)
 #define DEFAULT_BLOCK_TIMEOUT_MS 100u
-#define DEFAULT_SNAPLEN 262144u
-#define MIN_BLOCKS 2u
-#define MAX_BLOCK_SIZE (128u << 20)
-#define MAX_BLOCK_TIMEOUT_MS 60000u
 #define RING_FRAME_SIZE 2048u /* only feeds the kernel's tp_frame_nr check */
 #define VLAN_HEADROOM 4u
 
@@ -82,7 +80,7 @@ int engine_resolve_geometry(const struct rc_engine_config *c, struct engine_geom
 	long page = sysconf(_SC_PAGESIZE);
 
 	g->ring_size = c->ring_size ? c->ring_size : DEFAULT_RING_SIZE;
-	g->snaplen = c->snaplen ? c->snaplen : DEFAULT_SNAPLEN;
+	g->snaplen = c->snaplen ? c->snaplen : RC_SNAPLEN_MAX;
 	g->block_timeout_ms = c->block_timeout_ms ? c->block_timeout_ms : DEFAULT_BLOCK_TIMEOUT_MS;
 	g->block_size = c->block_size;
 	if (!g->block_size) {
@@ -94,26 +92,26 @@ int engine_resolve_geometry(const struct rc_engine_config *c, struct engine_geom
 			g->block_size = (uint32_t)page;
 		g->ring_size -= g->ring_size % g->block_size;
 	}
-	if (!is_pow2(g->block_size) || g->block_size % page || g->block_size > MAX_BLOCK_SIZE) {
+	if (!is_pow2(g->block_size) || g->block_size % page || g->block_size > RC_ENGINE_MAX_BLOCK_SIZE) {
 		rc_logf(log, ctx, RC_LOG_ERROR,
 			   "block_size %u: must be a power of two from %ld bytes to %u MiB",
-			   g->block_size, page, MAX_BLOCK_SIZE >> 20);
+			   g->block_size, page, RC_ENGINE_MAX_BLOCK_SIZE >> 20);
 		return -EINVAL;
 	}
-	if (g->ring_size % g->block_size || g->ring_size / g->block_size < MIN_BLOCKS) {
+	if (g->ring_size % g->block_size || g->ring_size / g->block_size < RC_ENGINE_MIN_BLOCKS) {
 		rc_logf(log, ctx, RC_LOG_ERROR,
 			   "ring_size %u: must be a multiple of block_size (%u) and hold at least %u blocks",
-			   g->ring_size, g->block_size, MIN_BLOCKS);
+			   g->ring_size, g->block_size, RC_ENGINE_MIN_BLOCKS);
 		return -EINVAL;
 	}
-	if (g->block_timeout_ms > MAX_BLOCK_TIMEOUT_MS) {
+	if (g->block_timeout_ms > RC_ENGINE_MAX_BLOCK_TIMEOUT_MS) {
 		rc_logf(log, ctx, RC_LOG_ERROR, "block_timeout_ms %u: must be at most %u",
-			   g->block_timeout_ms, MAX_BLOCK_TIMEOUT_MS);
+			   g->block_timeout_ms, RC_ENGINE_MAX_BLOCK_TIMEOUT_MS);
 		return -EINVAL;
 	}
-	if (g->snaplen < 14 || g->snaplen > DEFAULT_SNAPLEN) {
-		rc_logf(log, ctx, RC_LOG_ERROR, "snaplen %u: must be from 14 to %u",
-			   g->snaplen, DEFAULT_SNAPLEN);
+	if (g->snaplen < RC_ENGINE_MIN_SNAPLEN || g->snaplen > RC_SNAPLEN_MAX) {
+		rc_logf(log, ctx, RC_LOG_ERROR, "snaplen %u: must be from %u to %u",
+			   g->snaplen, RC_ENGINE_MIN_SNAPLEN, RC_SNAPLEN_MAX);
 		return -EINVAL;
 	}
 	g->block_count = g->ring_size / g->block_size;
@@ -122,9 +120,15 @@ int engine_resolve_geometry(const struct rc_engine_config *c, struct engine_geom
 
 int rc_engine_config_check(const struct rc_engine_config *config, rc_log_fn log, void *log_ctx)
 {
+	struct rc_engine_config c;
 	struct engine_geometry g;
+	int r = rc_opts_copy(&c, sizeof(c), config);
 
-	return engine_resolve_geometry(config, &g, log, log_ctx);
+	if (r < 0) {
+		rc_opts_log_error(r, "rc_engine_config", log, log_ctx);
+		return r;
+	}
+	return engine_resolve_geometry(&c, &g, log, log_ctx);
 }
 
 int engine_linktype_from_arphrd(int arphrd, bool *ret_loopback)
@@ -181,7 +185,7 @@ static int engine_attach_filter(struct rc_engine *e, const struct rc_engine_conf
 	struct sock_fprog fprog;
 	unsigned n = 0;
 
-	if (c->filter_len > BPF_MAXINSNS - 3)
+	if (c->filter_len > BPF_MAXINSNS - RC_LOOPBACK_PROLOGUE_INSNS)
 		return -E2BIG;
 	if (e->loopback) {
 		prog[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
@@ -313,13 +317,20 @@ static int engine_open_socket(struct rc_engine *e, const struct rc_engine_config
 	return r;
 }
 
-int rc_engine_open(const struct rc_engine_config *config, struct rc_engine **ret)
+int rc_engine_open(const struct rc_engine_config *config_in, struct rc_engine **ret)
 {
+	struct rc_engine_config cfg, *config = &cfg;
 	struct rc_engine *e;
-	int arphrd = 0, r;
+	int arphrd = 0, r = rc_opts_copy(&cfg, sizeof(cfg), config_in);
 
-	if (!config || !config->ifname)
+	if (r < 0) {
+		rc_opts_log_error(r, "rc_engine_config", cfg.log, cfg.log_ctx);
+		return r;
+	}
+	if (!cfg.ifname) {
+		rc_logf(cfg.log, cfg.log_ctx, RC_LOG_ERROR, "rc_engine_config: no ifname");
 		return -EINVAL;
+	}
 	e = calloc(1, sizeof(*e));
 	if (!e)
 		return -ENOMEM;
@@ -401,8 +412,10 @@ static struct rc_block *engine_block_to_wait_for(struct rc_engine *e)
 	return NULL;
 }
 
-void rc_engine_pollfds(struct rc_engine *engine, struct pollfd *ret)
+int rc_engine_pollfds(struct rc_engine *engine, struct pollfd *ret, unsigned n)
 {
+	if (n < RC_ENGINE_POLLFDS)
+		return -EINVAL;
 	/* Dekker pair with rc_block_release(): we publish "starved" and then
 	 * look at in_flight, it clears in_flight and then looks at starved;
 	 * with seq_cst on all four, at least one side sees the other, so a
@@ -417,6 +430,7 @@ void rc_engine_pollfds(struct rc_engine *engine, struct pollfd *ret)
 		ret[0] = (struct pollfd){ .fd = engine->fd, .events = 0 };
 	}
 	ret[1] = (struct pollfd){ .fd = engine->wake_fd, .events = POLLIN };
+	return RC_ENGINE_POLLFDS;
 }
 
 /* Folds the kernel's clear-on-read counters into the totals. */
@@ -492,6 +506,11 @@ void rc_block_release(struct rc_block *block)
 int rc_block_next_packet(struct rc_block *block, struct rc_packet *ret)
 {
 	return ring_block_next(block, ret);
+}
+
+uint32_t rc_block_index(const struct rc_block *block)
+{
+	return block->engine ? (uint32_t)(block - block->engine->blocks) : 0;
 }
 
 uint32_t rc_block_tag(const struct rc_block *block)

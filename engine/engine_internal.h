@@ -13,9 +13,6 @@
 
 #include <ringcap/engine.h>
 
-#define RC_LINKTYPE_ETHERNET 1
-#define RC_LINKTYPE_RAW 101
-
 struct engine_geometry {
 	uint32_t ring_size;
 	uint32_t block_size;

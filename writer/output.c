@@ -47,10 +47,10 @@ int output_init(struct output *o, const struct rc_writer_config *c)
 
 	memset(o, 0, sizeof(*o));
 	o->fd = -1;
-	o->tee_fd = c->tee_fd > 0 ? c->tee_fd : -1;
+	o->tee_fd = c->flags & RC_WRITER_F_TEE ? c->tee_fd : -1;
 	o->log = c->log;
 	o->log_ctx = c->log_ctx;
-	if (!c->path) {
+	if (c->flags & RC_WRITER_F_FD) {
 		o->fd = c->fd;
 		o->seekable = fstat(o->fd, &st) == 0 && S_ISREG(st.st_mode);
 		return o->fd >= 0 ? 0 : -EINVAL;

@@ -126,10 +126,10 @@ size_t pcapng_shb_size(const char *hardware, const char *os, const char *userapp
 
 size_t pcapng_shb(uint8_t *buf, const char *hardware, const char *os, const char *userappl)
 {
-	uint8_t *p = block_begin(buf, PCAPNG_SHB);
+	uint8_t *p = block_begin(buf, RC_PCAPNG_SHB);
 	uint64_t unknown_length = UINT64_MAX; /* we never seek back to fill it in */
 
-	put32(p, 0x1A2B3C4D);
+	put32(p, RC_PCAPNG_BYTE_ORDER_MAGIC);
 	put16(p + 4, 1);
 	put16(p + 6, 0);
 	memcpy(p + 8, &unknown_length, sizeof(unknown_length));
@@ -156,7 +156,7 @@ size_t pcapng_idb_size(const struct rc_writer_iface *iface)
 
 size_t pcapng_idb(uint8_t *buf, const struct rc_writer_iface *iface)
 {
-	uint8_t *p = block_begin(buf, PCAPNG_IDB);
+	uint8_t *p = block_begin(buf, RC_PCAPNG_IDB);
 	uint8_t tsresol = TSRESOL_NANOSECONDS;
 	size_t flen = idb_filter_len(iface);
 
@@ -177,7 +177,7 @@ size_t pcapng_idb(uint8_t *buf, const struct rc_writer_iface *iface)
 	return block_end(buf, opt_end(p));
 }
 
-uint32_t pcapng_epb_flags(uint8_t pkttype)
+uint32_t rc_writer_epb_flags(uint8_t pkttype)
 {
 	enum { IN = 1, OUT = 2, UNICAST = 1 << 2, MULTICAST = 2 << 2,
 	       BROADCAST = 3 << 2, PROMISCUOUS = 4 << 2 };
@@ -200,60 +200,55 @@ uint32_t pcapng_epb_flags(uint8_t pkttype)
 	}
 }
 
-size_t pcapng_epb_size(uint32_t caplen, uint64_t dropcount)
+size_t pcapng_epb_size(const struct rc_writer_packet *pkt, uint64_t dropcount)
 {
-	return BLOCK_HEADER_LEN + 20 + pad4(caplen) + opt_size(4) +
-	       (dropcount ? opt_size(8) : 0) + OPT_HEADER_LEN + BLOCK_TRAILER_LEN;
+	return BLOCK_HEADER_LEN + 20 + pad4(pkt->caplen) + (pkt->epb_flags ? opt_size(4) : 0) +
+	       (dropcount ? opt_size(8) : 0) + opt_str_size(pkt->comment) + OPT_HEADER_LEN +
+	       BLOCK_TRAILER_LEN;
 }
 
 /* The EPB's first 28 bytes: everything before the packet data. */
-static uint8_t *epb_head(uint8_t *buf, uint32_t iface_id, const struct rc_packet *pkt)
+static uint8_t *epb_head(uint8_t *buf, const struct rc_writer_packet *pkt)
 {
-	uint8_t *p = block_begin(buf, PCAPNG_EPB);
+	uint8_t *p = block_begin(buf, RC_PCAPNG_EPB);
 
-	put32(p, iface_id);
+	put32(p, pkt->iface);
 	put_ts(p + 4, pkt->ts_ns);
 	put32(p + 12, pkt->caplen);
 	put32(p + 16, pkt->origlen);
 	return p + 20;
 }
 
-/* EPB header and packet data; returns where the options go. */
-static uint8_t *epb_begin(uint8_t *buf, uint32_t iface_id, const struct rc_packet *pkt)
+/* Options in the order Wireshark writes them; each only when it says
+ * something (3.5: an absent option is "unknown"). */
+static uint8_t *epb_options(uint8_t *p, const struct rc_writer_packet *pkt, uint64_t dropcount)
 {
-	uint8_t *p = epb_head(buf, iface_id, pkt);
+	if (pkt->epb_flags)
+		p = opt_put(p, EPB_FLAGS, &pkt->epb_flags, sizeof(pkt->epb_flags));
+	if (dropcount)
+		p = opt_u64(p, EPB_DROPCOUNT, dropcount);
+	p = opt_str(p, OPT_COMMENT, pkt->comment);
+	return opt_end(p);
+}
+
+size_t pcapng_epb(uint8_t *buf, const struct rc_writer_packet *pkt, uint64_t dropcount)
+{
+	uint8_t *p = epb_head(buf, pkt);
 
 	/* Zero the last word first and let the copy overwrite its head: one
 	 * store instead of a memset() call per packet. */
 	if (pad4(pkt->caplen) != pkt->caplen)
 		put32(p + pad4(pkt->caplen) - 4, 0);
 	memcpy(p, pkt->data, pkt->caplen);
-	return p + pad4(pkt->caplen);
-}
-
-static uint8_t *epb_options(uint8_t *p, const struct rc_packet *pkt, uint64_t dropcount)
-{
-	uint32_t flags = pcapng_epb_flags(pkt->pkttype);
-
-	p = opt_put(p, EPB_FLAGS, &flags, sizeof(flags));
-	if (dropcount)
-		p = opt_u64(p, EPB_DROPCOUNT, dropcount);
-	return opt_end(p);
-}
-
-size_t pcapng_epb(uint8_t *buf, uint32_t iface_id, const struct rc_packet *pkt, uint64_t dropcount)
-{
-	uint8_t *p = epb_begin(buf, iface_id, pkt);
-
+	p += pad4(pkt->caplen);
 	return block_end(buf, epb_options(p, pkt, dropcount));
 }
 
-size_t pcapng_epb_nodata(uint8_t *buf, uint32_t iface_id, const struct rc_packet *pkt,
-			 uint64_t dropcount)
+size_t pcapng_epb_nodata(uint8_t *buf, const struct rc_writer_packet *pkt, uint64_t dropcount)
 {
-	uint32_t total = (uint32_t)pcapng_epb_size(pkt->caplen, dropcount);
+	uint32_t total = (uint32_t)pcapng_epb_size(pkt, dropcount);
 	size_t pad = pad4(pkt->caplen) - pkt->caplen;
-	uint8_t *p = epb_head(buf, iface_id, pkt);
+	uint8_t *p = epb_head(buf, pkt);
 
 	memset(p, 0, pad);
 	p = epb_options(p + pad, pkt, dropcount);
@@ -266,12 +261,13 @@ size_t pcapng_epb_nodata(uint8_t *buf, uint32_t iface_id, const struct rc_packet
 size_t pcapng_isb_size(const struct pcapng_isb *isb)
 {
 	return BLOCK_HEADER_LEN + 12 + opt_str_size(isb->comment) + 2 * opt_size(8) +
-	       3 * opt_size(8) + OPT_HEADER_LEN + BLOCK_TRAILER_LEN;
+	       (isb->counted ? 2 * opt_size(8) : 0) + opt_size(8) + OPT_HEADER_LEN +
+	       BLOCK_TRAILER_LEN;
 }
 
 size_t pcapng_isb(uint8_t *buf, const struct pcapng_isb *isb)
 {
-	uint8_t *p = block_begin(buf, PCAPNG_ISB);
+	uint8_t *p = block_begin(buf, RC_PCAPNG_ISB);
 
 	put32(p, isb->iface_id);
 	put_ts(p + 4, isb->end_ns);
@@ -279,25 +275,10 @@ size_t pcapng_isb(uint8_t *buf, const struct pcapng_isb *isb)
 	p = opt_str(p, OPT_COMMENT, isb->comment);
 	p = opt_ts(p, ISB_STARTTIME, isb->start_ns);
 	p = opt_ts(p, ISB_ENDTIME, isb->end_ns);
-	p = opt_u64(p, isb->filtered ? ISB_FILTERACCEPT : ISB_IFRECV, isb->received);
-	p = opt_u64(p, ISB_OSDROP, isb->dropped);
+	if (isb->counted) {
+		p = opt_u64(p, isb->filtered ? ISB_FILTERACCEPT : ISB_IFRECV, isb->received);
+		p = opt_u64(p, ISB_OSDROP, isb->dropped);
+	}
 	p = opt_u64(p, ISB_USRDELIV, isb->delivered);
-	return block_end(buf, opt_end(p));
-}
-
-/* For ringcap compare --annotate: an EPB carrying an opt_comment (3.5)
- * and no epb_flags, since a copied packet's direction is not known. */
-size_t pcapng_epb_comment_size(uint32_t caplen, const char *comment)
-{
-	return BLOCK_HEADER_LEN + 20 + pad4(caplen) + opt_str_size(comment) + OPT_HEADER_LEN +
-	       BLOCK_TRAILER_LEN;
-}
-
-size_t pcapng_epb_comment(uint8_t *buf, uint32_t iface_id, const struct rc_packet *pkt,
-			  const char *comment)
-{
-	uint8_t *p = epb_begin(buf, iface_id, pkt);
-
-	p = opt_str(p, OPT_COMMENT, comment);
 	return block_end(buf, opt_end(p));
 }

@@ -1,34 +1,40 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * writer.c - the writer thread: ring blocks in, pcapng out.
+ * writer.c - the writer thread: batches of packets in, pcapng out.
  *
  * DESIGN: small packets are copied into a 1 MiB buffer with their EPB;
  * packets of WRITEV_MIN bytes or more are not: their EPB head and tail go
  * into the buffer and a writev() takes the packet bytes straight from the
- * ring block, which is written out before it goes back to the kernel.
- * Both were measured (BENCHMARKS.md): at 1514 bytes the copy of cache-cold
- * ring data was a fifth of the CPU and writev saves 17 % to tmpfs, half to
- * /dev/null; at 64 bytes one memcpy beats an iovec. The price is that a
- * block with large packets is held until its write returns, so a stalled
- * disk is absorbed by the ring rather than the buffer.
+ * producer's memory (a ring block), which is written out before the batch
+ * is released. Both were measured (BENCHMARKS.md): at 1514 bytes the copy
+ * of cache-cold ring data was a fifth of the CPU and writev saves 17 % to
+ * tmpfs, half to /dev/null; at 64 bytes one memcpy beats an iovec. The
+ * price is that a batch with large packets is held until its write
+ * returns, so a stalled disk is absorbed by the producer (the ring).
  *
  * The buffer is written when it passes the threshold, and whenever the
- * queue runs dry, so at low rates a block reaches the output (a pipe to
- * tshark, say) as soon as the kernel retires it.
+ * queue runs dry, so at low rates a batch reaches the output (a pipe to
+ * tshark, say) as soon as it is submitted.
+ *
+ * Counting: a packet counts as written (rc_writer_progress) only once the
+ * write that carried its EPB has returned, and after a failed write only
+ * if its EPB lies in the whole blocks that reached the output; the
+ * encoder remembers where each pending EPB ends to tell. So every number
+ * a caller prints is what is in the files or the pipe.
  *
  * Sleep/wake: the writer announces "sleeping" and then looks at the queue
  * once more before it blocks on the eventfd; the producer pushes and then
  * looks at "sleeping". With seq_cst on both pairs at least one side sees the
- * other, so a submitted block is never left waiting, and the producer pays a
+ * other, so a submitted batch is never left waiting, and the producer pays a
  * syscall only when the writer really sleeps.
  */
-#include <ringcap/engine.h>
 #include <ringcap/writer.h>
 
 #include <errno.h>
 #include <inttypes.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,6 +47,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "opts.h"
 #include "output.h"
 #include "pcapng.h"
 #include "spsc.h"
@@ -50,14 +57,23 @@
  * -17 % CPU per 1514-byte frame to tmpfs, -51 % to /dev/null; at 64 bytes
  * one memcpy is cheaper than an iovec). */
 #define WRITEV_MIN 256u
-#define DEFAULT_QUEUE_BLOCKS 1024u
+#define DEFAULT_QUEUE_BATCHES 1024u
+/* The smallest EPB (no data, no options): bounds the EPBs one flush holds. */
+#define EPB_MIN_SIZE 32u
 #define NS_PER_S 1000000000ull
 #define DISK_WARN_INTERVAL_NS (60 * NS_PER_S)
 
 struct writer_iface {
-	uint64_t delivered;
+	uint64_t delivered;       /* EPBs encoded, for isb_usrdeliv */
 	uint64_t pending_drops; /* kernel drops not yet put on an EPB */
 	bool filtered;
+};
+
+/* Where a pending EPB ends in the stream of the next flush, and the packet
+ * bytes up to there: what a failed flush still wrote. */
+struct pending_epb {
+	uint32_t end;
+	uint32_t bytes;
 };
 
 struct rc_writer {
@@ -74,6 +90,12 @@ struct rc_writer {
 	unsigned n_iov;
 	size_t seg;
 	size_t ref_bytes;         /* packet bytes referenced in iov[] */
+	struct pending_epb *pend; /* the EPBs of the next flush, in stream order */
+	uint32_t n_pend, max_pend;
+	uint32_t pend_bytes;      /* their caplen */
+	uint64_t encoded;         /* EPBs encoded in all, for the limits */
+	bool warned_iface;
+	bool no_isb;
 	uint8_t *header;          /* SHB + IDBs, written at the start of every file */
 	size_t header_len;
 	struct rc_writer_rotation rotate;
@@ -89,7 +111,10 @@ struct rc_writer {
 	uint64_t next_disk_warn_ns;
 	/* Capture-side counters for the ISBs, from rc_writer_update_stats(). */
 	pthread_mutex_t stats_lock;
-	struct rc_writer_iface_stats *stats;
+	struct rc_writer_iface_stats *stats; /* stats_cap entries, under stats_lock */
+	unsigned stats_cap;
+	unsigned announced;       /* interfaces given and added: the next index */
+	bool stats_known;         /* updated at least once */
 	struct spsc *lanes;       /* one queue per producer thread */
 	unsigned n_lanes;
 	unsigned next_lane;       /* round-robin start */
@@ -98,7 +123,9 @@ struct rc_writer {
 	int closing;              /* seq_cst */
 	int stopped_fd;
 	pthread_t thread;
-	/* Published for rc_writer_progress() with relaxed atomics. */
+	bool thread_started;
+	/* Published for rc_writer_progress() with relaxed atomics: what has
+	 * reached the output. */
 	uint64_t packets;
 	uint64_t bytes;
 	uint64_t file_bytes;
@@ -151,11 +178,25 @@ static void writer_iov_push(struct rc_writer *w, const void *base, size_t len)
 		w->iov[w->n_iov++] = (struct iovec){ .iov_base = (void *)base, .iov_len = len };
 }
 
+/* bytes of the pending stream reached the output: publish them and the
+ * packets whose EPBs they hold whole. */
 static void writer_flush_done(struct rc_writer *w, size_t bytes)
 {
+	uint32_t n = w->n_pend, b = w->pend_bytes;
+
+	if (bytes < w->used + w->ref_bytes) {
+		for (n = 0; n < w->n_pend && w->pend[n].end <= bytes; n++)
+			;
+		b = n ? w->pend[n - 1].bytes : 0;
+	}
 	w->used = w->seg = w->ref_bytes = 0;
 	w->n_iov = 0;
+	w->n_pend = w->pend_bytes = 0;
 	__atomic_store_n(&w->file_bytes, w->file_bytes + bytes, __ATOMIC_RELAXED);
+	__atomic_store_n(&w->bytes, w->bytes + b, __ATOMIC_RELAXED);
+	/* Packets last: whoever sees them sees their bytes (progress reads
+	 * in the other order). */
+	__atomic_store_n(&w->packets, w->packets + n, __ATOMIC_RELEASE);
 }
 
 static int writer_flush(struct rc_writer *w)
@@ -197,12 +238,15 @@ static void writer_write_isbs(struct rc_writer *w, const char *comment)
 	uint64_t end = now_ns();
 	uint8_t *p;
 
+	if (w->no_isb)
+		return;
 	pthread_mutex_lock(&w->stats_lock);
 	for (unsigned i = 0; i < w->n_ifaces && w->stopped != RC_WRITER_STOP_ERROR; i++) {
 		struct pcapng_isb isb = {
 			.iface_id = i,
 			.start_ns = w->start_ns,
 			.end_ns = end,
+			.counted = w->stats_known,
 			.received = w->stats[i].received,
 			.dropped = w->stats[i].dropped,
 			.delivered = w->ifaces[i].delivered,
@@ -353,37 +397,51 @@ static void writer_on_time(struct rc_writer *w, uint64_t now)
 	}
 }
 
-/* The EPB into the buffer; a large packet's bytes by reference instead
- * (its block is written out before it is released, writer_handle_block). */
-static bool writer_put_epb(struct rc_writer *w, uint32_t id, const struct rc_packet *pkt,
-			   uint64_t drops)
+/* Remembers where the EPB just encoded ends in the pending stream (which
+ * is the buffer with the referenced packets spliced in). */
+static void writer_pend(struct rc_writer *w, uint32_t caplen)
 {
+	w->pend_bytes += caplen;
+	w->pend[w->n_pend++] = (struct pending_epb){ .end = (uint32_t)(w->used + w->ref_bytes),
+						     .bytes = w->pend_bytes };
+}
+
+/* The EPB into the buffer; a large packet's bytes by reference instead
+ * (its batch is written out before it is released, writer_handle_batch). */
+static bool writer_put_epb(struct rc_writer *w, const struct rc_writer_packet *pkt, uint64_t drops)
+{
+	size_t size = pcapng_epb_size(pkt, drops);
 	uint8_t *p;
 
+	if (w->n_pend == w->max_pend && writer_flush(w) < 0)
+		return false;
 	if (pkt->caplen < WRITEV_MIN) {
-		p = writer_reserve(w, pcapng_epb_size(pkt->caplen, drops));
-		if (p)
-			w->used += pcapng_epb(p, id, pkt, drops);
+		p = writer_reserve(w, size);
+		if (p) {
+			w->used += pcapng_epb(p, pkt, drops);
+			writer_pend(w, pkt->caplen);
+		}
 		return p != NULL;
 	}
 	/* Up to three pieces: the buffer so far, the packet, what follows. */
 	if (w->n_iov + 3 > OUTPUT_IOV_MAX && writer_flush(w) < 0)
 		return false;
-	p = writer_reserve(w, PCAPNG_EPB_MAX_OVERHEAD);
+	p = writer_reserve(w, size - pkt->caplen);
 	if (!p)
 		return false;
-	w->used += pcapng_epb_nodata(p, id, pkt, drops);
+	w->used += pcapng_epb_nodata(p, pkt, drops);
 	writer_iov_push(w, w->buf + w->seg, (size_t)(p - w->buf) + PCAPNG_EPB_HEAD_LEN - w->seg);
 	writer_iov_push(w, pkt->data, pkt->caplen);
 	w->ref_bytes += pkt->caplen;
 	w->seg = (size_t)(p - w->buf) + PCAPNG_EPB_HEAD_LEN;
+	writer_pend(w, pkt->caplen);
 	return true;
 }
 
 /* Limits checked after each packet; true when the writer must stop. */
-static bool writer_limit_reached(struct rc_writer *w, uint64_t packets)
+static bool writer_limit_reached(struct rc_writer *w)
 {
-	if (packets == w->limits.packets) {
+	if (w->encoded == w->limits.packets) {
 		writer_stop(w, RC_WRITER_STOP_PACKETS, 0);
 		return true;
 	}
@@ -394,61 +452,65 @@ static bool writer_limit_reached(struct rc_writer *w, uint64_t packets)
 	return false;
 }
 
-/* Packets the walker could not read are lost like kernel drops: say so,
- * and put them on the next EPB's epb_dropcount, where the loss happened. */
-static void writer_count_bad_packets(struct rc_writer *w, struct rc_block *b,
-				     struct writer_iface *ifc)
+/* A producer's interface index outside the IDBs: its packets cannot be
+ * written, and are lost like drops, with one warning. */
+static bool writer_iface_ok(struct rc_writer *w, const struct rc_writer_packet *pkt)
 {
-	uint64_t bad = rc_block_bad_packets(b);
-
-	if (!bad)
-		return;
-	ifc->pending_drops += bad;
-	rc_logf(w->log, w->log_ctx, RC_LOG_WARNING,
-		"a ring block held %" PRIu64 " unreadable packets; they are lost "
-		"(counted on the next packet's epb_dropcount)", bad);
+	if (pkt->iface < w->n_ifaces)
+		return true;
+	if (!w->warned_iface)
+		rc_logf(w->log, w->log_ctx, RC_LOG_WARNING,
+			"a packet named interface %u of %u; such packets are not written",
+			pkt->iface, w->n_ifaces);
+	w->warned_iface = true;
+	return false;
 }
 
-static void writer_write_packets(struct rc_writer *w, struct rc_block *b)
+/* One packet or loss record of a batch; false when the writer stops. */
+static bool writer_take_packet(struct rc_writer *w, const struct rc_writer_packet *pkt)
 {
-	uint32_t id = rc_block_tag(b);
-	struct writer_iface *ifc = &w->ifaces[id];
-	uint64_t packets = w->packets, bytes = w->bytes;
-	struct rc_packet pkt;
-	bool stop = false;
+	struct writer_iface *ifc;
 
-	ifc->pending_drops += rc_block_drops_before(b);
-	while (!stop && !w->stopped && rc_block_next_packet(b, &pkt) == 1) {
-		if (writer_rotation_due(w, pkt.ts_ns)) {
-			writer_rotate(w, pkt.ts_ns);
-			if (w->stopped)
-				break;
-		}
-		if (!writer_put_epb(w, id, &pkt, ifc->pending_drops))
-			break;
-		ifc->pending_drops = 0;
-		ifc->delivered++;
-		w->file_packets++;
-		packets++;
-		bytes += pkt.caplen;
-		/* Counters go out before a stop is signalled, so whoever sees
-		 * "stopped" sees the final count. */
-		__atomic_store_n(&w->packets, packets, __ATOMIC_RELAXED);
-		__atomic_store_n(&w->bytes, bytes, __ATOMIC_RELAXED);
-		stop = writer_limit_reached(w, packets);
+	if (!writer_iface_ok(w, pkt))
+		return true;
+	ifc = &w->ifaces[pkt->iface];
+	ifc->pending_drops += pkt->lost;
+	if (!pkt->data)
+		return true;
+	if (writer_rotation_due(w, pkt->ts_ns)) {
+		writer_rotate(w, pkt->ts_ns);
+		if (w->stopped)
+			return false;
 	}
-	writer_count_bad_packets(w, b, ifc);
+	if (!writer_put_epb(w, pkt, ifc->pending_drops))
+		return false;
+	ifc->pending_drops = 0;
+	ifc->delivered++;
+	w->file_packets++;
+	w->encoded++;
+	return !writer_limit_reached(w);
 }
 
-static void writer_handle_block(struct rc_writer *w, struct rc_block *b)
+static const struct rc_writer_batch_ops iface_ops;
+static void writer_add_iface(struct rc_writer *w, struct rc_writer_batch *b);
+
+static void writer_handle_batch(struct rc_writer *w, struct rc_writer_batch *b)
 {
-	if (!w->stopped && rc_block_tag(b) < w->n_ifaces)
-		writer_write_packets(w, b);
-	/* Packets referenced in the block go out before the block does. */
+	struct rc_writer_packet pkt;
+
+	if (b->ops == &iface_ops) {
+		writer_add_iface(w, b);
+		b->ops->release(b);
+		return;
+	}
+
+	while (!w->stopped && b->ops->next(b, &pkt) == 1 && writer_take_packet(w, &pkt))
+		;
+	/* Packets referenced in the batch go out before the batch does. */
 	if (w->n_iov)
 		writer_flush(w);
-	/* Writer -> kernel: the packets are written or in our buffer now. */
-	rc_block_release(b);
+	/* Writer -> producer: the packets are written or in our buffer now. */
+	b->ops->release(b);
 	if (w->used >= FLUSH_THRESHOLD)
 		writer_flush(w);
 }
@@ -475,13 +537,13 @@ static bool writer_lanes_empty(struct rc_writer *w)
 }
 
 /* The lanes in turn, so no producer starves the others. Within a lane
- * blocks keep their order, and with PACKET_FANOUT_HASH a flow stays in one
+ * batches keep their order, and with PACKET_FANOUT_HASH a flow stays in one
  * lane, so a flow's packets keep their order in the file. */
-static struct rc_block *writer_pop(struct rc_writer *w)
+static struct rc_writer_batch *writer_pop(struct rc_writer *w)
 {
 	for (unsigned k = 0; k < w->n_lanes; k++) {
 		unsigned i = (w->next_lane + k) % w->n_lanes;
-		struct rc_block *b = spsc_pop(&w->lanes[i]);
+		struct rc_writer_batch *b = spsc_pop(&w->lanes[i]);
 
 		if (b) {
 			w->next_lane = i + 1;
@@ -506,12 +568,12 @@ static void writer_sleep(struct rc_writer *w)
 static void *writer_main(void *arg)
 {
 	struct rc_writer *w = arg;
-	struct rc_block *b;
+	struct rc_writer_batch *b;
 
 	for (;;) {
 		b = writer_pop(w);
 		if (b) {
-			writer_handle_block(w, b);
+			writer_handle_batch(w, b);
 			continue;
 		}
 		writer_on_time(w, now_ns());
@@ -527,20 +589,152 @@ static void *writer_main(void *arg)
 	return NULL;
 }
 
-int rc_writer_submit_lane(struct rc_writer *writer, unsigned lane, struct rc_block *block)
+int rc_writer_submit(struct rc_writer *writer, unsigned lane, struct rc_writer_batch *batch)
 {
 	uint64_t one = 1;
 
-	if (lane >= writer->n_lanes || !spsc_push(&writer->lanes[lane], block))
+	if (lane >= writer->n_lanes)
+		return -EINVAL;
+	if (!spsc_push(&writer->lanes[lane], batch))
 		return -ENOBUFS;
 	if (__atomic_exchange_n(&writer->sleeping, 0, __ATOMIC_SEQ_CST))
 		(void)!write(writer->wake_fd, &one, sizeof(one));
 	return 0;
 }
 
-int rc_writer_submit(struct rc_writer *writer, struct rc_block *block)
+/* rc_writer_write_packet's batch: one packet and its bytes, on the heap. */
+struct copied_packet {
+	struct rc_writer_batch batch;
+	struct rc_writer_packet pkt;
+	bool taken;
+	uint8_t bytes[];
+};
+
+static int copied_next(struct rc_writer_batch *b, struct rc_writer_packet *ret)
 {
-	return rc_writer_submit_lane(writer, 0, block);
+	struct copied_packet *c = (struct copied_packet *)b;
+
+	if (c->taken)
+		return 0;
+	c->taken = true;
+	*ret = c->pkt;
+	return 1;
+}
+
+static void copied_release(struct rc_writer_batch *b)
+{
+	free(b);
+}
+
+static const struct rc_writer_batch_ops copied_ops = {
+	.next = copied_next,
+	.release = copied_release,
+};
+
+/* A full lane drains in microseconds (the writer is behind by at most a
+ * queue of single packets), so a short sleep beats a second wake-up
+ * channel for the rare producer that outruns it. */
+static int writer_submit_wait(struct rc_writer *w, unsigned lane, struct rc_writer_batch *b)
+{
+	int r;
+
+	while ((r = rc_writer_submit(w, lane, b)) == -ENOBUFS)
+		nanosleep(&(struct timespec){ .tv_nsec = 50000 }, NULL);
+	if (r < 0)
+		free(b);
+	return r;
+}
+
+int rc_writer_write_packet(struct rc_writer *writer, unsigned lane,
+			   const struct rc_writer_packet *packet)
+{
+	size_t clen = packet->comment ? strlen(packet->comment) + 1 : 0;
+	size_t dlen = packet->data ? packet->caplen : 0;
+	struct copied_packet *c = malloc(sizeof(*c) + dlen + clen);
+
+	if (!c)
+		return -ENOMEM;
+	c->batch.ops = &copied_ops;
+	c->pkt = *packet;
+	c->taken = false;
+	if (packet->data)
+		c->pkt.data = memcpy(c->bytes, packet->data, dlen);
+	if (packet->comment)
+		c->pkt.comment = memcpy(c->bytes + dlen, packet->comment, clen);
+	return writer_submit_wait(writer, lane, &c->batch);
+}
+
+/* rc_writer_add_iface's batch: an IDB in the lane's order, no packets. */
+struct added_iface {
+	struct rc_writer_batch batch;
+	struct rc_writer_iface ifc;
+	char strings[];
+};
+
+static const struct rc_writer_batch_ops iface_ops = {
+	.next = copied_next, /* never called: writer_handle_batch knows it */
+	.release = copied_release,
+};
+
+static char *copy_string(char *to, const char *s)
+{
+	return s ? memcpy(to, s, strlen(s) + 1) : NULL;
+}
+
+int rc_writer_add_iface(struct rc_writer *writer, unsigned lane, const struct rc_writer_iface *iface)
+{
+	struct rc_writer_iface ifc;
+	struct added_iface *a;
+	size_t nlen;
+	int r = rc_opts_copy(&ifc, sizeof(ifc), iface);
+
+	if (r < 0)
+		return r;
+	nlen = ifc.name ? strlen(ifc.name) + 1 : 0;
+	a = malloc(sizeof(*a) + nlen + (ifc.filter ? strlen(ifc.filter) + 1 : 0));
+	if (!a)
+		return -ENOMEM;
+	a->batch.ops = &iface_ops;
+	a->ifc = ifc;
+	a->ifc.snaplen = ifc.snaplen ? ifc.snaplen : RC_SNAPLEN_MAX;
+	a->ifc.name = copy_string(a->strings, ifc.name);
+	a->ifc.filter = copy_string(a->strings + nlen, ifc.filter);
+	r = writer_submit_wait(writer, lane, &a->batch);
+	return r < 0 ? r : (int)__atomic_fetch_add(&writer->announced, 1, __ATOMIC_RELAXED);
+}
+
+/* The new IDB goes into the stream now, before any packet that names it,
+ * and into the header, so every later file of a set has it too. */
+static void writer_add_iface(struct rc_writer *w, struct rc_writer_batch *b)
+{
+	const struct rc_writer_iface *ifc = &((struct added_iface *)b)->ifc;
+	size_t size = pcapng_idb_size(ifc);
+	struct writer_iface *ifaces = realloc(w->ifaces, (w->n_ifaces + 1) * sizeof(*ifaces));
+	uint8_t *header = realloc(w->header, w->header_len + size), *p;
+	struct rc_writer_iface_stats *st;
+
+	if (ifaces)
+		w->ifaces = ifaces;
+	if (header)
+		w->header = header;
+	pthread_mutex_lock(&w->stats_lock);
+	st = realloc(w->stats, (w->n_ifaces + 1) * sizeof(*st));
+	if (st) {
+		w->stats = st;
+		st[w->n_ifaces] = (struct rc_writer_iface_stats){ 0 };
+		w->stats_cap = w->n_ifaces + 1;
+	}
+	pthread_mutex_unlock(&w->stats_lock);
+	if (!ifaces || !header || !st) {
+		writer_stop(w, RC_WRITER_STOP_ERROR, -ENOMEM);
+		return;
+	}
+	pcapng_idb(w->header + w->header_len, ifc);
+	w->header_len += size;
+	w->ifaces[w->n_ifaces] = (struct writer_iface){ .filtered = ifc->filter && *ifc->filter };
+	if (!w->stopped && (p = writer_reserve(w, size)))
+		w->used += pcapng_idb(p, ifc);
+	w->n_ifaces++;
 }
 
 int rc_writer_stopped_fd(const struct rc_writer *writer)
@@ -550,25 +744,40 @@ int rc_writer_stopped_fd(const struct rc_writer *writer)
 
 void rc_writer_progress(const struct rc_writer *writer, struct rc_writer_progress *ret)
 {
-	/* Pairs with the release store in writer_stop(): the error and the
-	 * counters are set before "stopped" is. */
+	/* Pairs with the release store in writer_stop(): the error is set
+	 * before "stopped" is. */
 	ret->stopped = (enum rc_writer_stop)__atomic_load_n(&writer->stopped, __ATOMIC_ACQUIRE);
 	ret->error = __atomic_load_n(&writer->error, __ATOMIC_RELAXED);
-	ret->packets = __atomic_load_n(&writer->packets, __ATOMIC_RELAXED);
+	/* Pairs with the release store in writer_flush_done(). */
+	ret->packets = __atomic_load_n(&writer->packets, __ATOMIC_ACQUIRE);
 	ret->bytes = __atomic_load_n(&writer->bytes, __ATOMIC_RELAXED);
 	ret->file_bytes = __atomic_load_n(&writer->file_bytes, __ATOMIC_RELAXED);
 	ret->files = __atomic_load_n(&writer->files, __ATOMIC_RELAXED);
 }
 
-void rc_writer_update_stats(struct rc_writer *writer, const struct rc_writer_iface_stats *stats)
+void rc_writer_update_stats(struct rc_writer *writer, const struct rc_writer_iface_stats *stats,
+			    unsigned n)
 {
 	pthread_mutex_lock(&writer->stats_lock);
-	memcpy(writer->stats, stats, writer->n_ifaces * sizeof(*stats));
+	if (n > writer->stats_cap)
+		n = writer->stats_cap;
+	memcpy(writer->stats, stats, n * sizeof(*stats));
+	writer->stats_known = true;
 	pthread_mutex_unlock(&writer->stats_lock);
+}
+
+/* Batches still queued when the writer closes go back unwritten. */
+static void writer_release_queued(struct rc_writer *w)
+{
+	struct rc_writer_batch *b;
+
+	while (w->lanes && w->thread_started && (b = writer_pop(w)))
+		b->ops->release(b);
 }
 
 static void writer_free(struct rc_writer *w)
 {
+	writer_release_queued(w);
 	output_free(&w->out);
 	if (w->wake_fd >= 0)
 		close(w->wake_fd);
@@ -581,31 +790,32 @@ static void writer_free(struct rc_writer *w)
 	free(w->ifaces);
 	free(w->stats);
 	free(w->header);
+	free(w->pend);
 	free(w->buf);
 	free(w);
 }
 
 /* SHB and IDBs, encoded once: every file of a set starts with them. */
 static int writer_build_header(struct rc_writer *w, const struct rc_writer_config *c,
-			       const struct rc_writer_iface *ifaces, unsigned n)
+			       const struct rc_writer_iface *ifaces)
 {
 	struct utsname u;
 	char os[sizeof(u.sysname) + sizeof(u.release) + 1] = "";
-	const char *hw = NULL;
+	const char *hw = NULL, *appl = c->userappl ? c->userappl : "ringcap " RC_VERSION_STRING;
 	size_t len;
 
 	if (uname(&u) == 0) {
 		snprintf(os, sizeof(os), "%s %s", u.sysname, u.release);
 		hw = u.machine;
 	}
-	len = pcapng_shb_size(hw, os, c->userappl);
-	for (unsigned i = 0; i < n; i++)
+	len = pcapng_shb_size(hw, os, appl);
+	for (unsigned i = 0; i < w->n_ifaces; i++)
 		len += pcapng_idb_size(&ifaces[i]);
 	w->header = malloc(len);
 	if (!w->header)
 		return -ENOMEM;
-	w->header_len = pcapng_shb(w->header, hw, os, c->userappl);
-	for (unsigned i = 0; i < n; i++) {
+	w->header_len = pcapng_shb(w->header, hw, os, appl);
+	for (unsigned i = 0; i < w->n_ifaces; i++) {
 		w->header_len += pcapng_idb(w->header + w->header_len, &ifaces[i]);
 		w->ifaces[i].filtered = ifaces[i].filter && *ifaces[i].filter;
 	}
@@ -613,30 +823,34 @@ static int writer_build_header(struct rc_writer *w, const struct rc_writer_confi
 }
 
 static int writer_alloc(struct rc_writer *w, const struct rc_writer_config *c,
-			const struct rc_writer_iface *ifaces, unsigned n)
+			const struct rc_writer_iface *ifaces)
 {
 	uint32_t max_snaplen = 0;
 
-	for (unsigned i = 0; i < n; i++)
+	for (unsigned i = 0; i < w->n_ifaces; i++)
 		if (ifaces[i].snaplen > max_snaplen)
 			max_snaplen = ifaces[i].snaplen;
-	/* Room for a full buffer plus the largest EPB, and ISBs with comments. */
-	w->cap = FLUSH_THRESHOLD + max_snaplen + PCAPNG_EPB_MAX_OVERHEAD + (64u << 10);
+	/* Room for a full buffer plus the largest EPB, and ISBs with comments;
+	 * a packet's comment may be up to 64 KiB (an option's length field). */
+	w->cap = FLUSH_THRESHOLD + max_snaplen + PCAPNG_EPB_MAX_OVERHEAD + (192u << 10);
 	w->buf = malloc(w->cap);
-	w->ifaces = calloc(n, sizeof(*w->ifaces));
-	w->stats = calloc(n, sizeof(*w->stats));
+	w->max_pend = (uint32_t)(w->cap / EPB_MIN_SIZE) + OUTPUT_IOV_MAX;
+	w->pend = malloc(w->max_pend * sizeof(*w->pend));
+	w->ifaces = calloc(w->n_ifaces + 1, sizeof(*w->ifaces));
+	w->stats_cap = w->n_ifaces;
+	w->stats = calloc(w->n_ifaces + 1, sizeof(*w->stats));
 	w->n_lanes = c->lanes ? c->lanes : 1;
 	w->lanes = calloc(w->n_lanes, sizeof(*w->lanes));
-	if (!w->buf || !w->ifaces || !w->stats || !w->lanes)
+	if (!w->buf || !w->pend || !w->ifaces || !w->stats || !w->lanes)
 		return -ENOMEM;
 	for (unsigned i = 0; i < w->n_lanes; i++)
-		if (spsc_init(&w->lanes[i], c->queue_blocks ? c->queue_blocks : DEFAULT_QUEUE_BLOCKS) < 0)
+		if (spsc_init(&w->lanes[i], c->queue_batches ? c->queue_batches : DEFAULT_QUEUE_BATCHES) < 0)
 			return -ENOMEM;
 	w->wake_fd = eventfd(0, EFD_CLOEXEC);
 	w->stopped_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (w->wake_fd < 0 || w->stopped_fd < 0)
 		return -errno;
-	return writer_build_header(w, c, ifaces, n);
+	return writer_build_header(w, c, ifaces);
 }
 
 /* The first file (or the fd) and the tee get the header now, so a bad
@@ -661,12 +875,14 @@ static int writer_start_output(struct rc_writer *w, const struct rc_writer_confi
 	return output_write_tee(&w->out, w->header, w->header_len);
 }
 
-static void writer_configure(struct rc_writer *w, const struct rc_writer_config *c, unsigned n)
+static void writer_configure(struct rc_writer *w, const struct rc_writer_config *c)
 {
 	w->out.fd = -1;
 	w->out.tee_fd = -1;
 	w->wake_fd = w->stopped_fd = -1;
-	w->n_ifaces = n;
+	w->n_ifaces = c->n_ifaces;
+	w->announced = c->n_ifaces;
+	w->no_isb = c->flags & RC_WRITER_F_NO_ISB;
 	w->rotate = c->rotate;
 	w->limits = c->limits;
 	w->stats_interval_ns = (uint64_t)c->stats_interval_s * NS_PER_S;
@@ -680,26 +896,84 @@ static void writer_configure(struct rc_writer *w, const struct rc_writer_config 
 	pthread_mutex_init(&w->stats_lock, NULL);
 }
 
-int rc_writer_open(const struct rc_writer_config *config, const struct rc_writer_iface *ifaces,
-		   unsigned n_ifaces, struct rc_writer **ret)
+/* The caller's config and IDBs, each read as the size it was built with;
+ * snaplen 0 becomes the largest, which is what the IDB must say. */
+static int writer_read_config(const struct rc_writer_config *config, struct rc_writer_config *c,
+			      struct rc_writer_iface **ret_ifaces)
 {
-	struct rc_writer *w;
+	struct rc_writer_iface *ifaces;
+	int r = rc_opts_copy(c, sizeof(*c), config);
+
+	if (r < 0) {
+		rc_opts_log_error(r, "rc_writer_config", c->log, c->log_ctx);
+		return r;
+	}
+	if ((c->n_ifaces && !c->ifaces) || !!c->path == !!(c->flags & RC_WRITER_F_FD)) {
+		rc_logf(c->log, c->log_ctx, RC_LOG_ERROR, "rc_writer_config: %s",
+			c->n_ifaces && !c->ifaces ? "n_ifaces without ifaces" :
+			"give one output: path or RC_WRITER_F_FD");
+		return -EINVAL;
+	}
+	ifaces = calloc(c->n_ifaces + 1, sizeof(*ifaces));
+	if (!ifaces)
+		return -ENOMEM;
+	for (unsigned i = 0; i < c->n_ifaces && r == 0; i++) {
+		r = rc_opts_copy(&ifaces[i], sizeof(*ifaces),
+				 (const uint8_t *)c->ifaces + i * c->ifaces[0].sz);
+		if (!ifaces[i].snaplen)
+			ifaces[i].snaplen = RC_SNAPLEN_MAX;
+	}
+	if (r < 0) {
+		rc_opts_log_error(r, "rc_writer_iface", c->log, c->log_ctx);
+		free(ifaces);
+		return r;
+	}
+	*ret_ifaces = ifaces;
+	return 0;
+}
+
+/* The thread blocks every signal: they are the application's business, and
+ * a write() it interrupts would only have to be resumed. */
+static int writer_start_thread(struct rc_writer *w)
+{
+	sigset_t all, old;
 	int r;
 
-	if (!config || (!config->path && config->fd < 0) || !n_ifaces)
-		return -EINVAL;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	r = -pthread_create(&w->thread, NULL, writer_main, w);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	w->thread_started = r == 0;
+	return r;
+}
+
+int rc_writer_open(const struct rc_writer_config *config, struct rc_writer **ret)
+{
+	struct rc_writer_config c;
+	struct rc_writer_iface *ifaces = NULL;
+	struct rc_writer *w;
+	int r = writer_read_config(config, &c, &ifaces);
+
+	if (r < 0)
+		return r;
 	w = calloc(1, sizeof(*w));
-	if (!w)
+	if (!w) {
+		free(ifaces);
 		return -ENOMEM;
-	writer_configure(w, config, n_ifaces);
-	r = writer_alloc(w, config, ifaces, n_ifaces);
+	}
+	writer_configure(w, &c);
+	r = writer_alloc(w, &c, ifaces);
 	if (r == 0)
-		r = writer_start_output(w, config);
+		r = writer_start_output(w, &c);
 	if (r == 0)
-		r = -pthread_create(&w->thread, NULL, writer_main, w);
+		r = writer_start_thread(w);
+	free(ifaces);
 	if (r < 0) {
-		if (!config->path && w->out.fd < 0 && config->fd >= 0)
-			close(config->fd);
+		/* The fds were given to the writer: it closes them either way. */
+		if (w->out.fd < 0 && (c.flags & RC_WRITER_F_FD))
+			close(c.fd);
+		if (w->out.tee_fd < 0 && (c.flags & RC_WRITER_F_TEE))
+			close(c.tee_fd);
 		writer_free(w);
 		return r;
 	}
@@ -708,7 +982,7 @@ int rc_writer_open(const struct rc_writer_config *config, const struct rc_writer
 }
 
 int rc_writer_close(struct rc_writer *writer, const struct rc_writer_iface_stats *stats,
-		    struct rc_writer_progress *ret_final)
+		    unsigned n, struct rc_writer_progress *ret_final)
 {
 	uint64_t one = 1;
 	int r;
@@ -720,7 +994,7 @@ int rc_writer_close(struct rc_writer *writer, const struct rc_writer_iface_stats
 	pthread_join(writer->thread, NULL);
 	/* The thread is gone: the buffer and the output are ours alone now. */
 	if (stats)
-		rc_writer_update_stats(writer, stats);
+		rc_writer_update_stats(writer, stats, n);
 	if (writer->out.fd >= 0 && writer->stopped != RC_WRITER_STOP_ERROR)
 		writer_close_file(writer, "end of capture");
 	else

@@ -127,6 +127,8 @@ static int epb_opt(struct tp_file *f, void *ctx, uint16_t code, const uint8_t *v
 		e->has_dropcount = true;
 		e->dropcount = rd64(v);
 	}
+	if (code == 1)
+		copy_str(e->comment, sizeof(e->comment), v, len);
 	return 0;
 }
 

@@ -32,6 +32,7 @@ struct tp_epb {
 	uint32_t flags;
 	bool has_dropcount;
 	uint64_t dropcount;
+	char comment[64];            /* opt_comment, cut; "" when absent */
 };
 
 struct tp_isb {

@@ -10,8 +10,8 @@
  * packet is lost, every 5000th duplicated. It prints the counts
  * ringcap compare should report.
  *
- * DESIGN: test tool. Uses the writer's pcapng encoders, one buffered
- * stdio stream per file; packets differ by a counter in IP ID and
+ * DESIGN: test tool. Writes through libringcap's writer, packet by
+ * packet, one writer per file; packets differ by a counter in IP ID and
  * payload so no two are identical.
  */
 #include <inttypes.h>
@@ -20,7 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pcapng.h"
+#include <ringcap/writer.h>
 
 #define OFFSET_NS 1500000000LL
 #define DELAY_NS 300000LL
@@ -46,29 +46,34 @@ static void frame(uint8_t *b, uint64_t i, int reverse)
 	memcpy(b + 42, &i, 8);
 }
 
-static void put(FILE *f, int64_t t, const uint8_t *b)
+static void put(struct rc_writer *w, int64_t t, const uint8_t *b)
 {
-	static uint8_t buf[256];
-	struct rc_packet p = { .data = b, .caplen = 60, .origlen = 60, .ts_ns = (uint64_t)t };
+	struct rc_writer_packet p = { .data = b, .caplen = 60, .origlen = 60, .ts_ns = (uint64_t)t };
 
-	fwrite(buf, 1, pcapng_epb(buf, 0, &p, 0), f);
+	if (rc_writer_write_packet(w, 0, &p) < 0)
+		exit(1);
+}
+
+static struct rc_writer *open_file(const char *path)
+{
+	RC_OPTS(rc_writer_iface, ifc, .name = "synth", .linktype = 1);
+	RC_OPTS(rc_writer_config, c, .path = path, .flags = RC_WRITER_F_NO_ISB, .ifaces = &ifc,
+		.n_ifaces = 1, .userappl = "rcc_synth");
+	struct rc_writer *w = NULL;
+
+	return rc_writer_open(&c, &w) == 0 ? w : NULL;
 }
 
 int main(int argc, char **argv)
 {
-	struct rc_writer_iface ifc = { .name = "synth", .linktype = 1, .snaplen = 262144 };
 	uint64_t n = argc == 4 ? strtoull(argv[1], NULL, 10) : 0, lost = 0, dup = 0;
-	FILE *fa = n ? fopen(argv[2], "w") : NULL, *fb = n ? fopen(argv[3], "w") : NULL;
+	struct rc_writer *fa = n ? open_file(argv[2]) : NULL, *fb = n ? open_file(argv[3]) : NULL;
 	int64_t t0 = 1700000000000000000LL;
-	uint8_t buf[512], b[64];
+	uint8_t b[64];
 
 	if (!fa || !fb) {
 		fprintf(stderr, "usage: rcc_synth COUNT A.pcapng B.pcapng\n");
 		return 2;
-	}
-	for (FILE *f = fa; f; f = f == fa ? fb : NULL) {
-		fwrite(buf, 1, pcapng_shb(buf, NULL, NULL, "rcc_synth"), f);
-		fwrite(buf, 1, pcapng_idb(buf, &ifc), f);
 	}
 	/* Each side's file must be in its own time order: A sends at t,
 	 * B sends at t too (B->A), and each sees the other's DELAY later;
@@ -94,8 +99,8 @@ int main(int argc, char **argv)
 			dup++;
 		}
 	}
-	fclose(fa);
-	fclose(fb);
+	if (rc_writer_close(fa, NULL, 0, NULL) < 0 || rc_writer_close(fb, NULL, 0, NULL) < 0)
+		return 1;
 	printf("packets %" PRIu64 " lost_a_to_b %" PRIu64 " duplicated %" PRIu64
 	       " clock_offset_ns %lld delay_ns %lld\n", n, lost, dup, OFFSET_NS, DELAY_NS);
 	return 0;

@@ -25,9 +25,9 @@
 
 #include <ringcap/compare.h>
 #include <ringcap/reader.h>
+#include <ringcap/writer.h>
 
 #include "compare_internal.h"
-#include "pcapng.h"
 
 #define MS 1000000LL
 #define T0 1700000000000000000LL
@@ -94,25 +94,28 @@ static int by_time(const void *x, const void *y)
 	return (a->logical > b->logical) - (a->logical < b->logical);
 }
 
-/* Sorts by time and writes as pcapng to a memfd; returns a reader of it. */
+/* Sorts by time and writes as pcapng to a memfd (through the writer's
+ * public packet API); returns a reader of it. */
 static struct rc_reader *file_reader(struct file *fl)
 {
-	struct rc_writer_iface ifc = { .name = "veth0", .linktype = 1, .snaplen = 262144 };
-	uint8_t buf[512];
+	RC_OPTS(rc_writer_iface, ifc, .name = "veth0", .linktype = 1);
 	int fd = memfd_create("cmp", 0);
+	RC_OPTS(rc_writer_config, c, .fd = dup(fd), .flags = RC_WRITER_F_FD | RC_WRITER_F_NO_ISB,
+		.ifaces = &ifc, .n_ifaces = 1, .userappl = "test");
+	struct rc_writer *w;
 	struct rc_reader *r;
 
 	assert_true(fd >= 0);
 	qsort(fl->f, fl->n, sizeof(*fl->f), by_time);
-	assert_true(write(fd, buf, pcapng_shb(buf, NULL, NULL, "test")) > 0);
-	assert_true(write(fd, buf, pcapng_idb(buf, &ifc)) > 0);
+	assert_int_equal(rc_writer_open(&c, &w), 0);
 	for (size_t i = 0; i < fl->n; i++) {
-		struct rc_packet p = { .data = fl->f[i].b, .caplen = fl->f[i].len,
-				       .origlen = fl->f[i].len, .ts_ns = (uint64_t)fl->f[i].t };
+		struct rc_writer_packet p = { .data = fl->f[i].b, .caplen = fl->f[i].len,
+					      .origlen = fl->f[i].len, .ts_ns = (uint64_t)fl->f[i].t };
 
 		fl->f[i].index = i + 1;
-		assert_true(write(fd, buf, pcapng_epb(buf, 0, &p, 0)) > 0);
+		assert_int_equal(rc_writer_write_packet(w, 0, &p), 0);
 	}
+	assert_int_equal(rc_writer_close(w, NULL, 0, NULL), 0);
 	assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
 	assert_int_equal(rc_reader_open_fd(fd, &r), 0);
 	return r;
@@ -320,7 +323,7 @@ static void test_annotate(void **state)
 	size_t n = 0;
 
 	(void)state;
-	assert_int_equal(rc_compare_annotate(rep, a, fd), 0);
+	assert_int_equal(rc_compare_annotate(rep, a, dup(fd)), 0); /* it closes its fd */
 	len = lseek(fd, 0, SEEK_END);
 	bytes = mmap(NULL, (size_t)len, PROT_READ, MAP_PRIVATE, fd, 0);
 	assert_true(bytes != MAP_FAILED);

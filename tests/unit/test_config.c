@@ -24,6 +24,7 @@ static void capture_log(void *ctx, enum rc_log_level level, const char *msg)
 
 static void expect_rejected(struct rc_engine_config c, const char *field)
 {
+	c.sz = sizeof(c);
 	last_msg[0] = 0;
 	assert_int_equal(rc_engine_config_check(&c, capture_log, NULL), -EINVAL);
 	assert_non_null(strstr(last_msg, field));
@@ -70,6 +71,10 @@ static void test_rejections(void **state)
 	expect_rejected((struct rc_engine_config){ .block_timeout_ms = 60001 }, "block_timeout_ms");
 	expect_rejected((struct rc_engine_config){ .snaplen = 13 }, "snaplen");
 	expect_rejected((struct rc_engine_config){ .snaplen = 262145 }, "snaplen");
+	/* And a config whose size was never set is refused outright. */
+	assert_int_equal(rc_engine_config_check(&(struct rc_engine_config){ .ifname = "x" },
+						capture_log, NULL), -EINVAL);
+	assert_non_null(strstr(last_msg, "RC_OPTS"));
 }
 
 static void test_linktypes(void **state)

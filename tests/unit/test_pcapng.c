@@ -79,13 +79,14 @@ static void test_epb_inbound_unicast_padding(void **state)
 		0, 0, 0, 0,
 		0x34, 0, 0, 0,
 	};
-	struct rc_packet p = { .data = data, .caplen = 5, .origlen = 60,
-			       .ts_ns = 0x0000000100000002ull, .pkttype = PACKET_HOST };
+	struct rc_writer_packet p = { .data = data, .caplen = 5, .origlen = 60,
+				      .ts_ns = 0x0000000100000002ull, .iface = 2,
+				      .epb_flags = rc_writer_epb_flags(PACKET_HOST) };
 	uint8_t buf[128];
 
 	(void)state;
-	assert_int_equal(pcapng_epb_size(5, 0), sizeof(want));
-	check_block(buf, pcapng_epb(buf, 2, &p, 0), want, sizeof(want));
+	assert_int_equal(pcapng_epb_size(&p, 0), sizeof(want));
+	check_block(buf, pcapng_epb(buf, &p, 0), want, sizeof(want));
 }
 
 /* Outbound (10) with no reception type; epb_dropcount 3 after epb_flags. */
@@ -102,25 +103,25 @@ static void test_epb_outbound_dropcount(void **state)
 		0, 0, 0, 0,
 		0x3c, 0, 0, 0,
 	};
-	struct rc_packet p = { .data = data, .caplen = 4, .origlen = 4, .ts_ns = 9,
-			       .pkttype = PACKET_OUTGOING };
+	struct rc_writer_packet p = { .data = data, .caplen = 4, .origlen = 4, .ts_ns = 9,
+				      .epb_flags = rc_writer_epb_flags(PACKET_OUTGOING) };
 	uint8_t buf[128];
 
 	(void)state;
-	assert_int_equal(pcapng_epb_size(4, 3), sizeof(want));
-	check_block(buf, pcapng_epb(buf, 0, &p, 3), want, sizeof(want));
+	assert_int_equal(pcapng_epb_size(&p, 3), sizeof(want));
+	check_block(buf, pcapng_epb(buf, &p, 3), want, sizeof(want));
 }
 
 /* 4.3.1: bits 0-1 direction, 2-4 reception type. */
 static void test_epb_flags_map(void **state)
 {
 	(void)state;
-	assert_int_equal(pcapng_epb_flags(PACKET_HOST), 0x5);
-	assert_int_equal(pcapng_epb_flags(PACKET_MULTICAST), 0x9);
-	assert_int_equal(pcapng_epb_flags(PACKET_BROADCAST), 0xd);
-	assert_int_equal(pcapng_epb_flags(PACKET_OTHERHOST), 0x11);
-	assert_int_equal(pcapng_epb_flags(PACKET_OUTGOING), 0x2);
-	assert_int_equal(pcapng_epb_flags(200), 0);
+	assert_int_equal(rc_writer_epb_flags(PACKET_HOST), 0x5);
+	assert_int_equal(rc_writer_epb_flags(PACKET_MULTICAST), 0x9);
+	assert_int_equal(rc_writer_epb_flags(PACKET_BROADCAST), 0xd);
+	assert_int_equal(rc_writer_epb_flags(PACKET_OTHERHOST), 0x11);
+	assert_int_equal(rc_writer_epb_flags(PACKET_OUTGOING), 0x2);
+	assert_int_equal(rc_writer_epb_flags(200), 0);
 }
 
 /* 4.6: ISB with start/end time (high word first), ifrecv, osdrop,
@@ -139,7 +140,7 @@ static void check_isb(bool filtered, uint16_t received_code)
 		0x58, 0, 0, 0,
 	};
 	struct pcapng_isb isb = { .iface_id = 1, .start_ns = 0x10, .end_ns = 0x20,
-				  .received = 100, .dropped = 3, .delivered = 97,
+				  .counted = true, .received = 100, .dropped = 3, .delivered = 97,
 				  .filtered = filtered };
 	uint8_t buf[128];
 
@@ -154,6 +155,49 @@ static void test_isb(void **state)
 	check_isb(true, 6);
 }
 
+/* Before the capture side gave any counters, an ISB says only what the
+ * writer knows (3.5: an absent option is unknown, not zero). */
+static void test_isb_uncounted(void **state)
+{
+	const uint8_t want[] = {
+		5, 0, 0, 0, 0x40, 0, 0, 0,
+		0, 0, 0, 0, 0, 0, 0, 0, 0x20, 0, 0, 0,
+		2, 0, 8, 0, 0, 0, 0, 0, 0x10, 0, 0, 0,
+		3, 0, 8, 0, 0, 0, 0, 0, 0x20, 0, 0, 0,
+		8, 0, 8, 0, 5, 0, 0, 0, 0, 0, 0, 0,
+		0, 0, 0, 0,
+		0x40, 0, 0, 0,
+	};
+	struct pcapng_isb isb = { .start_ns = 0x10, .end_ns = 0x20, .received = 9, .delivered = 5 };
+	uint8_t buf[128];
+
+	(void)state;
+	assert_int_equal(pcapng_isb_size(&isb), sizeof(want));
+	check_block(buf, pcapng_isb(buf, &isb), want, sizeof(want));
+}
+
+/* 3.5: opt_comment, padded; no epb_flags when the producer gives none. */
+static void test_epb_comment(void **state)
+{
+	static const uint8_t data[] = { 7 };
+	static const uint8_t want[] = {
+		6, 0, 0, 0, 0x34, 0, 0, 0,
+		0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0,
+		1, 0, 0, 0, 1, 0, 0, 0,
+		7, 0, 0, 0,
+		1, 0, 5, 0, 'l', 'o', 's', 't', '!', 0, 0, 0,
+		0, 0, 0, 0,
+		0x34, 0, 0, 0,
+	};
+	struct rc_writer_packet p = { .data = data, .caplen = 1, .origlen = 1, .ts_ns = 1,
+				      .comment = "lost!" };
+	uint8_t buf[128];
+
+	(void)state;
+	assert_int_equal(pcapng_epb_size(&p, 0), sizeof(want));
+	check_block(buf, pcapng_epb(buf, &p, 0), want, sizeof(want));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -163,6 +207,8 @@ int main(void)
 		cmocka_unit_test(test_epb_outbound_dropcount),
 		cmocka_unit_test(test_epb_flags_map),
 		cmocka_unit_test(test_isb),
+		cmocka_unit_test(test_isb_uncounted),
+		cmocka_unit_test(test_epb_comment),
 	};
 
 	return cmocka_run_group_tests_name("pcapng", tests, NULL, NULL);

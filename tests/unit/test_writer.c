@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * test_writer.c - the writer thread end to end on synthetic ring blocks:
+ * test_writer.c - the writer thread end to end on synthetic ring blocks,
+ * handed over as the capture module hands them (its block batches):
  * what goes in comes out as pcapng, in order, with drops where they
  * happened and ISBs that add up; every block goes back to the kernel; a
- * write error leaves a file that still parses. Runs under TSan too.
+ * write error leaves a file that still parses and counts only what it
+ * holds. Also the packet-by-packet API. Runs under TSan too.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -22,6 +24,7 @@
 
 #include <ringcap/writer.h>
 
+#include "capture_internal.h"
 #include "pcapng_parse.h"
 #include "ring.h"
 #include "synth_block.h"
@@ -33,6 +36,7 @@
 struct fixture {
 	struct synth_block sb[N_BLOCKS];
 	struct rc_block rb[N_BLOCKS];
+	struct block_batch bb[N_BLOCKS];
 	char path[64];
 	int fd;
 };
@@ -66,7 +70,8 @@ static int setup(void **state)
 		synth_block_close(&f->sb[i]);
 		ring_block_begin(&f->rb[i], (void *)f->sb[i].mem, BLOCK_SIZE,
 				 262144);
-		f->rb[i].tag = (uint32_t)(i % 2); /* two interfaces, interleaved */
+		f->bb[i] = (struct block_batch){ .batch.ops = &capture_block_ops, .block = &f->rb[i],
+						 .iface = (uint32_t)(i % 2) }; /* two interfaces, interleaved */
 	}
 	f->rb[3].drops_before = 10; /* the kernel lost 10 between blocks 2 and 3 */
 	snprintf(f->path, sizeof(f->path), "/tmp/rc-test-writer-XXXXXX");
@@ -90,14 +95,16 @@ static int teardown(void **state)
 static struct rc_writer *open_writer(struct fixture *f, uint64_t limit)
 {
 	static const struct rc_writer_iface ifaces[2] = {
-		{ .name = "tap0", .linktype = 1, .snaplen = 262144 },
-		{ .name = "tap1", .linktype = 1, .snaplen = 262144, .filter = "not arp" },
+		{ .sz = sizeof(ifaces[0]), .name = "tap0", .linktype = 1, .snaplen = 262144 },
+		{ .sz = sizeof(ifaces[0]), .name = "tap1", .linktype = 1, .snaplen = 262144,
+		  .filter = "not arp" },
 	};
-	struct rc_writer_config c = { .fd = f->fd, .userappl = "ringcap test",
-				      .limits.packets = limit, .queue_blocks = N_BLOCKS };
+	RC_OPTS(rc_writer_config, c, .fd = f->fd, .flags = RC_WRITER_F_FD, .ifaces = ifaces,
+		.n_ifaces = 2, .userappl = "ringcap test", .limits.packets = limit,
+		.queue_batches = N_BLOCKS);
 	struct rc_writer *w = NULL;
 
-	assert_int_equal(rc_writer_open(&c, ifaces, 2, &w), 0);
+	assert_int_equal(rc_writer_open(&c, &w), 0);
 	return w;
 }
 
@@ -133,8 +140,8 @@ static void test_blocks_to_pcapng(void **state)
 	struct tp_file t;
 
 	for (int i = 0; i < N_BLOCKS; i++)
-		assert_int_equal(rc_writer_submit(w, &f->rb[i]), 0);
-	assert_int_equal(rc_writer_close(w, st, NULL), 0);
+		assert_int_equal(rc_writer_submit(w, 0, &f->bb[i].batch), 0);
+	assert_int_equal(rc_writer_close(w, st, 2, NULL), 0);
 	assert_all_released(f);
 
 	assert_int_equal(tp_parse_file(f->path, &t), 0);
@@ -168,14 +175,15 @@ static void test_packet_limit(void **state)
 	struct tp_file t;
 
 	for (int i = 0; i < N_BLOCKS; i++)
-		assert_int_equal(rc_writer_submit(w, &f->rb[i]), 0);
+		assert_int_equal(rc_writer_submit(w, 0, &f->bb[i].batch), 0);
 	pfd = (struct pollfd){ .fd = rc_writer_stopped_fd(w), .events = POLLIN };
 	assert_int_equal(poll(&pfd, 1, 5000), 1);
 	rc_writer_progress(w, &p);
-	assert_true(p.stopped);
+	assert_int_equal(p.stopped, RC_WRITER_STOP_PACKETS);
 	assert_int_equal(p.error, 0);
+	assert_true(p.packets <= 47); /* counted once their write returns */
+	assert_int_equal(rc_writer_close(w, NULL, 0, &p), 0);
 	assert_int_equal(p.packets, 47);
-	assert_int_equal(rc_writer_close(w, NULL, NULL), 0);
 	assert_all_released(f);
 	assert_int_equal(tp_parse_file(f->path, &t), 0);
 	assert_int_equal(t.n_epb, 47);
@@ -189,8 +197,10 @@ static void test_write_error_cuts_back(void **state)
 {
 	struct fixture *f = *state;
 	struct rlimit old, small = { .rlim_cur = 20000, .rlim_max = RLIM_INFINITY };
+	struct rc_writer_progress p;
 	struct rc_writer *w;
 	struct tp_file t;
+	uint64_t bytes = 0;
 	int r;
 
 	signal(SIGXFSZ, SIG_IGN);
@@ -199,8 +209,8 @@ static void test_write_error_cuts_back(void **state)
 	assert_int_equal(setrlimit(RLIMIT_FSIZE, &small), 0);
 	w = open_writer(f, 0);
 	for (int i = 0; i < N_BLOCKS; i++)
-		assert_int_equal(rc_writer_submit(w, &f->rb[i]), 0);
-	r = rc_writer_close(w, NULL, NULL);
+		assert_int_equal(rc_writer_submit(w, 0, &f->bb[i].batch), 0);
+	r = rc_writer_close(w, NULL, 0, &p);
 	setrlimit(RLIMIT_FSIZE, &old);
 	assert_int_equal(r, -EFBIG);
 	assert_all_released(f);
@@ -208,6 +218,12 @@ static void test_write_error_cuts_back(void **state)
 	assert_true(t.n_epb > 0 && t.n_epb < N_BLOCKS * PER_BLOCK);
 	assert_true(t.len <= 20000);
 	check_packets(&t, t.n_epb);
+	/* What the writer says it wrote is what the file holds. */
+	for (size_t e = 0; e < t.n_epb; e++)
+		bytes += t.epb[e].caplen;
+	assert_int_equal(p.packets, t.n_epb);
+	assert_int_equal(p.bytes, bytes);
+	assert_int_equal(p.file_bytes, t.len);
 	tp_free(&t);
 }
 
@@ -225,8 +241,8 @@ static void test_unreadable_packets_are_counted(void **state)
 	first->tp_next_offset = BLOCK_SIZE; /* block 1 (interface 1): 19 lost */
 	w = open_writer(f, 0);
 	for (int i = 0; i < N_BLOCKS; i++)
-		assert_int_equal(rc_writer_submit(w, &f->rb[i]), 0);
-	assert_int_equal(rc_writer_close(w, NULL, NULL), 0);
+		assert_int_equal(rc_writer_submit(w, 0, &f->bb[i].batch), 0);
+	assert_int_equal(rc_writer_close(w, NULL, 0, NULL), 0);
 	assert_int_equal(tp_parse_file(f->path, &t), 0);
 	assert_int_equal(t.n_epb, N_BLOCKS * PER_BLOCK - (PER_BLOCK - 1));
 	/* Interface 1's next packet is block 3's first: the kernel's 10
@@ -239,19 +255,86 @@ static void test_unreadable_packets_are_counted(void **state)
 	tp_free(&t);
 }
 
-static void test_bad_output_fails_open(void **state)
+static void test_bad_config_fails_open(void **state)
 {
-	static const struct rc_writer_iface ifc = { .name = "x", .linktype = 1, .snaplen = 100 };
-	struct rc_writer_config c = { .fd = -1 };
+	static const struct rc_writer_iface ifc = { .sz = sizeof(ifc), .name = "x", .linktype = 1,
+						    .snaplen = 100 };
+	RC_OPTS(rc_writer_config, c, .ifaces = &ifc, .n_ifaces = 1);
+	struct rc_writer_config unsized = { .fd = 1, .flags = RC_WRITER_F_FD };
+	struct { struct rc_writer_config c; uint64_t newer; } big;
 	struct rc_writer *w;
 	int fd = open("/dev/full", O_WRONLY);
 
 	(void)state;
-	assert_int_equal(rc_writer_open(&c, &ifc, 1, &w), -EINVAL);
-	if (fd < 0)
-		skip();
-	c.fd = fd;
-	assert_int_equal(rc_writer_open(&c, &ifc, 1, &w), -ENOSPC);
+	/* A zeroed config has no output: not fd 0 by accident. */
+	assert_int_equal(rc_writer_open(&c, &w), -EINVAL);
+	assert_int_equal(rc_writer_open(&unsized, &w), -EINVAL);
+	c.path = "/nonexistent-dir/x.pcapng";
+	assert_int_equal(rc_writer_open(&c, &w), -ENOENT);
+	c.flags = RC_WRITER_F_FD; /* and a path: two outputs */
+	assert_int_equal(rc_writer_open(&c, &w), -EINVAL);
+	/* A config from a newer header: fine while the new field is zero. */
+	assert_true(fd >= 0);
+	memset(&big, 0, sizeof(big)); /* padding too: the library reads it */
+	big.c = c;
+	big.c.path = NULL;
+	big.c.fd = fd;
+	big.c.flags = RC_WRITER_F_FD;
+	big.c.sz = sizeof(big);
+	big.newer = 1;
+	assert_int_equal(rc_writer_open(&big.c, &w), -E2BIG);
+	big.newer = 0;
+	/* /dev/full: the SHB's write fails, and open says so. */
+	assert_int_equal(rc_writer_open(&big.c, &w), -ENOSPC);
+}
+
+/* Packets one by one, interfaces added as they come, comments and flags
+ * as given: what compare --annotate and offline reading use. */
+static void test_packets_one_by_one(void **state)
+{
+	struct fixture *f = *state;
+	RC_OPTS(rc_writer_config, c, .fd = f->fd, .flags = RC_WRITER_F_FD | RC_WRITER_F_NO_ISB);
+	RC_OPTS(rc_writer_iface, a, .name = "a", .linktype = 1);
+	RC_OPTS(rc_writer_iface, b, .name = "b", .linktype = 101, .snaplen = 96);
+	uint8_t data[300];
+	struct rc_writer_progress p;
+	struct rc_writer *w;
+	struct tp_file t;
+
+	for (unsigned k = 0; k < sizeof(data); k++)
+		data[k] = (uint8_t)k;
+	assert_int_equal(rc_writer_open(&c, &w), 0);
+	assert_int_equal(rc_writer_add_iface(w, 0, &a), 0);
+	for (uint32_t n = 0; n < 200; n++) {
+		struct rc_writer_packet pkt = { .data = data, .caplen = n % 2 ? 300 : 40,
+						.origlen = 300, .ts_ns = 1000 + n, .iface = n >= 100,
+						.comment = n == 7 ? "seven" : NULL,
+						.epb_flags = n == 8 ? rc_writer_epb_flags(4) : 0,
+						.lost = n == 150 ? 3 : 0 };
+
+		if (n == 100)
+			assert_int_equal(rc_writer_add_iface(w, 0, &b), 1);
+		assert_int_equal(rc_writer_write_packet(w, 0, &pkt), 0);
+	}
+	assert_int_equal(rc_writer_close(w, NULL, 0, &p), 0);
+	assert_int_equal(p.packets, 200);
+	assert_int_equal(tp_parse_file(f->path, &t), 0);
+	assert_int_equal(t.n_idb, 2);
+	assert_string_equal(t.idb[1].name, "b");
+	assert_int_equal(t.idb[1].linktype, 101);
+	assert_int_equal(t.idb[0].snaplen, 262144);
+	assert_int_equal(t.n_epb, 200);
+	assert_int_equal(t.n_isb, 0);
+	assert_int_equal(t.epb[99].iface, 0);
+	assert_int_equal(t.epb[100].iface, 1);
+	assert_int_equal(t.epb[1].caplen, 300);
+	assert_memory_equal(t.epb[1].data, data, 300);
+	assert_string_equal(t.epb[7].comment, "seven");
+	assert_false(t.epb[6].has_flags);
+	assert_true(t.epb[8].has_flags);
+	assert_int_equal(t.epb[8].flags, 2); /* PACKET_OUTGOING: outbound */
+	assert_int_equal(t.epb[150].dropcount, 3);
+	tp_free(&t);
 }
 
 int main(void)
@@ -261,7 +344,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_packet_limit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_write_error_cuts_back, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unreadable_packets_are_counted, setup, teardown),
-		cmocka_unit_test(test_bad_output_fails_open),
+		cmocka_unit_test(test_bad_config_fails_open),
+		cmocka_unit_test_setup_teardown(test_packets_one_by_one, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("writer", tests, NULL, NULL);

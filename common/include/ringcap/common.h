@@ -1,16 +1,43 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * ringcap/common.h - what every ringcap library module shares: the export
- * attribute and the per-instance log hook.
+ * attribute, the per-instance log hook, the versioned-config convention,
+ * the library version, and the facts more than one module needs (link
+ * types, the snaplen).
  *
  * DESIGN: library code never prints. Each handle carries a log callback the
  * embedder sets in its config struct (NULL means silent), so two engines in
  * one process can log to two places and no global state is needed.
+ *
+ * Error detail, one convention in every module: a function returns 0 (or a
+ * count) or -errno, and the words that say which thing failed and why go,
+ * once, through the log hook of the handle or config involved, as one line
+ * at RC_LOG_ERROR, before the function returns. No module keeps a sticky
+ * error string or fills an error struct, except the filter compiler, whose
+ * error carries a column for the caller to point at.
+ *
+ * Config structs grow: each starts with `size_t sz`, which the caller sets
+ * to sizeof the struct it was compiled with (RC_OPTS does it). The library
+ * reads only the fields that fit in sz, treats the rest as zero (default),
+ * and refuses (-E2BIG) a struct from a newer header whose extra fields are
+ * not all zero. This is libbpf's OPTS_VALID scheme; it lets fields be
+ * appended without breaking a binary built against an older header.
  */
 #ifndef RINGCAP_COMMON_H
 #define RINGCAP_COMMON_H
 
+#include <stddef.h>
+
+#include <ringcap/version.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define RC_API __attribute__((visibility("default")))
+
+/* "0.2.0": the library's version, as `ringcap --version` prints it. Any thread. */
+RC_API const char *rc_version(void);
 
 enum rc_log_level {
 	RC_LOG_ERROR = 0,
@@ -19,7 +46,31 @@ enum rc_log_level {
 	RC_LOG_DEBUG = 3,
 };
 
-/* msg is one line without a trailing newline, valid only during the call. */
+/* msg is one line without a trailing newline, valid only during the call.
+ * Called from whichever thread the message arises on (each public function
+ * says which threads that can be): the hook must be thread-safe. */
 typedef void (*rc_log_fn)(void *ctx, enum rc_log_level level, const char *msg);
+
+/* Declares a config struct with .sz set and the named fields, the rest zero:
+ *   RC_OPTS(rc_engine_config, c, .ifname = "eth1");                      */
+#define RC_OPTS(type, name, ...) \
+	struct type name = { .sz = sizeof(struct type), __VA_ARGS__ }
+
+/* Link-layer header types (LINKTYPE_* of the tcpdump.org registry) that
+ * ringcap reads or writes. */
+#define RC_LINKTYPE_ETHERNET 1
+#define RC_LINKTYPE_RAW 101       /* raw IPv4 or IPv6 */
+#define RC_LINKTYPE_LINUX_SLL 113
+#define RC_LINKTYPE_IPV4 228
+#define RC_LINKTYPE_IPV6 229
+#define RC_LINKTYPE_LINUX_SLL2 276
+
+/* The largest snaplen and the default, as libpcap's MAXIMUM_SNAPLEN: any
+ * larger packet (a 256 KiB GRO super-packet) is cut to this. */
+#define RC_SNAPLEN_MAX 262144u
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -92,7 +92,7 @@ RC_API int rc_compare_run(const struct rc_compare_config *c, struct rc_reader *a
 RC_API void rc_compare_report_free(struct rc_compare_report *rep);
 
 /* Copies a (a fresh reader of the same A file) to fd as pcapng, with an
- * opt_comment on every packet rep->marked names. */
+ * opt_comment on every packet rep->marked names; fd is closed either way. */
 RC_API int rc_compare_annotate(const struct rc_compare_report *rep, struct rc_reader *a, int fd);
 
 #endif

@@ -8,9 +8,13 @@
  *
  *   kernel --(rc_engine_take_block)--> caller --(rc_block_release)--> kernel
  *
- * The caller may pass a taken block to another thread (the writer) and
- * release it there; release is the only engine call that is safe from a
- * thread other than the one that owns the engine.
+ * Threads: an engine belongs to the thread that takes its blocks (the
+ * owner): every call but these is the owner's. rc_block_release and the
+ * rc_block_* accessors go with the block, to whichever thread holds it;
+ * rc_engine_stop_intake is safe from any thread (a setsockopt beside the
+ * owner's reads); the const getters (ifname, linktype, ...) read values
+ * fixed at open and are safe from any thread. The log hook is called on
+ * the owner's thread. rc_engine_list_interfaces: any thread.
  */
 #ifndef RINGCAP_ENGINE_H
 #define RINGCAP_ENGINE_H
@@ -21,6 +25,10 @@
 #include <stdint.h>
 
 #include <ringcap/common.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 struct rc_engine;
 struct rc_block;
@@ -34,10 +42,17 @@ enum rc_engine_fanout {
 	RC_ENGINE_FANOUT_QM,    /* by the NIC's receive queue */
 };
 
-/* A zeroed config means "default" for every field but ifname. */
+/* Limits of the ring geometry (rc_engine_config_check enforces them). */
+#define RC_ENGINE_MIN_BLOCKS 2u
+#define RC_ENGINE_MAX_BLOCK_SIZE (128u << 20)
+#define RC_ENGINE_MAX_BLOCK_TIMEOUT_MS 60000u
+#define RC_ENGINE_MIN_SNAPLEN 14u
+
+/* A zeroed config means "default" for every field but sz and ifname. */
 struct rc_engine_config {
+	size_t sz;                 /* sizeof(struct rc_engine_config): RC_OPTS */
 	const char *ifname;
-	uint32_t snaplen;          /* bytes kept per packet; 0 = 262144 */
+	uint32_t snaplen;          /* bytes kept per packet; 0 = RC_SNAPLEN_MAX */
 	uint32_t ring_size;        /* bytes of ring; 0 = 32 MiB */
 	uint32_t block_size;       /* bytes per ring block; 0 = derived from ring_size */
 	uint32_t block_timeout_ms; /* retire a partly filled block after; 0 = 100 */
@@ -76,26 +91,32 @@ struct rc_engine_stats {
 	uint64_t seq_gaps;     /* blocks whose seq_num skipped (should stay 0) */
 };
 
-/* Interface events reported by rc_engine_take_block() as negative errno. */
+/* Interface events: the socket reports POLLERR (see rc_engine_pollfds),
+ * and rc_engine_check_link() then returns one of these. */
 #define RC_ENGINE_IFACE_DOWN  (-ENETDOWN) /* link went down; capture resumes when it is up */
 #define RC_ENGINE_IFACE_GONE  (-ENODEV)   /* interface removed; nothing more will come */
 
 /* Validates config (errors name the field through the log hook), opens the
  * socket and ring. Returns 0 or -errno: -ENODEV no such interface, -EPERM no
- * CAP_NET_RAW, -EINVAL bad config, -EPROTONOSUPPORT unsupported link type. */
+ * CAP_NET_RAW, -EINVAL bad config, -E2BIG config from a newer header,
+ * -EPROTONOSUPPORT unsupported link type. Any thread; it becomes the
+ * engine's owner's. */
 RC_API int rc_engine_open(const struct rc_engine_config *config, struct rc_engine **ret);
 RC_API void rc_engine_close(struct rc_engine *engine);
 
 /* Checks a config without opening anything; same errors as rc_engine_open
- * for the geometry fields. */
+ * for the geometry fields. Any thread. */
 RC_API int rc_engine_config_check(const struct rc_engine_config *config,
 				  rc_log_fn log, void *log_ctx);
 
 /* What to poll before the next rc_engine_take_block(): the socket for a
  * ready block, or, while every block is still held by the consumer, an
- * eventfd that rc_block_release() kicks. POLLERR on the first entry is an
+ * eventfd that rc_block_release() kicks. Fills at most n entries of ret
+ * (RC_ENGINE_POLLFDS of them are enough) and returns how many it filled,
+ * or -EINVAL if n is too small. POLLERR on the first entry is an
  * interface event: call rc_engine_check_link(). */
-RC_API void rc_engine_pollfds(struct rc_engine *engine, struct pollfd *ret);
+#define RC_ENGINE_POLLFDS 2u
+RC_API int rc_engine_pollfds(struct rc_engine *engine, struct pollfd *ret, unsigned n);
 RC_API int rc_engine_fd(const struct rc_engine *engine);
 
 /* Takes the oldest retired block. Returns 1 and sets *ret, or 0 when none
@@ -131,6 +152,9 @@ RC_API uint64_t rc_block_drops_before(const struct rc_block *block);
 /* Packets of the block the walker had to refuse because their headers
  * pointed outside the block (a corrupt ring); they are lost. */
 RC_API uint64_t rc_block_bad_packets(const struct rc_block *block);
+/* The block's position in its ring, 0 to rc_engine_block_count() - 1:
+ * constant for the block, so a caller can keep per-block state. */
+RC_API uint32_t rc_block_index(const struct rc_block *block);
 /* Gives the block back to the kernel. Safe from any thread. */
 RC_API void rc_block_release(struct rc_block *block);
 
@@ -146,5 +170,9 @@ struct rc_iface_info {
 };
 typedef void (*rc_iface_fn)(void *ctx, const struct rc_iface_info *info);
 RC_API int rc_engine_list_interfaces(rc_iface_fn fn, void *ctx);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -1,31 +1,49 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * ringcap/writer.h - write ring blocks as pcapng, in a thread of its own.
+ * ringcap/writer.h - write packets from any producer as pcapng, in a thread
+ * of its own.
  *
- * DESIGN: the producer (the capture loop) submits whole ring blocks through
- * a lock-free single-producer/single-consumer queue; the writer thread
- * encodes their packets as Enhanced Packet Blocks into one large buffer,
- * gives each ring block back to the kernel as soon as its packets are
- * copied, and writes the buffer in large write()s. The file only ever grows
- * by whole pcapng blocks; on a write error it is cut back to the last whole
- * block, so what was captured before the fault stays readable.
+ * DESIGN: a producer hands the writer batches of packets (struct
+ * rc_writer_batch: a packet iterator and a release callback) through one
+ * lock-free single-producer/single-consumer queue per producer thread (a
+ * lane). The writer knows nothing of where packets come from: a capture
+ * ring block, a file being filtered, a test. On its thread it walks each
+ * batch, encodes Enhanced Packet Blocks, and writes them; a packet of 256
+ * bytes or more is not copied but written from the producer's memory by
+ * writev(), smaller ones are copied with their EPB into a 1 MiB buffer.
+ * A batch is released as soon as none of its bytes are needed any more,
+ * i.e. after the write that took its large packets returns. The file only
+ * ever grows by whole pcapng blocks; on a write error it is cut back to the
+ * last whole block, so what was captured before the fault stays readable.
+ *
+ * Threads: rc_writer_open and rc_writer_close from one controlling thread;
+ * each lane's submit calls from one producer thread at a time; progress,
+ * update_stats and stopped_fd from any thread. The log hook and
+ * file_closed are called on the writer's thread (and on the closing
+ * thread during rc_writer_close).
  */
 #ifndef RINGCAP_WRITER_H
 #define RINGCAP_WRITER_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <ringcap/common.h>
 
-struct rc_writer;
-struct rc_block;
+#ifdef __cplusplus
+extern "C" {
+#endif
 
-/* One pcapng Interface Description Block. */
+struct rc_writer;
+
+/* One pcapng Interface Description Block. An array of these is read with
+ * the stride ifaces[0].sz, so every element must have the same sz. */
 struct rc_writer_iface {
+	size_t sz;             /* sizeof(struct rc_writer_iface) */
 	const char *name;      /* if_name */
-	uint16_t linktype;     /* LINKTYPE_* */
-	uint32_t snaplen;
+	uint16_t linktype;     /* RC_LINKTYPE_* */
+	uint32_t snaplen;      /* 0 = RC_SNAPLEN_MAX */
 	const char *filter;    /* if_filter, the expression text; NULL if none */
 };
 
@@ -54,26 +72,69 @@ enum rc_writer_stop {
 	RC_WRITER_STOP_ERROR,
 };
 
+/* rc_writer_config.flags: which of the fds to use. A zero fd is a valid
+ * descriptor, so an fd field means something only with its flag. */
+#define RC_WRITER_F_FD  (1u << 0) /* write to fd (path must be NULL) */
+#define RC_WRITER_F_TEE (1u << 1) /* also write the same capture to tee_fd */
+/* No Interface Statistics Blocks: for a copy of packets from elsewhere (an
+ * annotated file), where there are no capture counters to report. */
+#define RC_WRITER_F_NO_ISB (1u << 2)
+
+/* Zero means default for every field; there is no default output, so a
+ * zeroed config (after sz) is -EINVAL. */
 struct rc_writer_config {
-	int fd;                  /* output when path is NULL; the writer closes it */
+	size_t sz;               /* sizeof(struct rc_writer_config): RC_OPTS */
 	const char *path;        /* output file; with rotation, the pattern of the names */
+	int fd;                  /* with RC_WRITER_F_FD; the writer closes it */
+	int tee_fd;              /* with RC_WRITER_F_TEE; the writer closes it */
+	uint32_t flags;          /* RC_WRITER_F_* */
+	const struct rc_writer_iface *ifaces; /* one IDB each; packets name them by index */
+	unsigned n_ifaces;       /* may be 0: rc_writer_add_iface adds them as they come */
 	struct rc_writer_rotation rotate;
 	struct rc_writer_limits limits;
-	int tee_fd;              /* > 0: the same capture also goes here (closed by the writer) */
 	uint32_t stats_interval_s; /* an ISB per interface this often; 0 = only at file ends */
 	/* How long after its timestamp a packet may still reach the writer
 	 * (about twice the engines' block timeout); a time-based rotation on a
 	 * quiet link waits this long so late packets land in the right file. */
 	uint32_t max_delay_ms;
-	const char *userappl;    /* shb_userappl, e.g. "ringcap 0.1.0" */
-	uint32_t queue_blocks;   /* most blocks in flight per lane (its rings' blocks); 0 = 1024 */
+	const char *userappl;    /* shb_userappl; NULL = "ringcap VERSION" */
+	uint32_t queue_batches;  /* most batches in flight per lane; 0 = 1024 */
 	uint32_t lanes;          /* producer threads, each with its own queue; 0 = 1 */
-	/* Called from the writer thread with each file once it is closed and
+	/* Called on the writer thread with each file once it is closed and
 	 * complete (for dumpcap-style post-processing). Must not block. */
 	void (*file_closed)(void *ctx, const char *path);
 	void *file_closed_ctx;
 	rc_log_fn log;
 	void *log_ctx;
+};
+
+/* One packet as a producer hands it over. */
+struct rc_writer_packet {
+	const uint8_t *data;     /* NULL: no packet, only a loss (see lost) */
+	uint32_t caplen;         /* bytes at data */
+	uint32_t origlen;        /* length on the wire */
+	uint64_t ts_ns;          /* nanoseconds since the epoch */
+	uint32_t iface;          /* index into the config's ifaces */
+	uint32_t epb_flags;      /* the pcapng epb_flags word; 0 writes none */
+	/* Packets of this interface lost just before this one. The writer
+	 * puts them (with any it still holds) on this interface's next EPB as
+	 * epb_dropcount, where the loss happened. */
+	uint64_t lost;
+	const char *comment;     /* opt_comment; NULL writes none */
+};
+
+/* A batch of packets: embed it in the producer's own struct. */
+struct rc_writer_batch;
+struct rc_writer_batch_ops {
+	/* The next packet: 1 with *ret filled, or 0 at the end of the batch.
+	 * Its data and comment stay valid until release. Writer thread. */
+	int (*next)(struct rc_writer_batch *batch, struct rc_writer_packet *ret);
+	/* The writer needs none of the batch's memory any more. Writer thread
+	 * (or the closing thread, for batches left when the writer closes). */
+	void (*release)(struct rc_writer_batch *batch);
+};
+struct rc_writer_batch {
+	const struct rc_writer_batch_ops *ops;
 };
 
 /* What the capture side counted for one interface, for its ISB. */
@@ -83,40 +144,69 @@ struct rc_writer_iface_stats {
 };
 
 struct rc_writer_progress {
-	uint64_t packets;        /* EPBs written */
-	uint64_t bytes;          /* packet bytes captured (caplen) */
-	uint64_t file_bytes;     /* bytes written, all files */
+	uint64_t packets;        /* EPBs that reached the output */
+	uint64_t bytes;          /* their packet bytes (caplen) */
+	uint64_t file_bytes;     /* bytes that reached the output, all files */
 	uint32_t files;          /* files opened */
 	enum rc_writer_stop stopped; /* why the writer stopped on its own, if it did */
 	int error;               /* -errno of the write error that stopped it, else 0 */
 };
 
 /* Opens the output, writes the SHB and IDBs (a failure there is returned
- * at once) and starts the thread. */
-RC_API int rc_writer_open(const struct rc_writer_config *config,
-			  const struct rc_writer_iface *ifaces, unsigned n_ifaces,
-			  struct rc_writer **ret);
+ * at once: -EINVAL bad config, -E2BIG config from a newer header, or the
+ * -errno of the open or write) and starts the thread. The writer thread
+ * blocks every signal. Controlling thread. */
+RC_API int rc_writer_open(const struct rc_writer_config *config, struct rc_writer **ret);
 
-/* Producer side: each lane from one thread only (rc_writer_submit is lane
- * 0). The block's tag is its interface index. The writer owns the block
- * from here and releases it. */
-RC_API int rc_writer_submit(struct rc_writer *writer, struct rc_block *block);
-RC_API int rc_writer_submit_lane(struct rc_writer *writer, unsigned lane, struct rc_block *block);
+/* Queues a batch on a lane. 0: the writer owns the batch and will release
+ * it (also if it has stopped on its own: then it writes none of it).
+ * -ENOBUFS: the lane is full, -EINVAL: no such lane; the batch is still
+ * the caller's. Never blocks. The lane's producer thread. */
+RC_API int rc_writer_submit(struct rc_writer *writer, unsigned lane, struct rc_writer_batch *batch);
 
-/* Readable (an eventfd) once the writer stops on its own. */
+/* One packet, copied (data and comment), for producers that have no
+ * batches of their own (a file being filtered, an annotated copy). Waits
+ * while the lane is full. Returns 0 or -ENOMEM, -EINVAL. The lane's
+ * producer thread. */
+RC_API int rc_writer_write_packet(struct rc_writer *writer, unsigned lane,
+				  const struct rc_writer_packet *packet);
+
+/* Appends an interface (an IDB) after what the lane queued so far, and to
+ * the header of every later file; packets queued after it may name it.
+ * Returns its index, or -ENOMEM, -EINVAL. Waits while the lane is full.
+ * The lane's producer thread (interfaces of all lanes share one index
+ * space: add them from one lane). */
+RC_API int rc_writer_add_iface(struct rc_writer *writer, unsigned lane,
+			       const struct rc_writer_iface *iface);
+
+/* The epb_flags word (direction, reception type) for a Linux sll_pkttype
+ * (PACKET_HOST, PACKET_OUTGOING ... of linux/if_packet.h). Any thread. */
+RC_API uint32_t rc_writer_epb_flags(uint8_t sll_pkttype);
+
+/* Readable (an eventfd) once the writer stops on its own. Any thread. */
 RC_API int rc_writer_stopped_fd(const struct rc_writer *writer);
 
+/* What has reached the output so far. Any thread. */
 RC_API void rc_writer_progress(const struct rc_writer *writer, struct rc_writer_progress *ret);
 
-/* The capture side's latest counters (n_ifaces entries), for the ISBs the
- * writer writes at file ends and every stats_interval_s. Any thread. */
-RC_API void rc_writer_update_stats(struct rc_writer *writer, const struct rc_writer_iface_stats *stats);
+/* The capture side's latest counters (n entries, by interface index) for the ISBs the
+ * writer writes at file ends and every stats_interval_s. So that every ISB
+ * adds up (received >= delivered + dropped), update them after the packets
+ * they count were taken and before those are submitted. Until the first
+ * update an ISB carries no received or dropped counters. Any thread. */
+RC_API void rc_writer_update_stats(struct rc_writer *writer, const struct rc_writer_iface_stats *stats,
+				   unsigned n);
 
 /* Drains what was submitted, writes one ISB per interface (stats has
- * n_ifaces entries, or is NULL for the last ones given), closes the output,
+ * n entries, or is NULL for the last ones given), closes the output,
  * fills *ret_final (if not NULL) and frees the writer. Returns 0 or the
- * -errno of the first write error. */
+ * -errno of the first write error. NULL is a no-op. Controlling thread,
+ * once the producers have stopped submitting. */
 RC_API int rc_writer_close(struct rc_writer *writer, const struct rc_writer_iface_stats *stats,
-			   struct rc_writer_progress *ret_final);
+			   unsigned n, struct rc_writer_progress *ret_final);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif
