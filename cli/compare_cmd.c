@@ -304,8 +304,6 @@ static int write_annotated(const struct compare_args *args, const struct rc_comp
 		return EXIT_RUNTIME;
 	}
 	r = rc_compare_annotate(rep, a, fd);
-	if (close(fd) < 0 && r == 0)
-		r = -errno;
 	if (r == -EBADMSG)
 		explain_read_error(args->a, a, r);
 	else if (r < 0)

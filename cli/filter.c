@@ -151,7 +151,7 @@ int cli_filter_dump(const struct cli_options *o, const struct cli_filter *f)
 	uint32_t snaplen = o->snaplen;
 	unsigned level = o->dump;
 	int r = filter_dump_linktype(o);
-	struct sock_filter accept_all = BPF_STMT(BPF_RET | BPF_K, snaplen ? snaplen : 262144);
+	struct sock_filter accept_all = BPF_STMT(BPF_RET | BPF_K, snaplen ? snaplen : RC_SNAPLEN_MAX);
 	const struct sock_filter *p = &accept_all;
 	size_t n = 1;
 	char line[128];

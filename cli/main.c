@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * main.c - the ringcap command: parse flags, open one engine per interface
- * and one writer, run the capture loop, print the summary.
+ * main.c - the ringcap command: parse flags, run a capture, print the
+ * summary.
  *
- * DESIGN: the only place that turns errors into words. Engines are opened
- * before the output file is created, so a typo in -i does not truncate
- * yesterday's capture. Signals are blocked before the writer thread starts
- * (it inherits the mask) and read through a signalfd by the capture loop,
- * so a stop is an ordinary event and not an async handler.
+ * DESIGN: flags become a capture config (libringcap's capture/ does the
+ * rest: engines before the output, so a typo in -i does not truncate
+ * yesterday's capture; threads, drain, counters); this file only turns
+ * results into words and exit codes. SIGINT, SIGTERM and SIGHUP call
+ * rc_capture_stop(), which is async-signal-safe; the library's threads
+ * block signals, so the handler runs on this one.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -16,14 +17,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/signalfd.h>
+#include <net/if.h>
 #include <unistd.h>
 
+#include <ringcap/capture.h>
 #include <ringcap/engine.h>
 #include <ringcap/filter.h>
 #include <ringcap/writer.h>
 
-#include "capture.h"
 #include "compare_cmd.h"
 #include "filter.h"
 #include "options.h"
@@ -74,70 +75,19 @@ static int choose_default_interface(struct cli_options *o, char name[64])
 	return 0;
 }
 
-static int explain_open_error(const char *ifname, int r)
+/* The engine would say "no such interface" too; the command knows the
+ * way out (-D), and says it before anything is opened. */
+static int check_interfaces(const struct cli_options *o)
 {
-	switch (r) {
-	case -ENODEV:
-		if (strcmp(ifname, "any") == 0)
+	for (unsigned i = 0; i < o->n_ifaces; i++) {
+		if (if_nametoindex(o->ifaces[i]))
+			continue;
+		if (strcmp(o->ifaces[i], "any") == 0)
 			report_line("any: the 'any' pseudo-interface is not supported; "
 				    "give each interface with -i (ringcap -D lists them)");
 		else
-			report_line("%s: no such interface (ringcap -D lists them)", ifname);
+			report_line("%s: no such interface (ringcap -D lists them)", o->ifaces[i]);
 		return EXIT_RUNTIME;
-	case -EPERM:
-	case -EACCES:
-		report_line("%s: cannot open a packet socket: %s (needs CAP_NET_RAW: run as root, "
-			    "or setcap cap_net_raw,cap_net_admin+ep on ringcap)", ifname, strerror(-r));
-		return EXIT_RUNTIME;
-	case -EINVAL:
-		return EXIT_USAGE; /* the engine's log named the bad field */
-	case -EPROTONOSUPPORT:
-		return EXIT_RUNTIME; /* the engine's log named the link type */
-	default:
-		report_line("%s: cannot start capturing: %s", ifname, strerror(-r));
-		return EXIT_RUNTIME;
-	}
-}
-
-static int open_engines(const struct cli_options *o, const struct cli_filter *f,
-			struct capture *cap)
-{
-	size_t filter_len = 0;
-	const struct sock_filter *filter = f->prog ? rc_filter_insns(f->prog, &filter_len) : NULL;
-	/* One group id per ringcap process and interface. */
-	uint16_t group = (uint16_t)(getpid() * CLI_MAX_IFACES);
-
-	cap->n_ifaces = o->n_ifaces;
-	cap->n_threads = o->threads ? o->threads : 1;
-	for (unsigned e = 0; e < o->n_ifaces * cap->n_threads; e++) {
-		unsigned i = e / cap->n_threads;
-		struct rc_engine_config c = {
-			.ifname = o->ifaces[i],
-			.snaplen = o->snaplen,
-			.ring_size = o->ring_kib * 1024u,
-			.block_size = o->block_kib * 1024u,
-			.block_timeout_ms = o->block_timeout_ms,
-			.no_promisc = o->no_promisc,
-			.fanout = cap->n_threads > 1 ? o->fanout : RC_ENGINE_FANOUT_NONE,
-			.fanout_group = (uint16_t)(group + i),
-			.tag = i,
-			.filter = filter,
-			.filter_len = (uint16_t)filter_len,
-			.log = report_log,
-		};
-		int r = rc_engine_open(&c, &cap->engines[e]);
-
-		if (r < 0)
-			return explain_open_error(o->ifaces[i], r);
-		cap->engine_iface[e] = i;
-		cap->n_engines++;
-		/* The filter was compiled for Ethernet framing. */
-		if (filter && rc_engine_linktype(cap->engines[e]) != RC_FILTER_LINKTYPE_ETHERNET) {
-			report_line("%s: capture filters need an Ethernet-framed interface "
-				    "(this one is link type %u)", o->ifaces[i],
-				    rc_engine_linktype(cap->engines[e]));
-			return EXIT_USAGE;
-		}
 	}
 	return 0;
 }
@@ -147,7 +97,6 @@ static int open_engines(const struct cli_options *o, const struct cli_filter *f,
 static int choose_output(const struct cli_options *o, struct rc_writer_config *c,
 			 char *tmp_path, const char **name)
 {
-	c->fd = -1;
 	if (o->output && strcmp(o->output, "-") == 0) {
 		if (isatty(STDOUT_FILENO)) {
 			report_line("-w -: stdout is a terminal; pipe it (ringcap -w - | tshark -r -)");
@@ -155,6 +104,7 @@ static int choose_output(const struct cli_options *o, struct rc_writer_config *c
 		}
 		*name = "stdout";
 		c->fd = dup(STDOUT_FILENO);
+		c->flags |= RC_WRITER_F_FD;
 		return c->fd;
 	}
 	if (o->tee_stdout) {
@@ -163,6 +113,7 @@ static int choose_output(const struct cli_options *o, struct rc_writer_config *c
 			return -1;
 		}
 		c->tee_fd = dup(STDOUT_FILENO);
+		c->flags |= RC_WRITER_F_TEE;
 	}
 	if (o->output) {
 		*name = c->path = o->output;
@@ -170,6 +121,7 @@ static int choose_output(const struct cli_options *o, struct rc_writer_config *c
 	}
 	snprintf(tmp_path, 4096, "%s/ringcap_XXXXXX.pcapng", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
 	c->fd = mkostemps(tmp_path, 7, O_CLOEXEC);
+	c->flags |= RC_WRITER_F_FD;
 	*name = tmp_path;
 	if (c->fd < 0)
 		report_line("%s: cannot create the output file: %s", tmp_path, strerror(errno));
@@ -178,95 +130,68 @@ static int choose_output(const struct cli_options *o, struct rc_writer_config *c
 	return c->fd;
 }
 
-static int block_stop_signals(void)
-{
-	sigset_t set;
+/* The capture a stop signal stops; set once it is open. A signal before
+ * that is remembered and delivered as soon as it is. */
+static struct rc_capture *stop_target;
+static volatile sig_atomic_t stop_early;
 
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGHUP);
-	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
-		return -1;
+static void on_stop_signal(int sig)
+{
+	struct rc_capture *cap = __atomic_load_n(&stop_target, __ATOMIC_ACQUIRE);
+
+	(void)sig;
+	if (cap)
+		rc_capture_stop(cap); /* an eventfd write: async-signal-safe */
+	else
+		stop_early = 1;
+}
+
+static void catch_stop_signals(void)
+{
+	struct sigaction sa = { .sa_handler = on_stop_signal };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 	/* A reader that quits (tshark, head) is a write error, not a death. */
 	signal(SIGPIPE, SIG_IGN);
-	return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 }
 
-/* "dir/name.pcapng" -> "dir/name_t2.pcapng": thread 2's file with
- * --fanout-files. */
-static void thread_path(const char *path, unsigned t, char *ret, size_t size)
+struct status {
+	struct postcmd *pc;
+	bool line;
+	uint64_t last_packets;
+};
+
+/* Once a second, on the thread in rc_capture_run. */
+static void on_tick(void *ctx, struct rc_capture *cap)
 {
-	const char *slash = strrchr(path, '/');
-	const char *dot = strrchr(slash ? slash : path, '.');
-	int base = dot && dot != (slash ? slash + 1 : path) ? (int)(dot - path) : (int)strlen(path);
+	struct status *s = ctx;
+	struct rc_capture_stats st;
 
-	snprintf(ret, size, "%.*s_t%u%s", base, path, t, path + base);
+	rc_capture_stats(cap, &st);
+	if (s->line)
+		report_status(st.written.packets, st.written.bytes, st.dropped,
+			      st.written.packets - s->last_packets);
+	s->last_packets = st.written.packets;
+	postcmd_reap(s->pc);
 }
 
-static int open_writers(const struct cli_options *o, const struct cli_filter *f,
-			struct capture *cap, struct postcmd *pc, char *tmp_path, const char **name)
-{
-	struct rc_writer_iface ifaces[CLI_MAX_IFACES];
-	char path[4096];
-	struct rc_writer_config c = {
-		.rotate = o->rotate,
-		.limits = o->limits,
-		.stats_interval_s = o->stats_interval_s,
-		.userappl = "ringcap " RINGCAP_VERSION,
-		.file_closed = postcmd_file_closed,
-		.file_closed_ctx = pc,
-		.log = report_log,
-	};
-	int r = 0;
-
-	if (choose_output(o, &c, tmp_path, name) < 0)
-		return -1;
-	for (unsigned e = 0; e < cap->n_engines; e++) {
-		struct rc_engine *eng = cap->engines[e];
-
-		ifaces[cap->engine_iface[e]] = (struct rc_writer_iface){
-			.name = rc_engine_ifname(eng),
-			.linktype = rc_engine_linktype(eng),
-			.snaplen = rc_engine_snaplen(eng),
-			.filter = f->text,
-		};
-		/* A lane holds all blocks of the rings its thread drains. */
-		c.queue_blocks += rc_engine_block_count(eng);
-		if (2 * rc_engine_block_timeout_ms(eng) + 100 > c.max_delay_ms)
-			c.max_delay_ms = 2 * rc_engine_block_timeout_ms(eng) + 100;
-	}
-	cap->n_writers = o->fanout_files ? cap->n_threads : 1;
-	c.lanes = o->fanout_files ? 1 : cap->n_threads;
-	for (unsigned w = 0; w < cap->n_writers && r == 0; w++) {
-		if (o->fanout_files) {
-			thread_path(o->output, w, path, sizeof(path));
-			c.path = path;
-		}
-		r = rc_writer_open(&c, ifaces, cap->n_ifaces, &cap->writers[w]);
-		if (r < 0) {
-			report_line("%s: cannot create the output file: %s", c.path ? c.path : *name,
-				    strerror(-r));
-			cap->n_writers = w;
-		}
-	}
-	return r;
-}
-
-static void print_stop_reason(const struct capture *cap, const struct cli_options *o)
+static void print_stop_reason(const struct rc_capture_result *res, const struct cli_options *o)
 {
 	const char *words = NULL;
 	char c_words[40];
 
-	if (cap->end == CAPTURE_END_DURATION)
+	if (res->end == RC_CAPTURE_END_DURATION)
 		words = o->duration_text;
-	else if (cap->end == CAPTURE_END_LIMIT && cap->limit == RC_WRITER_STOP_FILESIZE)
+	else if (res->end == RC_CAPTURE_END_LIMIT && res->limit == RC_WRITER_STOP_FILESIZE)
 		words = o->filesize_text;
-	else if (cap->end == CAPTURE_END_LIMIT && cap->limit == RC_WRITER_STOP_FILES)
+	else if (res->end == RC_CAPTURE_END_LIMIT && res->limit == RC_WRITER_STOP_FILES)
 		words = o->files_text;
-	else if (cap->end == CAPTURE_END_LIMIT && cap->limit == RC_WRITER_STOP_PACKETS)
+	else if (res->end == RC_CAPTURE_END_LIMIT && res->limit == RC_WRITER_STOP_PACKETS)
 		words = o->packets_text;
-	if (!words && cap->end == CAPTURE_END_LIMIT && cap->limit == RC_WRITER_STOP_PACKETS) {
+	if (!words && res->end == RC_CAPTURE_END_LIMIT && res->limit == RC_WRITER_STOP_PACKETS) {
 		snprintf(c_words, sizeof(c_words), "-c %" PRIu64, o->limits.packets);
 		words = c_words;
 	}
@@ -274,25 +199,19 @@ static void print_stop_reason(const struct capture *cap, const struct cli_option
 		fprintf(stderr, "stopped: %s reached\n", words);
 }
 
-static void print_summary(const struct capture *cap, const struct rc_writer_progress *p,
+static void print_summary(const struct rc_capture *cap, const struct rc_capture_result *res,
 			  const struct postcmd *pc, const char *name)
 {
-	uint64_t received = 0, dropped = 0;
 	char b[32];
 
-	for (unsigned i = 0; i < cap->n_ifaces; i++) {
-		received += cap->stats[i].packets;
-		dropped += cap->stats[i].drops;
-	}
-	fprintf(stderr, "%" PRIu64 " packets captured\n", p->packets);
-	fprintf(stderr, "%" PRIu64 " packets received by filter\n", received);
-	fprintf(stderr, "%" PRIu64 " packets dropped by kernel\n", dropped);
-	if (cap->n_ifaces > 1)
-		for (unsigned i = 0; i < cap->n_ifaces; i++)
+	fprintf(stderr, "%" PRIu64 " packets captured\n", res->total.written.packets);
+	fprintf(stderr, "%" PRIu64 " packets received by filter\n", res->total.received);
+	fprintf(stderr, "%" PRIu64 " packets dropped by kernel\n", res->total.dropped);
+	if (res->n_ifaces > 1)
+		for (unsigned i = 0; i < res->n_ifaces; i++)
 			fprintf(stderr, "  %s: %" PRIu64 " received, %" PRIu64 " dropped\n",
-				rc_engine_ifname(cap->engines[i * cap->n_threads]), cap->stats[i].packets,
-				cap->stats[i].drops);
-	report_bytes(p->file_bytes, b, sizeof(b));
+				rc_capture_ifname(cap, i), res->ifaces[i].received, res->ifaces[i].dropped);
+	report_bytes(res->total.written.file_bytes, b, sizeof(b));
 	if (pc->files_closed > 1)
 		fprintf(stderr, "written to %u files, %s to %s (%s)\n", pc->files_closed,
 			pc->first_file, pc->last_file, b);
@@ -300,80 +219,71 @@ static void print_summary(const struct capture *cap, const struct rc_writer_prog
 		fprintf(stderr, "written to %s (%s)\n", pc->files_closed ? pc->last_file : name, b);
 }
 
-/* Closes every writer with its ISB counters; *ret sums what they wrote. */
-static int close_writers(struct capture *cap, struct rc_writer_progress *ret)
-{
-	struct rc_writer_iface_stats st[CLI_MAX_IFACES];
-	int first = 0;
-
-	memset(ret, 0, sizeof(*ret));
-	for (unsigned w = 0; w < cap->n_writers; w++) {
-		struct rc_writer_progress p;
-		int r;
-
-		capture_writer_stats(cap, w, st);
-		r = rc_writer_close(cap->writers[w], st, &p);
-		if (r < 0 && !first)
-			first = r;
-		ret->packets += p.packets;
-		ret->bytes += p.bytes;
-		ret->file_bytes += p.file_bytes;
-		ret->files += p.files;
-	}
-	return first;
-}
-
-static int finish(struct capture *cap, const struct cli_options *o, struct postcmd *pc,
+static int finish(const struct rc_capture *cap, const struct cli_options *o, struct postcmd *pc,
 		  const char *name)
 {
-	struct rc_writer_progress p;
-	int r = close_writers(cap, &p);
+	struct rc_capture_result res;
 
-	if (r < 0 && !cap->error)
-		cap->error = r;
-	if (cap->error) {
+	rc_capture_result(cap, &res);
+	if (res.error)
 		report_line("%s: write failed: %s; the file holds the %" PRIu64
 			    " packets written before the failure", pc->files_closed ? pc->last_file : name,
-			    strerror(-cap->error), p.packets);
-		if (cap->end != CAPTURE_END_IFACE_GONE)
-			cap->end = CAPTURE_END_WRITE_ERROR;
-	}
+			    strerror(-res.error), res.total.written.packets);
 	postcmd_finish(pc);
-	print_stop_reason(cap, o);
-	print_summary(cap, &p, pc, name);
-	return cap->end == CAPTURE_END_WRITE_ERROR || cap->end == CAPTURE_END_IFACE_GONE ||
-	       cap->end == CAPTURE_END_ERROR ? EXIT_RUNTIME : 0;
+	print_stop_reason(&res, o);
+	print_summary(cap, &res, pc, name);
+	return res.end == RC_CAPTURE_END_WRITE_ERROR || res.end == RC_CAPTURE_END_IFACE_GONE ||
+	       res.end == RC_CAPTURE_END_ERROR ? EXIT_RUNTIME : 0;
+}
+
+/* rc_capture_open's -errno as an exit status; the library said why. */
+static int open_failed(int r)
+{
+	return r == -EINVAL || r == -E2BIG ? EXIT_USAGE : EXIT_RUNTIME;
 }
 
 static int run_capture(struct cli_options *o, const struct cli_filter *f)
 {
-	struct capture cap = { .duration_s = o->duration_s, .signal_fd = -1 };
+	size_t filter_len = 0;
+	const struct sock_filter *filter = f->prog ? rc_filter_insns(f->prog, &filter_len) : NULL;
 	char default_if[64], tmp_path[4096];
 	const char *name = NULL;
+	struct rc_capture *cap;
 	struct postcmd pc;
+	struct status st = { .pc = &pc, .line = !o->quiet && isatty(STDERR_FILENO) };
+	RC_OPTS(rc_writer_config, out, .rotate = o->rotate, .limits = o->limits,
+		.stats_interval_s = o->stats_interval_s, .file_closed = postcmd_file_closed,
+		.file_closed_ctx = &pc, .log = report_log);
+	RC_OPTS(rc_capture_config, c, .ifaces = o->ifaces, .snaplen = o->snaplen,
+		.ring_size = o->ring_kib * 1024u, .block_size = o->block_kib * 1024u,
+		.block_timeout_ms = o->block_timeout_ms, .no_promisc = o->no_promisc,
+		.filter = filter, .filter_len = (uint16_t)filter_len, .filter_text = f->text,
+		.threads = o->threads, .fanout = o->fanout, .file_per_thread = o->fanout_files,
+		.duration_ms = o->duration_s * 1000, .output = &out, .on_tick = on_tick,
+		.on_tick_ctx = &st, .log = report_log);
 	int r;
 
 	if (!o->n_ifaces && (r = choose_default_interface(o, default_if)))
 		return r;
+	if ((r = check_interfaces(o)))
+		return r;
+	c.n_ifaces = o->n_ifaces;
 	postcmd_init(&pc, o->post_cmd);
-	r = open_engines(o, f, &cap);
-	if (r)
-		goto out_engines;
-	r = EXIT_RUNTIME;
-	cap.signal_fd = block_stop_signals();
-	if (cap.signal_fd < 0 || open_writers(o, f, &cap, &pc, tmp_path, &name) < 0)
-		goto out_engines;
-	cap.status_line = !o->quiet && isatty(STDERR_FILENO);
-	cap.on_tick = postcmd_reap;
-	cap.on_tick_ctx = &pc;
-	capture_run(&cap);
-	r = finish(&cap, o, &pc, name);
-out_engines:
-	/* The writer is closed, so every block is back with its engine. */
-	for (unsigned i = 0; i < cap.n_engines; i++)
-		rc_engine_close(cap.engines[i]);
-	if (cap.signal_fd >= 0)
-		close(cap.signal_fd);
+	catch_stop_signals();
+	if (choose_output(o, &out, tmp_path, &name) < 0)
+		return EXIT_RUNTIME;
+	r = rc_capture_open(&c, &cap);
+	if (r < 0)
+		return open_failed(r);
+	__atomic_store_n(&stop_target, cap, __ATOMIC_RELEASE);
+	if (stop_early)
+		rc_capture_stop(cap);
+	rc_capture_run(cap);
+	if (st.line)
+		report_clear_status();
+	r = finish(cap, o, &pc, name);
+	__atomic_store_n(&stop_target, NULL, __ATOMIC_RELEASE);
+	rc_capture_close(cap);
 	return r;
 }
 
@@ -409,7 +319,7 @@ int main(int argc, char **argv)
 		cli_print_usage();
 		return 0;
 	case CLI_VERSION:
-		printf("ringcap %s\n", RINGCAP_VERSION);
+		printf("ringcap %s\n", rc_version());
 		return 0;
 	case CLI_LIST_INTERFACES:
 		return list_interfaces();

@@ -29,14 +29,13 @@ enum {
 	OPT_FANOUT_FILES,
 };
 
-#define MAX_THREADS 16
 
 #define DEFAULT_STATS_INTERVAL_S 10
 #define KB 1000u /* dumpcap's kB: 1000 bytes */
 
 void cli_print_usage(void)
 {
-	fputs("Usage: ringcap [-i IFACE]... [-w FILE|-] [-s SNAPLEN] [-c COUNT] [-p] [-B KIB]\n"
+	printf("Usage: ringcap [-i IFACE]... [-w FILE|-] [-s SNAPLEN] [-c COUNT] [-p] [-B KIB]\n"
 	      "               [-b KEY:VALUE]... [-a KEY:VALUE]... [-z CMD] [--tee -] [-q] [-U]\n"
 	      "               [--stats-interval S] [--block-size KIB] [--block-timeout MS]\n"
 	      "               [--threads N] [--fanout MODE] [-d|-dd|-ddd]\n"
@@ -49,7 +48,7 @@ void cli_print_usage(void)
 	      "  -i IFACE            interface to capture on; repeat for several (one file,\n"
 	      "                      one IDB each). Default: the first up, non-loopback one\n"
 	      "  -w FILE             pcapng output; '-' for stdout. Default: a temporary file\n"
-	      "  -s SNAPLEN          bytes kept per packet (0 or default: 262144)\n"
+	      "  -s SNAPLEN          bytes kept per packet (0 or default: %u)\n"
 	      "  -c COUNT            stop after COUNT packets\n"
 	      "  -a KEY:VALUE        stop when met: duration:SECONDS, filesize:KB, files:N,\n"
 	      "                      packets:N (kB are 1000 bytes, as dumpcap counts)\n"
@@ -83,7 +82,7 @@ void cli_print_usage(void)
 	      "  --version           ringcap's version\n"
 	      "\n"
 	      "Exit status: 0 success, 1 runtime failure, 2 usage error.\n",
-	      stdout);
+	      RC_SNAPLEN_MAX);
 }
 
 static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -232,7 +231,7 @@ static int parse_one(int c, const char *arg, struct cli_options *o)
 		o->output = arg;
 		return 0;
 	case 's':
-		return parse_u32("-s", arg, 0, 262144, &o->snaplen);
+		return parse_u32("-s", arg, 0, RC_SNAPLEN_MAX, &o->snaplen);
 	case 'c':
 		o->packets_text = NULL; /* "-c N" in the summary */
 		return parse_u64("-c", arg, 1, UINT64_MAX - 1, &o->limits.packets);
@@ -246,7 +245,7 @@ static int parse_one(int c, const char *arg, struct cli_options *o)
 	case OPT_STATS_INTERVAL:
 		return parse_u32("--stats-interval", arg, 0, 86400, &o->stats_interval_s);
 	case OPT_THREADS:
-		return parse_u32("--threads", arg, 1, MAX_THREADS, &o->threads);
+		return parse_u32("--threads", arg, 1, RC_CAPTURE_MAX_THREADS, &o->threads);
 	case OPT_FANOUT:
 		return parse_fanout(arg, o);
 	case OPT_FANOUT_FILES:
@@ -258,11 +257,13 @@ static int parse_one(int c, const char *arg, struct cli_options *o)
 		o->tee_stdout = true;
 		return 0;
 	case 'B':
-		return parse_u32("-B", arg, 8, 4194300, &o->ring_kib);
+		/* ring_size is a uint32_t of bytes. */
+		return parse_u32("-B", arg, 8, UINT32_MAX >> 10, &o->ring_kib);
 	case OPT_BLOCK_SIZE:
-		return parse_u32("--block-size", arg, 4, 131072, &o->block_kib);
+		return parse_u32("--block-size", arg, 4, RC_ENGINE_MAX_BLOCK_SIZE >> 10, &o->block_kib);
 	case OPT_BLOCK_TIMEOUT:
-		return parse_u32("--block-timeout", arg, 1, 60000, &o->block_timeout_ms);
+		return parse_u32("--block-timeout", arg, 1, RC_ENGINE_MAX_BLOCK_TIMEOUT_MS,
+				 &o->block_timeout_ms);
 	case 'p':
 		o->no_promisc = true;
 		return 0;

@@ -8,10 +8,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <ringcap/capture.h>
 #include <ringcap/engine.h>
 #include <ringcap/writer.h>
 
-#define CLI_MAX_IFACES 16
+#define CLI_MAX_IFACES RC_CAPTURE_MAX_IFACES
 
 enum cli_action {
 	CLI_CAPTURE,

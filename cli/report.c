@@ -76,6 +76,6 @@ void report_log(void *ctx, enum rc_log_level level, const char *msg)
 	(void)ctx;
 	if (level == RC_LOG_WARNING)
 		report_line("warning: %s", msg);
-	else if (level == RC_LOG_ERROR)
+	else if (level == RC_LOG_ERROR || level == RC_LOG_INFO)
 		report_line("%s", msg);
 }
