@@ -207,6 +207,9 @@ static void print_summary(const struct rc_capture *cap, const struct rc_capture_
 	fprintf(stderr, "%" PRIu64 " packets captured\n", res->total.written.packets);
 	fprintf(stderr, "%" PRIu64 " packets received by filter\n", res->total.received);
 	fprintf(stderr, "%" PRIu64 " packets dropped by kernel\n", res->total.dropped);
+	if (res->not_written && res->end != RC_CAPTURE_END_LIMIT)
+		fprintf(stderr, "%" PRIu64 " packets received after the failure were not written\n",
+			res->not_written);
 	if (res->n_ifaces > 1)
 		for (unsigned i = 0; i < res->n_ifaces; i++)
 			fprintf(stderr, "  %s: %" PRIu64 " received, %" PRIu64 " dropped\n",
@@ -253,7 +256,8 @@ static int run_capture(struct cli_options *o, const struct cli_filter *f)
 	struct status st = { .pc = &pc, .line = !o->quiet && isatty(STDERR_FILENO) };
 	RC_OPTS(rc_writer_config, out, .rotate = o->rotate, .limits = o->limits,
 		.stats_interval_s = o->stats_interval_s, .file_closed = postcmd_file_closed,
-		.file_closed_ctx = &pc, .log = report_log);
+		.file_closed_ctx = &pc, .log = report_log, .io = o->io,
+		.staging_bytes = (uint64_t)o->staging_mib << 20);
 	RC_OPTS(rc_capture_config, c, .ifaces = o->ifaces, .snaplen = o->snaplen,
 		.ring_size = o->ring_kib * 1024u, .block_size = o->block_kib * 1024u,
 		.block_timeout_ms = o->block_timeout_ms, .no_promisc = o->no_promisc,

@@ -27,6 +27,8 @@ enum {
 	OPT_THREADS,
 	OPT_FANOUT,
 	OPT_FANOUT_FILES,
+	OPT_IO,
+	OPT_STAGING,
 };
 
 
@@ -38,7 +40,8 @@ void cli_print_usage(void)
 	printf("Usage: ringcap [-i IFACE]... [-w FILE|-] [-s SNAPLEN] [-c COUNT] [-p] [-B KIB]\n"
 	      "               [-b KEY:VALUE]... [-a KEY:VALUE]... [-z CMD] [--tee -] [-q] [-U]\n"
 	      "               [--stats-interval S] [--block-size KIB] [--block-timeout MS]\n"
-	      "               [--threads N] [--fanout MODE] [-d|-dd|-ddd]\n"
+	      "               [--threads N] [--fanout MODE] [--io MODE] [--staging MIB]\n"
+	      "               [-d|-dd|-ddd]\n"
 	      "               [-f EXPRESSION | -F FILE | EXPRESSION...]\n"
 	      "       ringcap compare A.pcapng B.pcapng [--json] [--window MS] [--annotate OUT]\n"
 	      "       ringcap -D | --help | --version\n"
@@ -65,6 +68,10 @@ void cli_print_usage(void)
 	      "  --fanout MODE       how the group shares packets: hash (default; a flow\n"
 	      "                      stays on one thread, in order), cpu, lb, qm\n"
 	      "  --fanout-files      a file per thread (PREFIX_tN.EXT) instead of one file\n"
+	      "  --io MODE           how files are written: auto (default: direct I/O where\n"
+	      "                      the file system takes it, not tmpfs), direct, buffered\n"
+	      "  --staging MIB       direct I/O's buffers in all (default 64): they absorb a\n"
+	      "                      slow disk before the ring has to\n"
 	      "  -p                  do not put the interface into promiscuous mode\n"
 	      "  -U                  hand packets to the file within a few ms, as tcpdump\n"
 	      "                      -U (--block-timeout 1, unless given)\n"
@@ -219,6 +226,21 @@ static int parse_fanout(const char *arg, struct cli_options *o)
 	return usage_error("--fanout: '%s' is not one of hash, cpu, lb, qm", arg);
 }
 
+static int parse_io(const char *arg, struct cli_options *o)
+{
+	static const char *const names[] = { "auto", "buffered", "direct" };
+	static const enum rc_writer_io modes[] = { RC_WRITER_IO_AUTO, RC_WRITER_IO_BUFFERED,
+						   RC_WRITER_IO_DIRECT };
+
+	for (unsigned i = 0; i < 3; i++) {
+		if (strcmp(arg, names[i]) == 0) {
+			o->io = modes[i];
+			return 0;
+		}
+	}
+	return usage_error("--io: '%s' is not one of auto, buffered, direct", arg);
+}
+
 static int parse_one(int c, const char *arg, struct cli_options *o)
 {
 	switch (c) {
@@ -251,6 +273,10 @@ static int parse_one(int c, const char *arg, struct cli_options *o)
 	case OPT_FANOUT_FILES:
 		o->fanout_files = true;
 		return 0;
+	case OPT_IO:
+		return parse_io(arg, o);
+	case OPT_STAGING:
+		return parse_u32("--staging", arg, 8, 65536, &o->staging_mib);
 	case OPT_TEE:
 		if (strcmp(arg, "-") != 0)
 			return usage_error("--tee: only '-' (stdout) is supported, not '%s'", arg);
@@ -374,6 +400,8 @@ int cli_parse_options(int argc, char **argv, struct cli_options *ret)
 		{ "threads", required_argument, NULL, OPT_THREADS },
 		{ "fanout", required_argument, NULL, OPT_FANOUT },
 		{ "fanout-files", no_argument, NULL, OPT_FANOUT_FILES },
+		{ "io", required_argument, NULL, OPT_IO },
+		{ "staging", required_argument, NULL, OPT_STAGING },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct cli_options o = { .action = CLI_CAPTURE, .stats_interval_s = DEFAULT_STATS_INTERVAL_S,

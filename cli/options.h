@@ -41,6 +41,8 @@ struct cli_options {
 	uint32_t threads;           /* --threads: capture threads, one fanout socket each */
 	enum rc_engine_fanout fanout; /* --fanout */
 	bool fanout_files;          /* --fanout-files: a file per thread */
+	enum rc_writer_io io;       /* --io */
+	uint32_t staging_mib;       /* --staging; 0: the writer's default */
 	uint32_t ring_kib;          /* -B */
 	uint32_t block_kib;         /* --block-size */
 	uint32_t block_timeout_ms;  /* --block-timeout; -U makes 0 (default) 1 */

@@ -15,16 +15,47 @@
 
 #include "log.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
+
+/* A file of the set (or the single file), opened for the I/O mode: with
+ * O_DIRECT unless told not to or the filesystem refuses it; in auto mode
+ * not on tmpfs, where O_DIRECT is only a copy into the same page cache. */
+static int output_open_file(struct output *o)
+{
+	int flags = O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC;
+	struct statfs sf;
+
+	o->direct = false;
+	o->fd = o->io_mode == RC_WRITER_IO_BUFFERED ? -1 : open(o->path, flags | O_DIRECT, 0644);
+	if (o->fd < 0 && (o->io_mode == RC_WRITER_IO_BUFFERED || errno == EINVAL)) {
+		if (o->io_mode == RC_WRITER_IO_DIRECT) {
+			rc_logf(o->log, o->log_ctx, RC_LOG_ERROR,
+				"%s: the file system does not take direct I/O", o->path);
+			return -EINVAL;
+		}
+		o->fd = open(o->path, flags, 0644);
+	} else if (o->fd >= 0) {
+		o->direct = true;
+		if (o->io_mode == RC_WRITER_IO_AUTO && fstatfs(o->fd, &sf) == 0 &&
+		    sf.f_type == TMPFS_MAGIC && fcntl(o->fd, F_SETFL, fcntl(o->fd, F_GETFL) & ~O_DIRECT) == 0)
+			o->direct = false;
+	}
+	o->seekable = true;
+	o->committed = 0;
+	return o->fd >= 0 ? 0 : -errno;
+}
 
 /* "dir/name.pcapng" -> base "dir/name", ext ".pcapng"; no dot, no ext. */
 static int output_split_path(struct output *o, const char *path)
@@ -48,6 +79,7 @@ int output_init(struct output *o, const struct rc_writer_config *c)
 	memset(o, 0, sizeof(*o));
 	o->fd = -1;
 	o->tee_fd = c->flags & RC_WRITER_F_TEE ? c->tee_fd : -1;
+	o->io_mode = (int)c->io;
 	o->log = c->log;
 	o->log_ctx = c->log_ctx;
 	if (c->flags & RC_WRITER_F_FD) {
@@ -64,11 +96,9 @@ int output_init(struct output *o, const struct rc_writer_config *c)
 	    !c->rotate.packets) {
 		/* No rotation: the file is called what the user said. */
 		snprintf(o->path, sizeof(o->path), "%s", c->path);
-		o->fd = open(o->path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-		o->seekable = true;
 		o->file_no = 1;
 		o->files_mode = false;
-		return o->fd >= 0 ? 0 : -errno;
+		return output_open_file(o);
 	}
 	return output_split_path(o, c->path);
 }
@@ -84,12 +114,50 @@ void output_free(struct output *o)
 	o->names = NULL;
 }
 
+#define DELETE_WARN_INTERVAL_NS (10 * 1000000000ull)
+
+static void output_warn_delete(struct output *o, const char *name, int err)
+{
+	unsigned held;
+
+	if (rc_ratelimit_ok(&o->delete_warn, DELETE_WARN_INTERVAL_NS, &held))
+		rc_logf(o->log, o->log_ctx, RC_LOG_WARNING, "%s: cannot delete: %s%s", name,
+			strerror(err), held ? " (and others since the last such warning)" : "");
+}
+
+/* A file of the ring under whatever name a post-rotate command (-z) made
+ * of it: gone as NAME, it is NAME.SOMETHING (gzip's NAME.gz, xz's NAME.xz). */
+static void output_delete_derived(struct output *o, const char *name)
+{
+	const char *slash = strrchr(name, '/');
+	char dir[PATH_MAX], path[PATH_MAX + sizeof(((struct dirent *)0)->d_name) + 1];
+	size_t blen = strlen(slash ? slash + 1 : name);
+	struct dirent *de;
+	DIR *d;
+
+	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - name) : 1, slash ? name : ".");
+	if (!(d = opendir(dir)))
+		return;
+	while ((de = readdir(d))) {
+		if (strncmp(de->d_name, slash ? slash + 1 : name, blen) || de->d_name[blen] != '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		if (unlink(path) < 0 && errno != ENOENT)
+			output_warn_delete(o, path, errno);
+	}
+	closedir(d);
+}
+
 static void output_delete(struct output *o, uint32_t no)
 {
 	const char *name = o->names[no % o->keep];
 
-	if (unlink(name) < 0 && errno != ENOENT)
-		rc_logf(o->log, o->log_ctx, RC_LOG_WARNING, "%s: cannot delete: %s", name, strerror(errno));
+	if (unlink(name) == 0)
+		return;
+	if (errno == ENOENT)
+		output_delete_derived(o, name);
+	else
+		output_warn_delete(o, name, errno);
 }
 
 int output_open_next(struct output *o, int64_t now_s)
@@ -97,6 +165,7 @@ int output_open_next(struct output *o, int64_t now_s)
 	time_t t = (time_t)now_s;
 	struct tm tm;
 	char stamp[16];
+	int r;
 
 	localtime_r(&t, &tm);
 	strftime(stamp, sizeof(stamp), "%Y%m%d%H%M%S", &tm);
@@ -104,11 +173,9 @@ int output_open_next(struct output *o, int64_t now_s)
 	if ((size_t)snprintf(o->path, sizeof(o->path), "%s_%05u_%s%s", o->base, o->file_no, stamp,
 			     o->ext) >= sizeof(o->path))
 		return -ENAMETOOLONG;
-	o->fd = open(o->path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (o->fd < 0)
-		return -errno;
-	o->seekable = true;
-	o->committed = 0;
+	r = output_open_file(o);
+	if (r < 0)
+		return r;
 	if (o->keep) {
 		while (o->file_no - o->oldest_no >= o->keep)
 			output_delete(o, o->oldest_no++);

@@ -14,6 +14,8 @@
 
 #include <ringcap/writer.h>
 
+#include "log.h"
+
 struct output {
 	/* The current file (or the single fd). */
 	int fd;
@@ -28,8 +30,11 @@ struct output {
 	uint32_t oldest_no;        /* lowest file number not yet deleted */
 	char (*names)[PATH_MAX];   /* the last `keep` file names, by file_no % keep */
 	char path[PATH_MAX];       /* current file */
+	int io_mode;               /* enum rc_writer_io */
+	bool direct;               /* the current file is open with O_DIRECT */
 	/* The tee: the same section, continuous across rotations. */
 	int tee_fd;
+	struct rc_ratelimit delete_warn;
 	rc_log_fn log;
 	void *log_ctx;
 };

@@ -31,6 +31,7 @@
 #include <ringcap/writer.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <poll.h>
 #include <pthread.h>
@@ -47,12 +48,22 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "dio.h"
 #include "opts.h"
 #include "output.h"
 #include "pcapng.h"
 #include "spsc.h"
 
 #define FLUSH_THRESHOLD (1u << 20)
+/* Direct I/O: the most a SIGKILL or a power cut may cost. */
+#define DIO_SYNC_NS 1000000000ull
+/* Direct I/O reserves the file's space this far ahead (fallocate), so
+ * the file is laid out in large extents and a full disk shows before
+ * the write that would fail. */
+#define DIO_ALLOC_STEP (64ull << 20)
+/* O_DIRECT's alignment: the largest logical block size of this
+ * machine's disks; 512-byte-sector disks take it too. */
+#define DIO_ALIGN 4096u
 /* Packets this big are written from the ring, not copied (BENCHMARKS.md:
  * -17 % CPU per 1514-byte frame to tmpfs, -51 % to /dev/null; at 64 bytes
  * one memcpy is cheaper than an iovec). */
@@ -95,7 +106,24 @@ struct rc_writer {
 	uint32_t pend_bytes;      /* their caplen */
 	uint64_t encoded;         /* EPBs encoded in all, for the limits */
 	bool warned_iface;
+	struct rc_ratelimit room_warn;
 	bool no_isb;
+	/* Direct I/O (dio.h): while the current file is written with O_DIRECT,
+	 * buf is a staging buffer of the sink, at file offset dio_base, of
+	 * which [0, dio_synced) was handed to the sink already. */
+	struct dio *dio;
+	bool direct;
+	uint8_t *own_buf;         /* the buffered path's buffer */
+	size_t own_cap;
+	uint64_t dio_base;
+	size_t dio_synced;
+	size_t dio_tee_skip;      /* buf[0, this) is a file's header: not for the tee */
+	uint32_t dio_packets;     /* EPBs in [dio_synced, used) */
+	uint64_t dio_bytes;
+	uint64_t dio_alloc_end;   /* the file's space reserved up to here */
+	uint64_t next_sync_ns;
+	uint64_t staging;
+	int io_mode;
 	uint8_t *header;          /* SHB + IDBs, written at the start of every file */
 	size_t header_len;
 	struct rc_writer_rotation rotate;
@@ -165,9 +193,13 @@ static bool writer_make_room(struct rc_writer *w, int err, char *note, size_t si
 {
 	char name[PATH_MAX];
 
+	unsigned held;
+
 	if ((err != -ENOSPC && err != -EDQUOT) || !output_delete_oldest(&w->out, name, sizeof(name)))
 		return false;
-	rc_logf(w->log, w->log_ctx, RC_LOG_WARNING, "disk full: deleted the oldest file %s to make room", name);
+	if (rc_ratelimit_ok(&w->room_warn, 10 * NS_PER_S, &held))
+		rc_logf(w->log, w->log_ctx, RC_LOG_WARNING, "disk full: deleted the oldest file %s to make "
+			"room%s", name, held ? " (and more since the last such warning)" : "");
 	snprintf(note, size, "disk full: ringcap deleted the oldest file %s to make room", name);
 	return true;
 }
@@ -199,6 +231,8 @@ static void writer_flush_done(struct rc_writer *w, size_t bytes)
 	__atomic_store_n(&w->packets, w->packets + n, __ATOMIC_RELEASE);
 }
 
+static int writer_dio_flush(struct rc_writer *w, bool last, bool close);
+
 static int writer_flush(struct rc_writer *w)
 {
 	struct iovec *v = w->iov;
@@ -206,6 +240,8 @@ static int writer_flush(struct rc_writer *w)
 	unsigned n;
 	int r;
 
+	if (w->direct)
+		return writer_dio_flush(w, true, false);
 	writer_iov_push(w, w->buf + w->seg, w->used - w->seg);
 	n = w->n_iov;
 	while ((r = output_writev(&w->out, v, n, true, &written)) < 0) {
@@ -220,14 +256,129 @@ static int writer_flush(struct rc_writer *w)
 	return 0;
 }
 
+/* Reserves the file's space ahead in large steps (no bigger than a file
+ * of the ring); on a full disk in ring mode, makes room as the buffered
+ * path does. A reservation that fails is no error: the write will tell. */
+static void writer_dio_reserve(struct rc_writer *w, uint64_t end)
+{
+	uint64_t step = w->rotate.filesize_bytes && w->rotate.filesize_bytes < DIO_ALLOC_STEP ?
+			w->rotate.filesize_bytes + (1u << 20) : DIO_ALLOC_STEP;
+
+	while (end > w->dio_alloc_end) {
+		int r = fallocate(w->out.fd, FALLOC_FL_KEEP_SIZE, (off_t)w->dio_alloc_end, (off_t)step);
+
+		if (r == 0) {
+			w->dio_alloc_end += step;
+		} else if (errno == EOPNOTSUPP ||
+			   !writer_make_room(w, -errno, w->pending_note, sizeof(w->pending_note))) {
+			w->dio_alloc_end = UINT64_MAX;
+		}
+	}
+}
+
+static bool writer_dio_failed(struct rc_writer *w)
+{
+	uint64_t p, b, f;
+	int err;
+
+	dio_progress(w->dio, &p, &b, &f, &err);
+	if (err)
+		writer_stop(w, RC_WRITER_STOP_ERROR, err);
+	return err != 0;
+}
+
+/* Hands [dio_synced, used) of the staging buffer to the I/O thread: the
+ * whole buffer (last), which then belongs to the sink, or what it holds
+ * so far (once a second), or the end of the file (close: the sink closes
+ * the fd). Without a buffer, takes a fresh one first. */
+static int writer_dio_flush(struct rc_writer *w, bool last, bool close)
+{
+	struct dio_range r = { .fd = w->out.fd, .path = w->out.path, .buf = w->buf,
+			       .base = w->dio_base, .from = w->dio_synced, .to = w->used,
+			       .packets = w->dio_packets, .bytes = w->dio_bytes,
+			       .last = last && w->buf, .close = close };
+	uint64_t next;
+
+	if (!w->buf && !close) {
+		w->buf = dio_buffer(w->dio);
+		w->cap = dio_capacity(w->dio);
+		w->used = w->dio_synced = w->dio_tee_skip = 0;
+		if (w->buf)
+			return 0;
+		writer_dio_failed(w);
+		return -EIO;
+	}
+	if (w->out.fd < 0)
+		return -EBADF;
+	writer_dio_reserve(w, w->dio_base + w->used + dio_capacity(w->dio) / 64);
+	if (w->used > w->dio_tee_skip) {
+		size_t from = w->dio_synced > w->dio_tee_skip ? w->dio_synced : w->dio_tee_skip;
+
+		output_write_tee(&w->out, w->buf + from, w->used - from);
+	}
+	next = dio_submit(w->dio, &r);
+	w->dio_packets = 0;
+	w->dio_bytes = 0;
+	w->dio_synced = w->used;
+	if (r.last) {
+		w->buf = NULL;
+		w->dio_base = w->out.committed = next;
+	}
+	if (close) {
+		w->out.fd = -1;
+		w->dio_base = w->out.committed = w->dio_alloc_end = 0;
+	}
+	return writer_dio_failed(w) ? -EIO : 0;
+}
+
 /* Room for size more bytes in the buffer, flushing first if need be. */
 static uint8_t *writer_reserve(struct rc_writer *w, size_t size)
 {
 	if (w->used + size > w->cap && writer_flush(w) < 0)
 		return NULL;
+	/* Direct I/O: a full buffer went to the sink; the next one. */
+	if (w->direct && !w->buf && writer_dio_flush(w, false, false) < 0)
+		return NULL;
 	if (size > w->cap)
 		return NULL;
 	return w->buf + w->used;
+}
+
+/* The SHB and IDBs at the start of a file: written at once, or with direct
+ * I/O staged like any block. */
+static int writer_write_header(struct rc_writer *w)
+{
+	size_t written;
+	uint8_t *p;
+	int r;
+
+	w->direct = w->out.direct;
+	if (w->direct && !w->dio) {
+		struct dio_file_done done = { w->file_closed, w->file_closed_ctx };
+		struct dio *d;
+
+		r = dio_open(w->staging ? w->staging : DIO_DEFAULT_STAGING, DIO_ALIGN, done, w->log,
+			     w->log_ctx, &d);
+		if (r < 0)
+			return r;
+		/* Pairs with the acquire load in rc_writer_progress(). */
+		__atomic_store_n(&w->dio, d, __ATOMIC_RELEASE);
+	}
+	if (!w->direct) {
+		w->buf = w->own_buf;
+		w->cap = w->own_cap;
+		return output_write(&w->out, w->header, w->header_len, false, &written);
+	}
+	w->buf = NULL;
+	w->used = 0;
+	p = writer_reserve(w, w->header_len);
+	if (!p)
+		return -EIO;
+	memcpy(p, w->header, w->header_len);
+	w->used += w->header_len;
+	w->dio_tee_skip = w->used; /* the tee, one section, has it already */
+	w->next_sync_ns = now_ns() + DIO_SYNC_NS;
+	return 0;
 }
 
 /* ISBs for every interface: the capture so far, as the spec's counters
@@ -307,13 +458,14 @@ static void writer_check_disk(struct rc_writer *w, uint64_t now)
 
 /* A new file of the set, with its own SHB and IDBs (the tee, one
  * continuous section, does not get them again). */
+static int writer_write_header(struct rc_writer *w);
+
 static int writer_open_file(struct rc_writer *w, uint64_t now)
 {
-	size_t written;
 	int r = output_open_next(&w->out, (int64_t)(now / NS_PER_S));
 
 	if (r == 0)
-		r = output_write(&w->out, w->header, w->header_len, false, &written);
+		r = writer_write_header(w);
 	if (r < 0) {
 		rc_logf(w->log, w->log_ctx, RC_LOG_ERROR, "%s: %s", w->out.path, strerror(-r));
 		writer_stop(w, RC_WRITER_STOP_ERROR, r);
@@ -334,6 +486,11 @@ static void writer_close_file(struct rc_writer *w, const char *why)
 		 "%s: counters cover the whole capture so far; this file holds %" PRIu64 " packets",
 		 why, w->file_packets);
 	writer_write_isbs(w, comment);
+	if (w->direct) {
+		/* The sink closes the file once its tail is on disk. */
+		writer_dio_flush(w, true, true);
+		return;
+	}
 	if (writer_flush(w) < 0)
 		return;
 	output_close_current(&w->out);
@@ -367,6 +524,8 @@ static void writer_rotate(struct rc_writer *w, uint64_t now)
 /* The current file's size once what is queued is written. */
 static uint64_t writer_file_size(const struct rc_writer *w)
 {
+	if (w->direct)
+		return w->dio_base + w->used;
 	return w->out.committed + w->used + w->ref_bytes;
 }
 
@@ -395,12 +554,23 @@ static void writer_on_time(struct rc_writer *w, uint64_t now)
 		writer_write_isbs(w, w->pending_note);
 		w->pending_note[0] = 0;
 	}
+	/* Direct I/O: what the buffer holds reaches the disk once a second. */
+	if (w->direct && now >= w->next_sync_ns) {
+		if (w->buf && w->used > w->dio_synced)
+			writer_dio_flush(w, false, false);
+		w->next_sync_ns = now + DIO_SYNC_NS;
+	}
 }
 
 /* Remembers where the EPB just encoded ends in the pending stream (which
  * is the buffer with the referenced packets spliced in). */
 static void writer_pend(struct rc_writer *w, uint32_t caplen)
 {
+	if (w->direct) {
+		w->dio_packets++;
+		w->dio_bytes += caplen;
+		return;
+	}
 	w->pend_bytes += caplen;
 	w->pend[w->n_pend++] = (struct pending_epb){ .end = (uint32_t)(w->used + w->ref_bytes),
 						     .bytes = w->pend_bytes };
@@ -415,7 +585,8 @@ static bool writer_put_epb(struct rc_writer *w, const struct rc_writer_packet *p
 
 	if (w->n_pend == w->max_pend && writer_flush(w) < 0)
 		return false;
-	if (pkt->caplen < WRITEV_MIN) {
+	/* Direct I/O copies everything: the ring block goes back at once. */
+	if (pkt->caplen < WRITEV_MIN || w->direct) {
 		p = writer_reserve(w, size);
 		if (p) {
 			w->used += pcapng_epb(p, pkt, drops);
@@ -511,7 +682,7 @@ static void writer_handle_batch(struct rc_writer *w, struct rc_writer_batch *b)
 		writer_flush(w);
 	/* Writer -> producer: the packets are written or in our buffer now. */
 	b->ops->release(b);
-	if (w->used >= FLUSH_THRESHOLD)
+	if (w->used >= FLUSH_THRESHOLD && !w->direct)
 		writer_flush(w);
 }
 
@@ -523,6 +694,8 @@ static int writer_sleep_ms(const struct rc_writer *w)
 		until = w->rotate_at_ns + w->max_delay_ns;
 	if (w->stats_interval_ns && w->next_stats_ns < until)
 		until = w->next_stats_ns;
+	if (w->direct && w->buf && w->used > w->dio_synced && w->next_sync_ns < until)
+		until = w->next_sync_ns;
 	if (until == UINT64_MAX)
 		return -1;
 	return until <= now ? 0 : (int)((until - now) / 1000000 + 1);
@@ -577,7 +750,10 @@ static void *writer_main(void *arg)
 			continue;
 		}
 		writer_on_time(w, now_ns());
-		if (w->used)
+		/* The buffered path writes whenever the queue runs dry; the
+		 * direct one once a second (writer_on_time), as O_DIRECT
+		 * writes whole units. */
+		if (w->used && !w->direct)
 			writer_flush(w);
 		/* Pairs with the seq_cst store in rc_writer_close(), made after
 		 * the producer's last push: once we see it, one more empty pop
@@ -753,6 +929,17 @@ void rc_writer_progress(const struct rc_writer *writer, struct rc_writer_progres
 	ret->bytes = __atomic_load_n(&writer->bytes, __ATOMIC_RELAXED);
 	ret->file_bytes = __atomic_load_n(&writer->file_bytes, __ATOMIC_RELAXED);
 	ret->files = __atomic_load_n(&writer->files, __ATOMIC_RELAXED);
+	/* The sink is set once, before the first direct file, by the writer
+	 * thread: whoever sees a file counted sees it (acquire on files). */
+	if (__atomic_load_n(&writer->dio, __ATOMIC_ACQUIRE)) {
+		uint64_t p, b, f;
+		int err;
+
+		dio_progress(writer->dio, &p, &b, &f, &err);
+		ret->packets += p;
+		ret->bytes += b;
+		ret->file_bytes += f;
+	}
 }
 
 void rc_writer_update_stats(struct rc_writer *writer, const struct rc_writer_iface_stats *stats,
@@ -791,7 +978,8 @@ static void writer_free(struct rc_writer *w)
 	free(w->stats);
 	free(w->header);
 	free(w->pend);
-	free(w->buf);
+	free(w->own_buf);
+	dio_close(w->dio);
 	free(w);
 }
 
@@ -833,7 +1021,8 @@ static int writer_alloc(struct rc_writer *w, const struct rc_writer_config *c,
 	/* Room for a full buffer plus the largest EPB, and ISBs with comments;
 	 * a packet's comment may be up to 64 KiB (an option's length field). */
 	w->cap = FLUSH_THRESHOLD + max_snaplen + PCAPNG_EPB_MAX_OVERHEAD + (192u << 10);
-	w->buf = malloc(w->cap);
+	w->buf = w->own_buf = malloc(w->cap);
+	w->own_cap = w->cap;
 	w->max_pend = (uint32_t)(w->cap / EPB_MIN_SIZE) + OUTPUT_IOV_MAX;
 	w->pend = malloc(w->max_pend * sizeof(*w->pend));
 	w->ifaces = calloc(w->n_ifaces + 1, sizeof(*w->ifaces));
@@ -857,7 +1046,6 @@ static int writer_alloc(struct rc_writer *w, const struct rc_writer_config *c,
  * output is an error of rc_writer_open() itself. */
 static int writer_start_output(struct rc_writer *w, const struct rc_writer_config *c)
 {
-	size_t written;
 	int r = output_init(&w->out, c);
 
 	if (r < 0)
@@ -865,13 +1053,15 @@ static int writer_start_output(struct rc_writer *w, const struct rc_writer_confi
 	if (w->out.files_mode)
 		r = writer_open_file(w, w->start_ns);
 	else
-		r = output_write(&w->out, w->header, w->header_len, false, &written);
+		r = writer_write_header(w);
 	if (r < 0)
 		return w->error ? w->error : r;
 	if (!w->out.files_mode)
 		w->files = 1;
 	w->rotate_at_ns = w->out.files_mode ? w->rotate_at_ns : UINT64_MAX;
-	__atomic_store_n(&w->file_bytes, w->header_len, __ATOMIC_RELAXED);
+	/* Direct I/O counts the header once it is on disk. */
+	if (!w->direct)
+		__atomic_store_n(&w->file_bytes, w->header_len, __ATOMIC_RELAXED);
 	return output_write_tee(&w->out, w->header, w->header_len);
 }
 
@@ -889,6 +1079,7 @@ static void writer_configure(struct rc_writer *w, const struct rc_writer_config 
 	w->max_delay_ns = (uint64_t)c->max_delay_ms * 1000000u;
 	w->file_closed = c->file_closed;
 	w->file_closed_ctx = c->file_closed_ctx;
+	w->staging = c->staging_bytes;
 	w->log = c->log;
 	w->log_ctx = c->log_ctx;
 	w->start_ns = now_ns();
@@ -997,8 +1188,10 @@ int rc_writer_close(struct rc_writer *writer, const struct rc_writer_iface_stats
 		rc_writer_update_stats(writer, stats, n);
 	if (writer->out.fd >= 0 && writer->stopped != RC_WRITER_STOP_ERROR)
 		writer_close_file(writer, "end of capture");
-	else
-		output_close_current(&writer->out);
+	/* The sink's last writes, before the fd they use is closed. */
+	if (writer->dio)
+		dio_drain(writer->dio);
+	output_close_current(&writer->out);
 	r = writer->error;
 	if (ret_final)
 		rc_writer_progress(writer, ret_final);

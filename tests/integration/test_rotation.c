@@ -325,29 +325,30 @@ static void test_autostop_filesize(void **state)
 	free(f);
 }
 
-/* Ring mode on a full disk (a 96 KiB tmpfs in a private mount namespace):
- * ringcap deletes the oldest file, says so, notes it in the file, and
- * captures on; what is left reads cleanly and ends with the last frame. */
-static void test_disk_full_ring(void **state)
+/* Ring mode on a full disk (a small file system in a private mount
+ * namespace: a 96 KiB tmpfs, or a 16 MiB ext4 image on a loop device,
+ * written with direct I/O): ringcap deletes the oldest file, says so,
+ * notes it in the file, and captures on; what is left reads cleanly and
+ * ends with the last frame. */
+static void disk_full_ring(struct ctx *c, const char *mount, size_t n, const char *filesize)
 {
-	struct ctx *c = *state;
 	struct frame *f;
-	size_t n = frames_simple_set(&f, 400, 0);
 	struct file_set s;
 	char err[128];
 	bool noted = false;
 
+	frames_simple_set(&f, n, 0);
 	snprintf(err, sizeof(err), "%s/err", c->dir);
 	assert_int_equal(netns_sh(
-		"unshare -m sh -c 'mkdir -p %s/small && mount -t tmpfs -o size=96k tmpfs %s/small && "
-		"(%s -q -i rc0 -w %s/small/out.pcapng -b filesize:20 -b files:1000 2>%s & echo $! >%s/pid; "
+		"unshare -m sh -c 'mkdir -p %s/small && %s && "
+		"(%s -q -i rc0 -w %s/small/out.pcapng -b filesize:%s -b files:1000 2>%s & echo $! >%s/pid; "
 		"wait $!; echo $? >%s/rc); cp %s/small/out_* %s/' &",
-		c->dir, c->dir, getenv("RINGCAP"), c->dir, err, c->dir, c->dir, c->dir, c->dir), 0);
+		c->dir, mount, getenv("RINGCAP"), c->dir, filesize, err, c->dir, c->dir, c->dir, c->dir), 0);
 	assert_int_equal(wait_file_size(err, 0, 2000), 0);
 	sleep_ms(500);
 	for (size_t i = 0; i < n; i += 50) {
 		assert_int_equal(frames_send("rc1", f + i, 50), 0);
-		sleep_ms(30);
+		sleep_ms(n > 1000 ? 2 : 30);
 	}
 	sleep_ms(300);
 	assert_int_equal(netns_sh("kill -INT $(cat %s/pid)", c->dir), 0);
@@ -370,6 +371,25 @@ static void test_disk_full_ring(void **state)
 	}
 	free_set(&s);
 	free(f);
+}
+
+static void test_disk_full_ring(void **state)
+{
+	struct ctx *c = *state;
+	char mount[256];
+
+	snprintf(mount, sizeof(mount), "mount -t tmpfs -o size=96k tmpfs %s/small", c->dir);
+	disk_full_ring(c, mount, 400, "20");
+}
+
+static void test_disk_full_ring_direct(void **state)
+{
+	struct ctx *c = *state;
+	char mount[512];
+
+	snprintf(mount, sizeof(mount), "truncate -s 16M %s/img && mkfs.ext4 -q -F -b 4096 %s/img && "
+		 "mount -o loop %s/img %s/small", c->dir, c->dir, c->dir, c->dir);
+	disk_full_ring(c, mount, 30000, "2000");
 }
 
 /* -z runs on every file once complete, the last one included. */
@@ -432,12 +452,14 @@ static void test_tee_stdout(void **state)
 
 /* SIGKILL mid-capture: no chance to finish, yet the file reads cleanly up
  * to its last whole block, and periodic ISBs (every second here) left
- * recent counters in it. */
-static void test_sigkill_leaves_readable_file(void **state)
+ * recent counters in it. Buffered, everything written is in the page
+ * cache and survives; with direct I/O what reached the disk by the last
+ * once-a-second sync does: the first 50 frames (1.5 s old), not the last
+ * 50 (0.3 s old). */
+static void sigkill_leaves_readable_file(struct ctx *c, const char *io, size_t want)
 {
-	struct ctx *c = *state;
 	const char *argv[] = { "ringcap", "-q", "-i", "rc0", "-w", c->out, "--stats-interval", "1",
-			       NULL };
+			       "--io", io, NULL };
 	struct frame *f;
 	size_t n = frames_simple_set(&f, 100, 0);
 	struct proc p;
@@ -451,13 +473,50 @@ static void test_sigkill_leaves_readable_file(void **state)
 	kill(p.pid, SIGKILL);
 	assert_int_equal(proc_wait(&p, 5000), 128 + SIGKILL);
 	parse_ok(c->out, &t);
-	print_message("after SIGKILL: %zu of %zu packets in the file, %u ISBs\n", t.n_epb, n, t.n_isb);
-	assert_int_equal(t.n_epb, n);
-	assert_frames(&t, 0, f, n, 0, UINT64_MAX);
+	print_message("after SIGKILL (%s): %zu of %zu packets in the file, %u ISBs\n", io, t.n_epb, n,
+		      t.n_isb);
+	assert_int_equal(t.n_epb, want);
+	assert_frames(&t, 0, f, want, 0, UINT64_MAX);
 	assert_true(t.n_isb >= 1);
 	assert_non_null(memmem(t.buf, t.len, "periodic statistics", 19));
 	assert_int_equal(netns_sh("tshark -r %s >/dev/null 2>&1", c->out), 0);
 	tp_free(&t);
+	proc_free(&p);
+	free(f);
+}
+
+static void test_sigkill_buffered(void **state)
+{
+	sigkill_leaves_readable_file(*state, "buffered", 100);
+}
+
+static void test_sigkill_direct(void **state)
+{
+	sigkill_leaves_readable_file(*state, "direct", 50);
+}
+
+/* -b files:3 with -z gzip: the ring keeps three files whatever gzip made
+ * of them (their .gz), and the newest holds the last frames. */
+static void test_ring_with_postcommand(void **state)
+{
+	struct ctx *c = *state;
+	const char *argv[] = { "ringcap", "-q", "-i", "rc0", "-w", c->out, "-b", "packets:10",
+			       "-b", "files:3", "-z", "gzip", NULL };
+	struct frame *f;
+	size_t n = frames_simple_set(&f, 85, 0);
+	struct proc p;
+
+	start_set(&p, c, argv);
+	for (size_t i = 0; i < n; i += 5) {
+		assert_int_equal(frames_send("rc1", f + i, n - i < 5 ? n - i : 5), 0);
+		sleep_ms(40); /* gzip keeps up: each file is compressed before it falls out */
+	}
+	assert_int_equal(stop_capture(&p), 0);
+	assert_int_equal(netns_sh("test $(ls %s/out_* | wc -l) = 3", c->dir), 0);
+	assert_int_equal(netns_sh("test $(ls %s/out_*.pcapng.gz | wc -l) = 3", c->dir), 0);
+	assert_int_equal(netns_sh("test $(zcat %s/out_00009_*.gz | tshark -r - 2>/dev/null | wc -l) = 5",
+				  c->dir), 0);
+	assert_int_equal(netns_sh("! grep -q 'cannot delete' %s/err 2>/dev/null", c->dir), 0);
 	proc_free(&p);
 	free(f);
 }
@@ -474,9 +533,12 @@ int main(void)
 		T(test_autostop),
 		T(test_autostop_filesize),
 		T(test_disk_full_ring),
+		T(test_disk_full_ring_direct),
 		T(test_postrotate_command),
+		T(test_ring_with_postcommand),
 		T(test_tee_stdout),
-		T(test_sigkill_leaves_readable_file),
+		T(test_sigkill_buffered),
+		T(test_sigkill_direct),
 #undef T
 	};
 

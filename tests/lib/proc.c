@@ -50,23 +50,28 @@ void sleep_ms(int ms)
 }
 
 /* $RINGCAP_WRAP (e.g. "valgrind --error-exitcode=99 -q") runs ringcap
- * under a checker: the tests then also show it clean. */
+ * under a checker: the tests then also show it clean. $RINGCAP_TEST_IO
+ * (buffered, direct) runs every capture with that --io unless the test
+ * chose one, so the suite covers both of the writer's paths. */
 static void exec_ringcap(const char *bin, const char *const *argv)
 {
-	const char *wrap = getenv("RINGCAP_WRAP");
-	char *words[64], *copy;
+	const char *wrap = getenv("RINGCAP_WRAP"), *io = getenv("RINGCAP_TEST_IO");
+	char *words[72], *copy = strdup(wrap ? wrap : "");
+	bool has_io = false;
 	size_t n = 0;
 
-	if (!wrap || !*wrap) {
-		execv(bin, (char *const *)argv);
-		return;
-	}
-	copy = strdup(wrap);
 	for (char *w = strtok(copy, " "); w && n < 40; w = strtok(NULL, " "))
 		words[n++] = w;
 	words[n++] = (char *)bin;
-	for (size_t i = 1; argv[i] && n < 63; i++)
+	for (size_t i = 1; argv[i] && n < 68; i++) {
+		has_io |= strcmp(argv[i], "--io") == 0;
 		words[n++] = (char *)argv[i];
+	}
+	/* Not for the subcommand or the listing, which take no --io. */
+	if (io && *io && !has_io && argv[1] && strcmp(argv[1], "compare") != 0) {
+		words[n++] = (char *)"--io";
+		words[n++] = (char *)io;
+	}
 	words[n] = NULL;
 	execvp(words[0], words);
 }

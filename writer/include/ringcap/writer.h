@@ -16,10 +16,14 @@
  * ever grows by whole pcapng blocks; on a write error it is cut back to the
  * last whole block, so what was captured before the fault stays readable.
  *
+ * With direct I/O (rc_writer_io) the writer copies every packet into
+ * large aligned staging buffers instead, releases the batch at once, and
+ * an I/O thread of its own writes the buffers with O_DIRECT.
+ *
  * Threads: rc_writer_open and rc_writer_close from one controlling thread;
  * each lane's submit calls from one producer thread at a time; progress,
  * update_stats and stopped_fd from any thread. The log hook and
- * file_closed are called on the writer's thread (and on the closing
+ * file_closed are called on the writer's threads (and on the closing
  * thread during rc_writer_close).
  */
 #ifndef RINGCAP_WRITER_H
@@ -80,6 +84,15 @@ enum rc_writer_stop {
  * annotated file), where there are no capture counters to report. */
 #define RC_WRITER_F_NO_ISB (1u << 2)
 
+/* How files are written. */
+enum rc_writer_io {
+	/* Direct I/O for regular files on filesystems that take it (not
+	 * tmpfs, where it is a copy like any other), buffered otherwise. */
+	RC_WRITER_IO_AUTO = 0,
+	RC_WRITER_IO_BUFFERED,   /* through the page cache, always */
+	RC_WRITER_IO_DIRECT,     /* O_DIRECT, or an error if the file system refuses it */
+};
+
 /* Zero means default for every field; there is no default output, so a
  * zeroed config (after sz) is -EINVAL. */
 struct rc_writer_config {
@@ -100,12 +113,19 @@ struct rc_writer_config {
 	const char *userappl;    /* shb_userappl; NULL = "ringcap VERSION" */
 	uint32_t queue_batches;  /* most batches in flight per lane; 0 = 1024 */
 	uint32_t lanes;          /* producer threads, each with its own queue; 0 = 1 */
-	/* Called on the writer thread with each file once it is closed and
-	 * complete (for dumpcap-style post-processing). Must not block. */
+	/* Called with each file once it is closed and complete (for
+	 * dumpcap-style post-processing), on the writer thread, or with direct
+	 * I/O on the writer's I/O thread. Must not block. */
 	void (*file_closed)(void *ctx, const char *path);
 	void *file_closed_ctx;
 	rc_log_fn log;
 	void *log_ctx;
+	/* Appended in 0.2: direct I/O. Packets are copied into staging
+	 * buffers (their producer's memory is released at once) and an I/O
+	 * thread writes them with O_DIRECT; the staging, not the producer,
+	 * absorbs a slow disk. Data reach the disk at least once a second. */
+	enum rc_writer_io io;
+	uint64_t staging_bytes;  /* direct I/O's buffers in all; 0 = 64 MiB */
 };
 
 /* One packet as a producer hands it over. */
