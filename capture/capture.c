@@ -299,6 +299,9 @@ void rc_capture_stats(struct rc_capture *cap, struct rc_capture_stats *ret)
 		ret->written.bytes += p.bytes;
 		ret->written.file_bytes += p.file_bytes;
 		ret->written.files += p.files;
+		ret->written.file_size += p.file_size;
+		ret->written.staging_used += p.staging_used;
+		ret->written.staging_size += p.staging_size;
 		if (p.stopped && !ret->written.stopped) {
 			ret->written.stopped = p.stopped;
 			ret->written.error = p.error;

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <net/if.h>
 #include <unistd.h>
 
@@ -160,21 +161,48 @@ static void catch_stop_signals(void)
 
 struct status {
 	struct postcmd *pc;
-	bool line;
-	uint64_t last_packets;
+	bool line;                /* a terminal: the line redrawn in place */
+	uint32_t log_interval_s;  /* no terminal: a log line this often; 0 never */
+	uint64_t start_ns, next_log_ns;
+	uint64_t last_packets, last_bytes, last_ns;
 };
 
-/* Once a second, on the thread in rc_capture_run. */
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* About once a second, on the thread in rc_capture_run. */
 static void on_tick(void *ctx, struct rc_capture *cap)
 {
 	struct status *s = ctx;
 	struct rc_capture_stats st;
+	uint64_t now = mono_ns(), dt = now - s->last_ns;
+	struct report_status rs;
+	char line[256];
 
 	rc_capture_stats(cap, &st);
-	if (s->line)
-		report_status(st.written.packets, st.written.bytes, st.dropped,
-			      st.written.packets - s->last_packets);
+	rs = (struct report_status){
+		.elapsed_s = (now - s->start_ns) / 1000000000u, .packets = st.written.packets,
+		.bytes = st.written.bytes, .drops = st.dropped,
+		.pkt_rate = dt ? (st.written.packets - s->last_packets) * 1000000000u / dt : 0,
+		.bit_rate = dt ? (st.written.bytes - s->last_bytes) * 8000000000u / dt : 0,
+		.files = st.written.files, .file_size = st.written.file_size,
+		.staging_used = st.written.staging_used, .staging_size = st.written.staging_size,
+	};
+	if (s->line) {
+		report_status(&rs);
+	} else if (s->log_interval_s && now >= s->next_log_ns) {
+		report_format_status(&rs, line, sizeof(line));
+		report_line("status: %s", line);
+		s->next_log_ns = now + s->log_interval_s * 1000000000ull;
+	}
 	s->last_packets = st.written.packets;
+	s->last_bytes = st.written.bytes;
+	s->last_ns = now;
 	postcmd_reap(s->pc);
 }
 
@@ -253,7 +281,9 @@ static int run_capture(struct cli_options *o, const struct cli_filter *f)
 	const char *name = NULL;
 	struct rc_capture *cap;
 	struct postcmd pc;
-	struct status st = { .pc = &pc, .line = !o->quiet && isatty(STDERR_FILENO) };
+	struct status st = { .pc = &pc, .line = !o->quiet && isatty(STDERR_FILENO),
+			     .log_interval_s = o->quiet ? 0 : o->status_interval_s,
+			     .start_ns = mono_ns() };
 	RC_OPTS(rc_writer_config, out, .rotate = o->rotate, .limits = o->limits,
 		.stats_interval_s = o->stats_interval_s, .file_closed = postcmd_file_closed,
 		.file_closed_ctx = &pc, .log = report_log, .io = o->io,
@@ -279,6 +309,8 @@ static int run_capture(struct cli_options *o, const struct cli_filter *f)
 	r = rc_capture_open(&c, &cap);
 	if (r < 0)
 		return open_failed(r);
+	st.start_ns = st.last_ns = mono_ns();
+	st.next_log_ns = st.start_ns + st.log_interval_s * 1000000000ull;
 	__atomic_store_n(&stop_target, cap, __ATOMIC_RELEASE);
 	if (stop_early)
 		rc_capture_stop(cap);

@@ -29,17 +29,22 @@ enum {
 	OPT_FANOUT_FILES,
 	OPT_IO,
 	OPT_STAGING,
+	OPT_STATUS_INTERVAL,
 };
 
 
 #define DEFAULT_STATS_INTERVAL_S 10
+/* A line a minute: enough to see a service is alive in journalctl, little
+ * enough not to drown it. */
+#define DEFAULT_STATUS_INTERVAL_S 60
 #define KB 1000u /* dumpcap's kB: 1000 bytes */
 
 void cli_print_usage(void)
 {
 	printf("Usage: ringcap [-i IFACE]... [-w FILE|-] [-s SNAPLEN] [-c COUNT] [-p] [-B KIB]\n"
 	      "               [-b KEY:VALUE]... [-a KEY:VALUE]... [-z CMD] [--tee -] [-q] [-U]\n"
-	      "               [--stats-interval S] [--block-size KIB] [--block-timeout MS]\n"
+	      "               [--stats-interval S] [--status-interval S] [--block-size KIB]\n"
+	      "               [--block-timeout MS]\n"
 	      "               [--threads N] [--fanout MODE] [--io MODE] [--staging MIB]\n"
 	      "               [-d|-dd|-ddd]\n"
 	      "               [-f EXPRESSION | -F FILE | EXPRESSION...]\n"
@@ -78,6 +83,8 @@ void cli_print_usage(void)
 	      "  -n                  accepted and ignored: ringcap never resolves names\n"
 	      "  -B KIB              ring size per interface in KiB (default 32768)\n"
 	      "  -q                  no status line while capturing\n"
+	      "  --status-interval S without a terminal (a service, a script): a status line\n"
+	      "                      in the log every S seconds (default 60; 0: none)\n"
 	      "  -D                  list the interfaces ringcap can capture on\n"
 	      "  -f EXPRESSION       capture filter (pcap-filter(7)); or give it as the\n"
 	      "                      trailing arguments\n"
@@ -277,6 +284,8 @@ static int parse_one(int c, const char *arg, struct cli_options *o)
 		return parse_io(arg, o);
 	case OPT_STAGING:
 		return parse_u32("--staging", arg, 8, 65536, &o->staging_mib);
+	case OPT_STATUS_INTERVAL:
+		return parse_u32("--status-interval", arg, 0, 86400, &o->status_interval_s);
 	case OPT_TEE:
 		if (strcmp(arg, "-") != 0)
 			return usage_error("--tee: only '-' (stdout) is supported, not '%s'", arg);
@@ -402,9 +411,11 @@ int cli_parse_options(int argc, char **argv, struct cli_options *ret)
 		{ "fanout-files", no_argument, NULL, OPT_FANOUT_FILES },
 		{ "io", required_argument, NULL, OPT_IO },
 		{ "staging", required_argument, NULL, OPT_STAGING },
+		{ "status-interval", required_argument, NULL, OPT_STATUS_INTERVAL },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct cli_options o = { .action = CLI_CAPTURE, .stats_interval_s = DEFAULT_STATS_INTERVAL_S,
+				 .status_interval_s = DEFAULT_STATUS_INTERVAL_S,
 				 .threads = 1, .fanout = RC_ENGINE_FANOUT_HASH };
 	int c, r;
 

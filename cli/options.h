@@ -36,6 +36,7 @@ struct cli_options {
 	const char *filesize_text;
 	const char *files_text;
 	uint32_t stats_interval_s;  /* --stats-interval */
+	uint32_t status_interval_s; /* --status-interval: log lines without a terminal */
 	const char *post_cmd;       /* -z */
 	bool tee_stdout;            /* --tee - */
 	uint32_t threads;           /* --threads: capture threads, one fanout socket each */

@@ -60,13 +60,45 @@ const char *report_bytes(uint64_t bytes, char *buf, unsigned size)
 	return buf;
 }
 
-void report_status(uint64_t packets, uint64_t bytes, uint64_t drops, uint64_t rate)
+/* "8.1 Mbit/s": network people count bits, in powers of 1000. */
+static const char *report_bits(uint64_t bits, char *buf, unsigned size)
 {
-	char b[32];
+	static const char *const units[] = { "bit/s", "kbit/s", "Mbit/s", "Gbit/s", "Tbit/s" };
+	double v = (double)bits;
+	unsigned u = 0;
 
+	while (v >= 1000 && u < 4) {
+		v /= 1000;
+		u++;
+	}
+	snprintf(buf, size, u ? "%.1f %s" : "%.0f %s", v, units[u]);
+	return buf;
+}
+
+void report_format_status(const struct report_status *st, char *buf, unsigned size)
+{
+	char b[32], r[32], f[32], staging[32] = "";
+	int n;
+
+	if (st->staging_size)
+		snprintf(staging, sizeof(staging), ", staging %" PRIu64 "%%",
+			 st->staging_used * 100 / st->staging_size);
+	n = snprintf(buf, size, "%" PRIu64 " packets, %s, %" PRIu64 " dropped, %" PRIu64 " pkt/s, %s, "
+		     "%" PRIu64 ":%02" PRIu64 ":%02" PRIu64 ", file %u %s%s", st->packets,
+		     report_bytes(st->bytes, b, sizeof(b)), st->drops, st->pkt_rate,
+		     report_bits(st->bit_rate, r, sizeof(r)), st->elapsed_s / 3600,
+		     st->elapsed_s / 60 % 60, st->elapsed_s % 60, st->files,
+		     report_bytes(st->file_size, f, sizeof(f)), staging);
+	(void)n;
+}
+
+void report_status(const struct report_status *st)
+{
+	char line[256];
+
+	report_format_status(st, line, sizeof(line));
 	pthread_mutex_lock(&report_lock);
-	fprintf(stderr, "\r\033[K%" PRIu64 " packets, %s, %" PRIu64 " dropped, %" PRIu64 " pkt/s",
-		packets, report_bytes(bytes, b, sizeof(b)), drops, rate);
+	fprintf(stderr, "\r\033[K%s", line);
 	status_shown = true;
 	pthread_mutex_unlock(&report_lock);
 }

@@ -325,7 +325,7 @@ void dio_progress(const struct dio *d, uint64_t *packets, uint64_t *bytes, uint6
 	*file_bytes = __atomic_load_n(&d->file_bytes, __ATOMIC_RELAXED);
 }
 
-unsigned dio_busy(const struct dio *d, unsigned *ret_total)
+uint64_t dio_busy(const struct dio *d, uint64_t *ret_total)
 {
 	struct dio *m = (struct dio *)d; /* the lock only */
 	unsigned busy;
@@ -333,8 +333,9 @@ unsigned dio_busy(const struct dio *d, unsigned *ret_total)
 	pthread_mutex_lock(&m->lock);
 	busy = d->n_bufs - d->n_free;
 	pthread_mutex_unlock(&m->lock);
-	*ret_total = d->n_bufs;
-	return busy;
+	*ret_total = (uint64_t)d->n_bufs * d->buf_size;
+	/* The buffer the writer fills is not the disk's to take. */
+	return (uint64_t)(busy ? busy - 1 : 0) * d->buf_size;
 }
 
 void dio_close(struct dio *d)

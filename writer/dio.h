@@ -73,7 +73,7 @@ void dio_drain(struct dio *d);
  * error (-errno), after which nothing more is written. Any thread. */
 void dio_progress(const struct dio *d, uint64_t *packets, uint64_t *bytes, uint64_t *file_bytes,
 		  int *error);
-/* How full the staging is, in buffers held by the I/O thread. */
-unsigned dio_busy(const struct dio *d, unsigned *ret_total);
+/* How full the staging is: bytes held by the I/O thread, of *ret_total. */
+uint64_t dio_busy(const struct dio *d, uint64_t *ret_total);
 
 #endif

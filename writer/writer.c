@@ -157,6 +157,7 @@ struct rc_writer {
 	uint64_t packets;
 	uint64_t bytes;
 	uint64_t file_bytes;
+	uint64_t file_size;       /* the current file's, for the status line */
 	uint32_t files;
 	int stopped;              /* enum rc_writer_stop */
 	char pending_note[PATH_MAX + 64]; /* an ISB comment to write after a flush */
@@ -225,6 +226,7 @@ static void writer_flush_done(struct rc_writer *w, size_t bytes)
 	w->n_iov = 0;
 	w->n_pend = w->pend_bytes = 0;
 	__atomic_store_n(&w->file_bytes, w->file_bytes + bytes, __ATOMIC_RELAXED);
+	__atomic_store_n(&w->file_size, w->out.committed, __ATOMIC_RELAXED);
 	__atomic_store_n(&w->bytes, w->bytes + b, __ATOMIC_RELAXED);
 	/* Packets last: whoever sees them sees their bytes (progress reads
 	 * in the other order). */
@@ -317,6 +319,7 @@ static int writer_dio_flush(struct rc_writer *w, bool last, bool close)
 		output_write_tee(&w->out, w->buf + from, w->used - from);
 	}
 	next = dio_submit(w->dio, &r);
+	__atomic_store_n(&w->file_size, w->dio_base + w->used, __ATOMIC_RELAXED);
 	w->dio_packets = 0;
 	w->dio_bytes = 0;
 	w->dio_synced = w->used;
@@ -472,6 +475,7 @@ static int writer_open_file(struct rc_writer *w, uint64_t now)
 		return r;
 	}
 	__atomic_store_n(&w->files, w->files + 1, __ATOMIC_RELAXED);
+	__atomic_store_n(&w->file_size, w->direct ? w->used : w->out.committed, __ATOMIC_RELAXED);
 	w->file_packets = 0;
 	w->file_opened_ns = now;
 	writer_schedule(w, now);
@@ -939,7 +943,11 @@ void rc_writer_progress(const struct rc_writer *writer, struct rc_writer_progres
 		ret->packets += p;
 		ret->bytes += b;
 		ret->file_bytes += f;
+		ret->staging_used = dio_busy(writer->dio, &ret->staging_size);
+	} else {
+		ret->staging_used = ret->staging_size = 0;
 	}
+	ret->file_size = __atomic_load_n(&writer->file_size, __ATOMIC_RELAXED);
 }
 
 void rc_writer_update_stats(struct rc_writer *writer, const struct rc_writer_iface_stats *stats,

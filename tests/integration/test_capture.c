@@ -119,10 +119,18 @@ static void test_status_line_on_terminal(void **state)
 	snprintf(log, sizeof(log), "%s/tty", c->dir);
 	assert_int_equal(netns_sh("script -qec '%s -i rc0 -w %s -a duration:3' /dev/null >%s 2>&1",
 				  getenv("RINGCAP"), c->out, log), 0);
-	/* Two or three redraws, each "\r\033[K<packets> packets, ..." */
+	/* Two or three redraws, each "\r\033[K<packets> packets, ..." with
+	 * the rates, the elapsed time and the file's size. */
 	assert_int_equal(netns_sh("n=$(grep -aoP '\\r\\x1b\\[K[0-9]+ packets, [0-9.]+ [kMG]?B, [0-9]+ "
-				  "dropped, [0-9]+ pkt/s' %s | wc -l); [ \"$n\" -ge 2 ]", log), 0);
+				  "dropped, [0-9]+ pkt/s, [0-9.]+ [kMG]?bit/s, 0:00:0[0-3], file 1 "
+				  "[0-9.]+ [kMG]?B' %s | wc -l); [ \"$n\" -ge 2 ]", log), 0);
 	assert_int_equal(netns_sh("grep -aq '^0 packets captured' %s", log), 0);
+	/* No terminal (a service): a plain log line every --status-interval. */
+	assert_int_equal(netns_sh("%s -i rc0 -w %s -a duration:3 --status-interval 1 2>%s </dev/null",
+				  getenv("RINGCAP"), c->out, log), 0);
+	assert_int_equal(netns_sh("n=$(grep -cE '^ringcap: status: 0 packets, 0 B, 0 dropped, 0 pkt/s, "
+				  "0 bit/s, 0:00:0[0-3], file 1 ' %s); [ \"$n\" -ge 2 ]", log), 0);
+	assert_int_equal(netns_sh("! grep -q $'\\r' %s", log), 0);
 }
 
 /* -a duration:1 ends the capture after about a second, exit 0. */

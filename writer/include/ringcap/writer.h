@@ -170,6 +170,9 @@ struct rc_writer_progress {
 	uint32_t files;          /* files opened */
 	enum rc_writer_stop stopped; /* why the writer stopped on its own, if it did */
 	int error;               /* -errno of the write error that stopped it, else 0 */
+	uint64_t file_size;      /* of the current file, with what is queued for it */
+	uint64_t staging_used;   /* direct I/O: staging bytes the disk has not taken yet */
+	uint64_t staging_size;   /*   of this many (0: no direct I/O) */
 };
 
 /* Opens the output, writes the SHB and IDBs (a failure there is returned
