@@ -408,13 +408,16 @@ static int foreign_long_error(const char *arg)
 	return usage_error("%.*s: unknown flag", (int)(name - arg + len), arg);
 }
 
-/* getopt's own complaints name the program by its path; ours name the flag. */
+/* getopt's own complaints name the program by its path; ours name the
+ * flag. For a long option optopt is its value (OPT_THREADS...), not a
+ * letter, and the word itself is argv[optind - 1]. */
 static int getopt_error(int c, char **argv)
 {
 	char flag[3] = { '-', (char)optopt, 0 };
+	const char *word = argv[optind - 1];
 
 	if (c == ':')
-		return usage_error("%s: needs a value", optopt ? flag : argv[optind - 1]);
+		return usage_error("%s: needs a value", strncmp(word, "--", 2) ? flag : word);
 	if (optopt)
 		return foreign_flag_error(optopt);
 	return foreign_long_error(argv[optind - 1]);

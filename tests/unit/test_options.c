@@ -162,6 +162,21 @@ static void test_foreign_flags_say_what_to_type(void **state)
 	assert_string_equal(captured, "ringcap: --no-such-flag: unknown flag (ringcap --help)\n");
 }
 
+static void test_a_missing_value_names_the_flag(void **state)
+{
+	const char *threads[] = { "--threads", NULL };
+	const char *iface[] = { "-w", "x.pcapng", "--interface", NULL };
+	const char *cluster[] = { "-ni", NULL };
+
+	(void)state;
+	assert_int_equal(parse_stderr(threads), 2);
+	assert_string_equal(captured, "ringcap: --threads: needs a value (ringcap --help)\n");
+	assert_int_equal(parse_stderr(iface), 2);
+	assert_string_equal(captured, "ringcap: --interface: needs a value (ringcap --help)\n");
+	assert_int_equal(parse_stderr(cluster), 2);
+	assert_string_equal(captured, "ringcap: -i: needs a value (ringcap --help)\n");
+}
+
 static void test_v_alone_is_the_version(void **state)
 {
 	const char *v[] = { "-v", NULL };
@@ -335,6 +350,7 @@ int main(void)
 		cmocka_unit_test(test_tcpdump_rotation_flags_are_usage_errors),
 		cmocka_unit_test(test_every_foreign_flag_names_the_ringcap_way),
 		cmocka_unit_test(test_foreign_flags_say_what_to_type),
+		cmocka_unit_test(test_a_missing_value_names_the_flag),
 		cmocka_unit_test(test_v_alone_is_the_version),
 		cmocka_unit_test(test_long_spellings),
 		cmocka_unit_test(test_i_number_is_dash_D_order),
