@@ -368,6 +368,13 @@ static const struct foreign_long {
 	{ "snapshot-length", "use -s SNAPLEN" },
 	{ "buffer-size", "use -B KIB" },
 	{ "immediate-mode", "use -U" },
+	{ "packet-buffered", "use -U" },
+	{ "no-promiscuous-mode", "use -p" },
+	{ "linktype", "use -y TYPE" },
+	{ "list-data-link-types", "use -L" },
+	{ "no-optimize", "ringcap's filter compiler has no optimiser to turn off; -d shows its program" },
+	{ "ifname", "the IDB carries the interface's own name" },
+	{ "ifdescr", "the IDB carries the interface's own name" },
 	{ "time-stamp-precision", "ringcap always writes nanosecond time stamps" },
 	{ "nano", "ringcap always writes nanosecond time stamps" },
 	{ "micro", "ringcap always writes nanosecond time stamps" },
@@ -380,6 +387,7 @@ static const struct foreign_long {
 	{ "capture-comment", "editcap --capture-comment TEXT IN OUT adds one to a file" },
 	{ "print", "ringcap does not print packets: ringcap -w - | tcpdump -r -" },
 	{ "number", "ringcap does not print packets: ringcap -w - | tcpdump -# -r -" },
+	{ "dont-verify-checksums", "ringcap does not print packets: ringcap -w - | tcpdump -K -r -" },
 	{ "count", "the summary counts the packets; use -c COUNT to stop after COUNT" },
 };
 

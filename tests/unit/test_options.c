@@ -147,6 +147,11 @@ static void test_foreign_flags_say_what_to_type(void **state)
 	const char *nano[] = { "--nano", NULL };
 	const char *snap[] = { "--snapshot-length=96", NULL };
 	const char *unknown[] = { "--no-such-flag=1", NULL };
+	static const char *const tcpdump_longs[][2] = {
+		{ "--packet-buffered", "use -U" }, { "--no-promiscuous-mode", "use -p" },
+		{ "--linktype=EN10MB", "use -y TYPE" }, { "--list-data-link-types", "use -L" },
+		{ "--immediate-mode", "use -U" }, { "--buffer-size=1024", "use -B KIB" },
+	};
 
 	(void)state;
 	assert_int_equal(parse_stderr(c), 2);
@@ -160,6 +165,13 @@ static void test_foreign_flags_say_what_to_type(void **state)
 				      "(ringcap --help)\n");
 	assert_int_equal(parse_stderr(unknown), 2);
 	assert_string_equal(captured, "ringcap: --no-such-flag: unknown flag (ringcap --help)\n");
+	/* tcpdump's long names for flags ringcap spells short. */
+	for (size_t i = 0; i < sizeof(tcpdump_longs) / sizeof(tcpdump_longs[0]); i++) {
+		const char *args[] = { tcpdump_longs[i][0], NULL };
+
+		assert_int_equal(parse_stderr(args), 2);
+		assert_non_null(strstr(captured, tcpdump_longs[i][1]));
+	}
 }
 
 static void test_a_missing_value_names_the_flag(void **state)
