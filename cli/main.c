@@ -28,6 +28,7 @@
 
 #include "compare_cmd.h"
 #include "filter.h"
+#include "ifaces.h"
 #include "options.h"
 #include "postcmd.h"
 #include "report.h"
@@ -350,6 +351,9 @@ int main(int argc, char **argv)
 	r = cli_parse_options(argc, argv, &o);
 	if (r)
 		return EXIT_USAGE;
+	r = cli_ifaces_resolve(&o, rc_engine_list_interfaces);
+	if (r)
+		return r;
 	switch (o.action) {
 	case CLI_HELP:
 		cli_print_usage();
@@ -359,6 +363,8 @@ int main(int argc, char **argv)
 		return 0;
 	case CLI_LIST_INTERFACES:
 		return list_interfaces();
+	case CLI_LIST_LINKTYPES:
+		return cli_ifaces_print_linktypes(&o, rc_engine_list_interfaces);
 	case CLI_CAPTURE:
 	default:
 		return filter_then_capture(&o);

@@ -3,10 +3,12 @@
  * options.c - parses the command line.
  *
  * DESIGN: flags mean what they mean to tcpdump and dumpcap (-i, -w, -s, -c,
- * -p, -B in KiB, -q, -D, -a duration:S, -n, -U), so habits carry over;
- * tcpdump flags that ringcap spells differently get the spelling in the
- * error. Numbers are parsed strictly: "10k" or "-5" is an error naming the
- * flag, never a silent 10 or a huge unsigned value.
+ * -p, -B in KiB, -q, -D, -L, -y, -a duration:S, -n, -U), so habits carry
+ * over; every other tcpdump or dumpcap flag is refused with a line that
+ * names the ringcap way (foreign_flags). Numbers are parsed strictly: "10k"
+ * or "-5" is an error naming the flag, never a silent 10 or a huge unsigned
+ * value. What depends on the system's interfaces (-i N, -y, -L) is only
+ * recorded here and resolved in ifaces.c, so parsing stays pure.
  */
 #include "options.h"
 
@@ -44,17 +46,18 @@ void cli_print_usage(void)
 	printf("Usage: ringcap [-i IFACE]... [-w FILE|-] [-s SNAPLEN] [-c COUNT] [-p] [-B KIB]\n"
 	      "               [-b KEY:VALUE]... [-a KEY:VALUE]... [-z CMD] [--tee -] [-q] [-U]\n"
 	      "               [--stats-interval S] [--status-interval S] [--block-size KIB]\n"
-	      "               [--block-timeout MS]\n"
-	      "               [--threads N] [--fanout MODE] [--io MODE] [--staging MIB]\n"
-	      "               [-d|-dd|-ddd]\n"
+	      "               [--block-timeout MS] [--threads N] [--fanout MODE] [--io MODE]\n"
+	      "               [--staging MIB] [-y TYPE] [-d|-dd|-ddd]\n"
 	      "               [-f EXPRESSION | -F FILE | EXPRESSION...]\n"
 	      "       ringcap compare A.pcapng B.pcapng [--json] [--window MS] [--annotate OUT]\n"
-	      "       ringcap -D | --help | --version\n"
+	      "       ringcap -D | -L [-i IFACE]... | --help | --version\n"
 	      "\n"
 	      "Capture packets through a TPACKET_V3 ring and write them as pcapng.\n"
 	      "\n"
-	      "  -i IFACE            interface to capture on; repeat for several (one file,\n"
-	      "                      one IDB each). Default: the first up, non-loopback one\n"
+	      "  -i, --interface IFACE\n"
+	      "                      interface to capture on, by name or by its number in\n"
+	      "                      -D's list; repeat for several (one file, one IDB each).\n"
+	      "                      Default: the first up, non-loopback one\n"
 	      "  -w FILE             pcapng output; '-' for stdout. Default: a temporary file\n"
 	      "  -s SNAPLEN          bytes kept per packet (0 or default: %u)\n"
 	      "  -c COUNT            stop after COUNT packets\n"
@@ -85,7 +88,11 @@ void cli_print_usage(void)
 	      "  -q                  no status line while capturing\n"
 	      "  --status-interval S without a terminal (a service, a script): a status line\n"
 	      "                      in the log every S seconds (default 60; 0: none)\n"
-	      "  -D                  list the interfaces ringcap can capture on\n"
+	      "  -D, --list-interfaces\n"
+	      "                      list the interfaces ringcap can capture on, numbered\n"
+	      "  -L                  list the link type of each -i interface, as tcpdump -L\n"
+	      "  -y TYPE             the link type to capture as: the interface's own\n"
+	      "                      (EN10MB for Ethernet and loopback, RAW for tun/wireguard)\n"
 	      "  -f EXPRESSION       capture filter (pcap-filter(7)); or give it as the\n"
 	      "                      trailing arguments\n"
 	      "  -F FILE             read the capture filter from FILE\n"
@@ -93,8 +100,9 @@ void cli_print_usage(void)
 	      "  --block-size KIB    ring block size (power of two; default 1024)\n"
 	      "  --block-timeout MS  hand over a partly filled block after MS (default 100)\n"
 	      "  -h, --help          this text\n"
-	      "  --version           ringcap's version\n"
+	      "  -v, --version       ringcap's version (-v as dumpcap's, on its own)\n"
 	      "\n"
+	      "ringcap does not print packets: ringcap -w - | tcpdump -r -\n"
 	      "Exit status: 0 success, 1 runtime failure, 2 usage error.\n",
 	      RC_SNAPLEN_MAX);
 }
@@ -315,6 +323,12 @@ static int parse_one(int c, const char *arg, struct cli_options *o)
 	case 'D':
 		o->action = CLI_LIST_INTERFACES;
 		return 0;
+	case 'L':
+		o->action = CLI_LIST_LINKTYPES;
+		return 0;
+	case 'y':
+		o->linktype_name = arg;
+		return 0;
 	case 'f':
 		o->filter_expr = arg;
 		return 0;
@@ -328,6 +342,7 @@ static int parse_one(int c, const char *arg, struct cli_options *o)
 		o->action = CLI_HELP;
 		return 0;
 	case OPT_VERSION:
+	case 'v':
 		o->action = CLI_VERSION;
 		return 0;
 	default:
@@ -335,35 +350,133 @@ static int parse_one(int c, const char *arg, struct cli_options *o)
 	}
 }
 
-/* tcpdump flags ringcap spells otherwise; NULL when c is none of them. */
-static const char *tcpdump_spelling(int c)
+/*
+ * tcpdump(8) and dumpcap(1) flags ringcap does not take, each with what to
+ * use instead, so a habit costs one reading of one line. Where the two
+ * programs give a letter different meanings, both are answered. PRINTS
+ * marks tcpdump's printing flags: the answer is a pipe into tcpdump with
+ * that very flag. (-Z is left for its own change.)
+ */
+#define PRINTS NULL
+
+static const struct foreign_flag {
+	int flag;
+	const char *hint;
+} foreign_flags[] = {
+	{ 'C', "tcpdump's -C MB is -b filesize:KB here (dumpcap's -C memory limit: the ring "
+	       "size, -B KIB)" },
+	{ 'G', "tcpdump's -G SECONDS is -b duration:SECONDS (or -b interval:SECONDS) here" },
+	{ 'W', "tcpdump's -W N is -b files:N here" },
+	{ 'r', "ringcap only captures; read files with tshark -r or tcpdump -r" },
+	{ 'V', "ringcap only captures; read files with tshark -r or tcpdump -r" },
+	{ 'P', "ringcap writes pcapng only; editcap -F pcap IN OUT converts a file" },
+	{ 'S', "ringcap does not print packets (tcpdump -S: ringcap -w - | tcpdump -S -r -); "
+	       "its counters are on the status line and in the file's ISBs (dumpcap -S)" },
+	{ 't', "ringcap does not print packets (tcpdump -t: ringcap -w - | tcpdump -t -r -); "
+	       "dumpcap's -t (a thread per interface) is --threads N here" },
+	{ 'N', "ringcap never resolves names (tcpdump -N); its buffer is the ring, -B KIB "
+	       "(dumpcap -N)" },
+	{ 'M', "-D and -L already print one item per line; tcpdump's -M decodes, "
+	       "pipe to it (ringcap -w - | tcpdump -M SECRET -r -)" },
+	{ 'l', "ringcap does not print packets; -U hands them to -w - within a few ms "
+	       "(ringcap -U -w - | tcpdump -l -r -)" },
+	{ 'I', "ringcap has no monitor mode: it captures Ethernet-framed and raw-IP "
+	       "interfaces" },
+	{ 'k', "ringcap has no monitor mode: it captures Ethernet-framed and raw-IP "
+	       "interfaces" },
+	{ 'j', "ringcap has one time stamp source, the kernel's, in nanoseconds" },
+	{ 'J', "ringcap has one time stamp source, the kernel's, in nanoseconds" },
+	{ 'Q', "ringcap captures both directions; keep one with the filter 'inbound' or "
+	       "'outbound'" },
+	{ 'O', "ringcap's filter compiler has no optimiser to turn off; -d shows its program" },
+	{ 'g', "ringcap's files follow the umask: umask 027 makes them group-readable" },
+	{ 'A', PRINTS }, { 'e', PRINTS }, { 'x', PRINTS }, { 'X', PRINTS }, { 'E', PRINTS },
+	{ 'K', PRINTS }, { 'm', PRINTS }, { 'T', PRINTS }, { 'u', PRINTS }, { 'H', PRINTS },
+	{ '#', PRINTS },
+};
+
+/* The same for long options, by name. */
+static const struct foreign_long {
+	const char *name;
+	const char *hint;
+} foreign_longs[] = {
+	{ "snapshot-length", "use -s SNAPLEN" },
+	{ "buffer-size", "use -B KIB" },
+	{ "immediate-mode", "use -U" },
+	{ "packet-buffered", "use -U" },
+	{ "no-promiscuous-mode", "use -p" },
+	{ "linktype", "use -y TYPE" },
+	{ "list-data-link-types", "use -L" },
+	{ "no-optimize", "ringcap's filter compiler has no optimiser to turn off; -d shows its program" },
+	{ "ifname", "the IDB carries the interface's own name" },
+	{ "ifdescr", "the IDB carries the interface's own name" },
+	{ "time-stamp-precision", "ringcap always writes nanosecond time stamps" },
+	{ "nano", "ringcap always writes nanosecond time stamps" },
+	{ "micro", "ringcap always writes nanosecond time stamps" },
+	{ "time-stamp-type", "ringcap has one time stamp source, the kernel's, in nanoseconds" },
+	{ "list-time-stamp-types", "ringcap has one time stamp source, the kernel's, in nanoseconds" },
+	{ "direction", "keep one direction with the filter 'inbound' or 'outbound'" },
+	{ "monitor-mode", "ringcap has no monitor mode" },
+	{ "temp-dir", "without -w ringcap writes to $TMPDIR (default /tmp): TMPDIR=DIR ringcap ..." },
+	{ "update-interval", "how soon packets reach the file is --block-timeout MS" },
+	{ "capture-comment", "editcap --capture-comment TEXT IN OUT adds one to a file" },
+	{ "print", "ringcap does not print packets: ringcap -w - | tcpdump -r -" },
+	{ "number", "ringcap does not print packets: ringcap -w - | tcpdump -# -r -" },
+	{ "dont-verify-checksums", "ringcap does not print packets: ringcap -w - | tcpdump -K -r -" },
+	{ "count", "the summary counts the packets; use -c COUNT to stop after COUNT" },
+};
+
+static int foreign_flag_error(int c)
 {
-	switch (c) {
-	case 'C':
-		return "tcpdump's -C MB is -b filesize:KB here";
-	case 'G':
-		return "tcpdump's -G SECONDS is -b duration:SECONDS (or -b interval:SECONDS) here";
-	case 'W':
-		return "tcpdump's -W N is -b files:N here";
-	case 'r':
-		return "ringcap only captures; read files with tshark -r or tcpdump -r";
-	default:
-		return NULL;
+	for (size_t i = 0; i < sizeof(foreign_flags) / sizeof(foreign_flags[0]); i++) {
+		if (foreign_flags[i].flag != c)
+			continue;
+		if (foreign_flags[i].hint)
+			return usage_error("-%c: unknown flag; %s", c, foreign_flags[i].hint);
+		return usage_error("-%c: ringcap does not print packets: ringcap -w - | "
+				   "tcpdump -%c -r -", c, c);
 	}
+	return usage_error("-%c: unknown flag", c);
 }
 
-/* getopt's own complaints name the program by its path; ours name the flag. */
+static int foreign_long_error(const char *arg)
+{
+	const char *name = arg + strspn(arg, "-");
+	size_t len = strcspn(name, "=");
+
+	for (size_t i = 0; i < sizeof(foreign_longs) / sizeof(foreign_longs[0]); i++)
+		if (strlen(foreign_longs[i].name) == len && !strncmp(name, foreign_longs[i].name, len))
+			return usage_error("--%.*s: unknown flag; %s", (int)len, name,
+					   foreign_longs[i].hint);
+	return usage_error("%.*s: unknown flag", (int)(name - arg + len), arg);
+}
+
+/* getopt's own complaints name the program by its path; ours name the
+ * flag. For a long option optopt is its value (OPT_THREADS...), not a
+ * letter, and the word itself is argv[optind - 1]. */
 static int getopt_error(int c, char **argv)
 {
 	char flag[3] = { '-', (char)optopt, 0 };
-	const char *name = optopt ? flag : argv[optind - 1];
-	const char *hint = tcpdump_spelling(optopt);
+	const char *word = argv[optind - 1];
 
 	if (c == ':')
-		return usage_error("%s: needs a value", name);
-	if (hint)
-		return usage_error("%s: unknown flag; %s", name, hint);
-	return usage_error("%s: unknown flag", name);
+		return usage_error("%s: needs a value", strncmp(word, "--", 2) ? flag : word);
+	if (optopt)
+		return foreign_flag_error(optopt);
+	return foreign_long_error(argv[optind - 1]);
+}
+
+/* dumpcap's -v is its version, tcpdump's is "more verbose". Alone (or as
+ * -vv) it can only be asked for the version; among a capture's flags it is
+ * tcpdump's, and ringcap prints no packets to be verbose about. */
+static int check_v_alone(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++)
+		if (argv[i][0] != '-' || !argv[i][1] || argv[i][1 + strspn(argv[i] + 1, "v")])
+			return usage_error("-v: alone it prints the version (dumpcap -v); ringcap has no "
+					   "verbose mode, it does not print packets "
+					   "(ringcap -w - | tcpdump -v -r -)");
+	return 0;
 }
 
 static bool rotation_set(const struct rc_writer_rotation *b)
@@ -412,19 +525,26 @@ int cli_parse_options(int argc, char **argv, struct cli_options *ret)
 		{ "io", required_argument, NULL, OPT_IO },
 		{ "staging", required_argument, NULL, OPT_STAGING },
 		{ "status-interval", required_argument, NULL, OPT_STATUS_INTERVAL },
+		{ "interface", required_argument, NULL, 'i' },
+		{ "list-interfaces", no_argument, NULL, 'D' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct cli_options o = { .action = CLI_CAPTURE, .stats_interval_s = DEFAULT_STATS_INTERVAL_S,
 				 .status_interval_s = DEFAULT_STATUS_INTERVAL_S,
 				 .threads = 1, .fanout = RC_ENGINE_FANOUT_HASH };
+	bool short_v = false;
 	int c, r;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":i:w:s:c:a:b:z:B:pqnUDhf:F:d", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":i:w:s:c:a:b:z:B:pqnUDLy:vhf:F:d", longopts,
+				NULL)) != -1) {
 		r = c == '?' || c == ':' ? getopt_error(c, argv) : parse_one(c, optarg, &o);
 		if (r)
 			return r;
+		short_v |= c == 'v';
 	}
+	if (short_v && (r = check_v_alone(argc, argv)))
+		return r;
 	if (optind < argc) {
 		o.filter_argv = argv + optind;
 		o.filter_argc = (unsigned)(argc - optind);

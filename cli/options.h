@@ -5,6 +5,7 @@
 #ifndef RINGCAP_CLI_OPTIONS_H
 #define RINGCAP_CLI_OPTIONS_H
 
+#include <net/if.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -17,6 +18,7 @@
 enum cli_action {
 	CLI_CAPTURE,
 	CLI_LIST_INTERFACES,
+	CLI_LIST_LINKTYPES,         /* -L */
 	CLI_HELP,
 	CLI_VERSION,
 };
@@ -25,6 +27,9 @@ struct cli_options {
 	enum cli_action action;
 	const char *ifaces[CLI_MAX_IFACES];
 	unsigned n_ifaces;
+	/* Names -i N stands for, filled by cli_ifaces_resolve() (ifaces.h). */
+	char iface_by_number[CLI_MAX_IFACES][IF_NAMESIZE];
+	const char *linktype_name;  /* -y; checked by cli_ifaces_resolve() */
 	const char *output;         /* NULL: a temporary file; "-": stdout */
 	uint32_t snaplen;           /* 0: default */
 	uint64_t duration_s;        /* -a duration:S; 0: no limit */

@@ -2,10 +2,15 @@
 /*
  * test_options.c - the command line as a tcpdump user types it: combined
  * short flags, -n accepted, -U as a short block timeout that an explicit
- * --block-timeout overrides, and tcpdump's rotation flags refused.
+ * --block-timeout overrides, tcpdump's rotation flags refused; -i N, -y
+ * and -L against a fixed interface list (ifaces.c), and every tcpdump or
+ * dumpcap flag ringcap refuses naming what to use instead.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <setjmp.h>
+#include <stdlib.h>
+#include <unistd.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -13,6 +18,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "ifaces.h"
 #include "options.h"
 
 /* Parses a NULL-terminated argv (without the program name). */
@@ -73,12 +79,295 @@ static void test_tcpdump_rotation_flags_are_usage_errors(void **state)
 		assert_int_equal(parse(&o, cases[i]), 2);
 }
 
+/* What a stream (stdout or stderr) got while fn ran. */
+static char captured[4096];
+
+static int capture_fd(int fd, FILE *stream, int (*fn)(void *), void *arg)
+{
+	FILE *tmp = tmpfile();
+	int saved = dup(fd), r;
+	size_t n;
+
+	assert_non_null(tmp);
+	fflush(stream);
+	dup2(fileno(tmp), fd);
+	r = fn(arg);
+	fflush(stream);
+	dup2(saved, fd);
+	close(saved);
+	rewind(tmp);
+	n = fread(captured, 1, sizeof(captured) - 1, tmp);
+	captured[n] = 0;
+	fclose(tmp);
+	return r;
+}
+
+static const char *const *parse_args;
+static struct cli_options parse_result;
+
+static int parse_captured(void *arg)
+{
+	(void)arg;
+	return parse(&parse_result, parse_args);
+}
+
+/* Parses args and returns the status; what was printed is in captured. */
+static int parse_stderr(const char *const *args)
+{
+	parse_args = args;
+	return capture_fd(STDERR_FILENO, stderr, parse_captured, NULL);
+}
+
+static void test_every_foreign_flag_names_the_ringcap_way(void **state)
+{
+	/* tcpdump(8) and dumpcap(1) letters ringcap does not take (not -Z,
+	 * which is another change's). */
+	static const char letters[] = "CGWrVPStNMlIkjJQOgAexXEKmTuH#";
+	char flag[3] = "-?";
+	const char *args[] = { flag, "1", NULL };
+
+	(void)state;
+	for (const char *c = letters; *c; c++) {
+		flag[1] = *c;
+		assert_int_equal(parse_stderr(args), 2);
+		/* More than getopt's bare "unknown flag". */
+		if (!strstr(captured, "unknown flag;") && !strstr(captured, "does not print packets")) {
+			fprintf(stderr, "%s says only: %s", flag, captured);
+			fail();
+		}
+		assert_non_null(strchr(captured, '\n'));
+		assert_ptr_equal(strchr(captured, '\n'), captured + strlen(captured) - 1);
+	}
+}
+
+static void test_foreign_flags_say_what_to_type(void **state)
+{
+	const char *c[] = { "-C", "100", NULL };
+	const char *x[] = { "-i", "eth0", "-XX", NULL };
+	const char *nano[] = { "--nano", NULL };
+	const char *snap[] = { "--snapshot-length=96", NULL };
+	const char *unknown[] = { "--no-such-flag=1", NULL };
+	static const char *const tcpdump_longs[][2] = {
+		{ "--packet-buffered", "use -U" }, { "--no-promiscuous-mode", "use -p" },
+		{ "--linktype=EN10MB", "use -y TYPE" }, { "--list-data-link-types", "use -L" },
+		{ "--immediate-mode", "use -U" }, { "--buffer-size=1024", "use -B KIB" },
+	};
+
+	(void)state;
+	assert_int_equal(parse_stderr(c), 2);
+	assert_non_null(strstr(captured, "-b filesize:KB"));
+	assert_int_equal(parse_stderr(x), 2);
+	assert_non_null(strstr(captured, "ringcap -w - | tcpdump -X -r -"));
+	assert_int_equal(parse_stderr(nano), 2);
+	assert_non_null(strstr(captured, "nanosecond"));
+	assert_int_equal(parse_stderr(snap), 2);
+	assert_string_equal(captured, "ringcap: --snapshot-length: unknown flag; use -s SNAPLEN "
+				      "(ringcap --help)\n");
+	assert_int_equal(parse_stderr(unknown), 2);
+	assert_string_equal(captured, "ringcap: --no-such-flag: unknown flag (ringcap --help)\n");
+	/* tcpdump's long names for flags ringcap spells short. */
+	for (size_t i = 0; i < sizeof(tcpdump_longs) / sizeof(tcpdump_longs[0]); i++) {
+		const char *args[] = { tcpdump_longs[i][0], NULL };
+
+		assert_int_equal(parse_stderr(args), 2);
+		assert_non_null(strstr(captured, tcpdump_longs[i][1]));
+	}
+}
+
+static void test_a_missing_value_names_the_flag(void **state)
+{
+	const char *threads[] = { "--threads", NULL };
+	const char *iface[] = { "-w", "x.pcapng", "--interface", NULL };
+	const char *cluster[] = { "-ni", NULL };
+
+	(void)state;
+	assert_int_equal(parse_stderr(threads), 2);
+	assert_string_equal(captured, "ringcap: --threads: needs a value (ringcap --help)\n");
+	assert_int_equal(parse_stderr(iface), 2);
+	assert_string_equal(captured, "ringcap: --interface: needs a value (ringcap --help)\n");
+	assert_int_equal(parse_stderr(cluster), 2);
+	assert_string_equal(captured, "ringcap: -i: needs a value (ringcap --help)\n");
+}
+
+static void test_v_alone_is_the_version(void **state)
+{
+	const char *v[] = { "-v", NULL };
+	const char *vv[] = { "-vv", NULL };
+	const char *version[] = { "--version", NULL };
+	const char *verbose[] = { "-v", "-i", "eth0", NULL };
+	const char *cluster[] = { "-nvi", "eth0", NULL };
+	struct cli_options o;
+
+	(void)state;
+	assert_int_equal(parse(&o, v), 0);
+	assert_int_equal(o.action, CLI_VERSION);
+	assert_int_equal(parse(&o, vv), 0);
+	assert_int_equal(o.action, CLI_VERSION);
+	assert_int_equal(parse(&o, version), 0);
+	assert_int_equal(o.action, CLI_VERSION);
+	assert_int_equal(parse_stderr(verbose), 2);
+	assert_non_null(strstr(captured, "tcpdump -v -r -"));
+	assert_int_equal(parse_stderr(cluster), 2);
+}
+
+static void test_long_spellings(void **state)
+{
+	const char *iface[] = { "--interface", "eth3", "--interface=eth4", NULL };
+	const char *list[] = { "--list-interfaces", NULL };
+	const char *linktypes[] = { "-L", "-i", "eth3", NULL };
+	struct cli_options o;
+
+	(void)state;
+	assert_int_equal(parse(&o, iface), 0);
+	assert_int_equal(o.n_ifaces, 2);
+	assert_string_equal(o.ifaces[0], "eth3");
+	assert_string_equal(o.ifaces[1], "eth4");
+	assert_int_equal(parse(&o, list), 0);
+	assert_int_equal(o.action, CLI_LIST_INTERFACES);
+	assert_int_equal(parse(&o, linktypes), 0);
+	assert_int_equal(o.action, CLI_LIST_LINKTYPES);
+}
+
+/* A fixed system: what -D would print as 1.lo 2.eth0 3.tun0 4.7 5.eth1 */
+static int fake_list(rc_iface_fn fn, void *ctx)
+{
+	static const struct rc_iface_info list[] = {
+		{ .name = "lo", .ifindex = 1, .up = true, .running = true, .loopback = true,
+		  .linktype = 1 },
+		{ .name = "eth0", .ifindex = 2, .up = false, .linktype = 1 },
+		{ .name = "tun0", .ifindex = 3, .up = true, .running = true, .linktype = 101 },
+		{ .name = "7", .ifindex = 4, .up = true, .linktype = 1 },
+		{ .name = "eth1", .ifindex = 9, .up = true, .running = true, .linktype = 1 },
+	};
+
+	for (size_t i = 0; i < sizeof(list) / sizeof(list[0]); i++)
+		fn(ctx, &list[i]);
+	return 0;
+}
+
+static int failing_list(rc_iface_fn fn, void *ctx)
+{
+	(void)fn;
+	(void)ctx;
+	return -EMFILE;
+}
+
+static struct cli_options resolve_opts;
+
+static int resolve_captured(void *arg)
+{
+	(void)arg;
+	return cli_ifaces_resolve(&resolve_opts, fake_list);
+}
+
+/* Parses args, resolves against fake_list; stderr in captured. */
+static int resolve(const char *const *args)
+{
+	assert_int_equal(parse(&resolve_opts, args), 0);
+	return capture_fd(STDERR_FILENO, stderr, resolve_captured, NULL);
+}
+
+static void test_i_number_is_dash_D_order(void **state)
+{
+	const char *two[] = { "-i", "2", "-i", "tun0", "-i", "5", "-w", "x.pcapng", NULL };
+	const char *named_seven[] = { "-i", "7", NULL };
+	const char *zero[] = { "-i", "0", NULL };
+	const char *six[] = { "-i", "6", NULL };
+	const char *plain[] = { "-i", "eth9", NULL };
+	struct cli_options *o = &resolve_opts;
+
+	(void)state;
+	assert_int_equal(resolve(two), 0);
+	assert_int_equal(o->n_ifaces, 3);
+	assert_string_equal(o->ifaces[0], "eth0");
+	assert_string_equal(o->ifaces[1], "tun0");
+	assert_string_equal(o->ifaces[2], "eth1");
+	/* An interface named "7" is that interface, not the 7th. */
+	assert_int_equal(resolve(named_seven), 0);
+	assert_string_equal(o->ifaces[0], "7");
+	assert_int_equal(resolve(zero), 2);
+	assert_string_equal(captured, "ringcap: -i 0: -D numbers interfaces from 1\n");
+	assert_int_equal(resolve(six), 1);
+	assert_string_equal(captured, "ringcap: -i 6: there is no interface 6; -D lists 5\n");
+	/* Names are left alone, for the engine to judge. */
+	assert_int_equal(resolve(plain), 0);
+	assert_string_equal(o->ifaces[0], "eth9");
+	assert_int_equal(parse(o, six), 0);
+	assert_int_equal(cli_ifaces_resolve(o, failing_list), 1);
+}
+
+static void test_y_accepts_the_interfaces_own(void **state)
+{
+	const char *en10mb[] = { "-y", "EN10MB", "-i", "eth0", "-i", "2", NULL };
+	const char *lower[] = { "-y", "raw", "-i", "tun0", NULL };
+	const char *wrong[] = { "-y", "RAW", "-i", "eth1", NULL };
+	const char *unknown[] = { "-y", "LINUX_SLL2", "-i", "eth1", NULL };
+	const char *dflt_ok[] = { "-y", "RAW", NULL };     /* the default: tun0 */
+	const char *dflt_wrong[] = { "-y", "EN10MB", NULL };
+	const char *dump_ok[] = { "-y", "EN10MB", "-d", "ip", NULL };
+	const char *dump_raw[] = { "-y", "RAW", "-d", "ip", NULL };
+	const char *missing[] = { "-y", "RAW", "-i", "eth9", NULL };
+
+	(void)state;
+	assert_int_equal(resolve(en10mb), 0);
+	assert_int_equal(resolve(lower), 0);
+	assert_int_equal(resolve(wrong), 1);
+	assert_string_equal(captured, "ringcap: -y RAW: eth1's link type is EN10MB (Ethernet), "
+				      "the only one it has (ringcap -L -i eth1)\n");
+	assert_int_equal(resolve(unknown), 2);
+	assert_non_null(strstr(captured, "not a link type ringcap captures as (EN10MB, RAW)"));
+	assert_int_equal(resolve(dflt_ok), 0);
+	assert_int_equal(resolve(dflt_wrong), 1);
+	assert_non_null(strstr(captured, "tun0's link type is RAW (Raw IP)"));
+	assert_int_equal(resolve(dump_ok), 0);
+	assert_int_equal(resolve(dump_raw), 2);
+	/* Left for the engine's "no such interface". */
+	assert_int_equal(resolve(missing), 0);
+}
+
+static int linktypes_captured(void *arg)
+{
+	return cli_ifaces_print_linktypes(arg, fake_list);
+}
+
+static void test_L_prints_as_tcpdump(void **state)
+{
+	const char *two[] = { "-L", "-i", "eth1", "-i", "3", NULL };
+	const char *dflt[] = { "-L", NULL };
+	const char *missing[] = { "-L", "-i", "rc-no-such-if0", NULL };
+	struct cli_options *o = &resolve_opts;
+
+	(void)state;
+	assert_int_equal(resolve(two), 0);
+	assert_int_equal(capture_fd(STDOUT_FILENO, stdout, linktypes_captured, o), 0);
+	assert_string_equal(captured, "Data link types for eth1 (use option -y to set):\n"
+				      "  EN10MB (Ethernet)\n"
+				      "Data link types for tun0 (use option -y to set):\n"
+				      "  RAW (Raw IP)\n");
+	assert_int_equal(resolve(dflt), 0);
+	assert_int_equal(capture_fd(STDOUT_FILENO, stdout, linktypes_captured, o), 0);
+	assert_string_equal(captured, "Data link types for tun0 (use option -y to set):\n"
+				      "  RAW (Raw IP)\n");
+	assert_int_equal(resolve(missing), 0);
+	assert_int_equal(capture_fd(STDERR_FILENO, stderr, linktypes_captured, o), 1);
+	assert_string_equal(captured, "ringcap: rc-no-such-if0: no such interface "
+				      "(ringcap -D lists them)\n");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_n_is_accepted_in_a_cluster),
 		cmocka_unit_test(test_U_means_a_1ms_block_timeout),
 		cmocka_unit_test(test_tcpdump_rotation_flags_are_usage_errors),
+		cmocka_unit_test(test_every_foreign_flag_names_the_ringcap_way),
+		cmocka_unit_test(test_foreign_flags_say_what_to_type),
+		cmocka_unit_test(test_a_missing_value_names_the_flag),
+		cmocka_unit_test(test_v_alone_is_the_version),
+		cmocka_unit_test(test_long_spellings),
+		cmocka_unit_test(test_i_number_is_dash_D_order),
+		cmocka_unit_test(test_y_accepts_the_interfaces_own),
+		cmocka_unit_test(test_L_prints_as_tcpdump),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
