@@ -32,8 +32,8 @@ static const struct linktype_name {
 	const char *name;
 	const char *description;
 } linktype_names[] = {
-	{ RC_FILTER_LINKTYPE_ETHERNET, "EN10MB", "Ethernet" },
-	{ 101, "RAW", "Raw IP" },
+	{ RC_LINKTYPE_ETHERNET, "EN10MB", "Ethernet" },
+	{ RC_LINKTYPE_RAW, "RAW", "Raw IP" },
 };
 
 struct iface_entry {
@@ -95,12 +95,15 @@ static const struct iface_entry *iflist_find(const struct iface_list *l, const c
 	return NULL;
 }
 
-/* The interface capture falls back on without -i: as main.c and tcpdump,
- * the first that is up, running and not loopback. */
+bool cli_iface_is_default(bool up, bool running, bool loopback)
+{
+	return up && running && !loopback;
+}
+
 static const struct iface_entry *iflist_default(const struct iface_list *l)
 {
 	for (size_t i = 0; i < l->n; i++)
-		if (l->v[i].up && l->v[i].running && !l->v[i].loopback)
+		if (cli_iface_is_default(l->v[i].up, l->v[i].running, l->v[i].loopback))
 			return &l->v[i];
 	return NULL;
 }
@@ -169,7 +172,7 @@ static int check_linktype(const struct cli_options *o, const struct iface_list *
 	}
 	if (!o->n_ifaces && o->dump) {
 		/* -d without -i compiles for Ethernet framing, as tcpdump's. */
-		if (want->linktype == RC_FILTER_LINKTYPE_ETHERNET)
+		if (want->linktype == RC_LINKTYPE_ETHERNET)
 			return 0;
 		report_line("-y %s: capture filters are compiled for EN10MB", o->linktype_name);
 		return 2;

@@ -6,6 +6,8 @@
 #ifndef RINGCAP_CLI_IFACES_H
 #define RINGCAP_CLI_IFACES_H
 
+#include <stdbool.h>
+
 #include <ringcap/engine.h>
 
 #include "options.h"
@@ -16,6 +18,10 @@ typedef int (*cli_iface_lister)(rc_iface_fn fn, void *ctx);
 /* Turns each all-digit -i N that names no interface into the N-th of -D's
  * list, and checks -y against the interfaces the command will use. Returns
  * 0, or the exit status (1, 2) after one line that names the problem. */
+/* The interface capture falls back on without -i, as tcpdump's: the
+ * first (in -D's order) that is up, running and not loopback. */
+bool cli_iface_is_default(bool up, bool running, bool loopback);
+
 int cli_ifaces_resolve(struct cli_options *o, cli_iface_lister list);
 
 /* -L: prints, as tcpdump -L does, the link type of each -i interface (or

@@ -60,7 +60,7 @@ static void pick_default(void *ctx, const struct rc_iface_info *info)
 {
 	char *name = ctx;
 
-	if (!*name && info->up && info->running && !info->loopback)
+	if (!*name && cli_iface_is_default(info->up, info->running, info->loopback))
 		snprintf(name, 64, "%s", info->name);
 }
 
