@@ -47,9 +47,15 @@ static int output_open_file(struct output *o)
 		}
 		o->fd = open(o->path, flags, 0644);
 	} else if (o->fd >= 0) {
+		struct stat st;
+
+		/* Not a device (-w /dev/null takes O_DIRECT and ignores it), and
+		 * in auto mode not tmpfs. */
 		o->direct = true;
-		if (o->io_mode == RC_WRITER_IO_AUTO && fstatfs(o->fd, &sf) == 0 &&
-		    sf.f_type == TMPFS_MAGIC && fcntl(o->fd, F_SETFL, fcntl(o->fd, F_GETFL) & ~O_DIRECT) == 0)
+		if (o->io_mode == RC_WRITER_IO_AUTO &&
+		    ((fstat(o->fd, &st) == 0 && !S_ISREG(st.st_mode)) ||
+		     (fstatfs(o->fd, &sf) == 0 && sf.f_type == TMPFS_MAGIC)) &&
+		    fcntl(o->fd, F_SETFL, fcntl(o->fd, F_GETFL) & ~O_DIRECT) == 0)
 			o->direct = false;
 	}
 	o->seekable = true;
