@@ -122,15 +122,20 @@ static void run_on_tick(struct loop *l, uint64_t now)
 static void run_poll_once(struct loop *l)
 {
 	struct rc_capture *cap = l->cap;
+	/* Once draining, every event has been acted on, and the eventfds stay
+	 * readable (nobody reads them): only the clock matters, and polling
+	 * them would spin for the whole drain. */
+	int live = l->draining ? -1 : 0;
 	struct pollfd pfd[2 + RC_CAPTURE_MAX_THREADS] = {
-		{ .fd = cap->stop_fd, .events = POLLIN },
-		{ .fd = cap->gone_fd, .events = POLLIN },
+		{ .fd = live ? -1 : cap->stop_fd, .events = POLLIN },
+		{ .fd = live ? -1 : cap->gone_fd, .events = POLLIN },
 	};
 	uint64_t now = capture_mono_ns(), until = l->next_tick_ns;
 	uint64_t duration_ns = cap->cfg.duration_ms * NS_PER_MS;
 
 	for (unsigned w = 0; w < cap->n_writers; w++)
-		pfd[2 + w] = (struct pollfd){ .fd = rc_writer_stopped_fd(cap->writers[w]), .events = POLLIN };
+		pfd[2 + w] = (struct pollfd){ .fd = live ? -1 : rc_writer_stopped_fd(cap->writers[w]),
+					      .events = POLLIN };
 	if (!l->draining && duration_ns && l->start_ns + duration_ns < until)
 		until = l->start_ns + duration_ns;
 	if (l->draining && l->stop_at_ns < until)
