@@ -23,7 +23,7 @@ struct block_batch {
 	struct rc_writer_batch batch;
 	struct rc_block *block;
 	uint32_t iface;
-	bool started;
+	uint64_t lost;            /* the kernel's drops before the block: its first packet's */
 	bool lost_told;
 	rc_log_fn log;            /* for unreadable packets */
 	void *log_ctx;

@@ -41,13 +41,10 @@ struct worker {
 static int block_next(struct rc_writer_batch *wb, struct rc_writer_packet *ret)
 {
 	struct block_batch *bb = (struct block_batch *)wb;
-	uint64_t lost = 0;
+	uint64_t lost = bb->lost;
 	struct rc_packet pkt;
 
-	if (!bb->started) {
-		bb->started = true;
-		lost = rc_block_drops_before(bb->block);
-	}
+	bb->lost = 0;
 	if (rc_block_next_packet(bb->block, &pkt) == 1) {
 		*ret = (struct rc_writer_packet){ .data = pkt.data, .caplen = pkt.caplen,
 						  .origlen = pkt.origlen, .ts_ns = pkt.ts_ns,
@@ -124,8 +121,9 @@ static void worker_take_blocks(struct worker *wk, unsigned e)
 			}
 			bb = &cap->batches[e][rc_block_index(taken[k])];
 			*bb = (struct block_batch){ .batch.ops = &capture_block_ops, .block = taken[k],
-						    .iface = e / cap->n_threads, .log = cap->cfg.log,
-						    .log_ctx = cap->cfg.log_ctx };
+						    .iface = e / cap->n_threads,
+						    .lost = rc_block_drops_before(taken[k]),
+						    .log = cap->cfg.log, .log_ctx = cap->cfg.log_ctx };
 			/* Engine -> writer. The lane holds every block of this
 			 * thread's rings, so this cannot fail; if it did, the
 			 * block goes back. */

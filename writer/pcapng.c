@@ -181,23 +181,17 @@ uint32_t rc_writer_epb_flags(uint8_t pkttype)
 {
 	enum { IN = 1, OUT = 2, UNICAST = 1 << 2, MULTICAST = 2 << 2,
 	       BROADCAST = 3 << 2, PROMISCUOUS = 4 << 2 };
+	/* By sll_pkttype; PACKET_LOOPBACK is our own multicast, looped back. */
+	static const uint8_t flags[] = {
+		[PACKET_HOST] = IN | UNICAST,
+		[PACKET_BROADCAST] = IN | BROADCAST,
+		[PACKET_MULTICAST] = IN | MULTICAST,
+		[PACKET_OTHERHOST] = IN | PROMISCUOUS,
+		[PACKET_OUTGOING] = OUT,
+		[PACKET_LOOPBACK] = IN | MULTICAST,
+	};
 
-	switch (pkttype) {
-	case PACKET_HOST:
-		return IN | UNICAST;
-	case PACKET_MULTICAST:
-		return IN | MULTICAST;
-	case PACKET_BROADCAST:
-		return IN | BROADCAST;
-	case PACKET_OTHERHOST:
-		return IN | PROMISCUOUS;
-	case PACKET_OUTGOING:
-		return OUT;
-	case PACKET_LOOPBACK: /* our own multicast, looped back to us */
-		return IN | MULTICAST;
-	default:
-		return 0;
-	}
+	return pkttype < sizeof(flags) ? flags[pkttype] : 0;
 }
 
 size_t pcapng_epb_size(const struct rc_writer_packet *pkt, uint64_t dropcount)

@@ -73,7 +73,10 @@ static int setup(void **state)
 		f->bb[i] = (struct block_batch){ .batch.ops = &capture_block_ops, .block = &f->rb[i],
 						 .iface = (uint32_t)(i % 2) }; /* two interfaces, interleaved */
 	}
-	f->rb[3].drops_before = 10; /* the kernel lost 10 between blocks 2 and 3 */
+	/* The kernel lost 10 between blocks 2 and 3: the engine says so on
+	 * block 3, and the capture thread hands that over with it. */
+	f->rb[3].drops_before = 10;
+	f->bb[3].lost = rc_block_drops_before(&f->rb[3]);
 	snprintf(f->path, sizeof(f->path), "/tmp/rc-test-writer-XXXXXX");
 	f->fd = mkstemp(f->path);
 	assert_true(f->fd >= 0);
