@@ -415,20 +415,20 @@ static void test_key_ignores_what_routers_change(void **state)
 	memcpy(sll + 16, ip, 28);
 	memcpy(sll2 + 20, ip, 28);
 	memcpy(raw, ip, 28);
-	k = cmp_key(1, eth, 60, &f); /* with Ethernet padding */
+	k = cmp_key(1, eth, 60, &f, NULL); /* with Ethernet padding */
 	assert_int_equal(f.family, 4);
 	assert_int_equal(f.sport, 1000);
 	assert_int_equal(f.dport, 2000);
-	assert_true(cmp_key(1, vlan, 46, &f) == k);
-	assert_true(cmp_key(113, sll, 44, &f) == k);
-	assert_true(cmp_key(276, sll2, 48, &f) == k);
-	assert_true(cmp_key(101, raw, 28, &f) == k);
+	assert_true(cmp_key(1, vlan, 46, &f, NULL) == k);
+	assert_true(cmp_key(113, sll, 44, &f, NULL) == k);
+	assert_true(cmp_key(276, sll2, 48, &f, NULL) == k);
+	assert_true(cmp_key(101, raw, 28, &f, NULL) == k);
 	raw[1] = 0xb8, raw[8] = 63, raw[10] = 0x12, raw[11] = 0x34; /* DSCP, TTL, checksum */
-	assert_true(cmp_key(228, raw, 28, &f) == k);
+	assert_true(cmp_key(228, raw, 28, &f, NULL) == k);
 	raw[5] = 0x35; /* IP ID */
-	assert_true(cmp_key(228, raw, 28, &f) != k);
+	assert_true(cmp_key(228, raw, 28, &f, NULL) != k);
 	raw[5] = 0x34, raw[27] = 1; /* payload */
-	assert_true(cmp_key(228, raw, 28, &f) != k);
+	assert_true(cmp_key(228, raw, 28, &f, NULL) != k);
 }
 
 static void test_key_ipv6_hop_limit_and_class(void **state)
@@ -440,14 +440,14 @@ static void test_key_ipv6_hop_limit_and_class(void **state)
 	(void)state;
 	a[8] = 0x20, a[9] = 0x01, a[24] = 0x20, a[25] = 0x02; /* addresses differ */
 	a[40] = 0x03, a[41] = 0xe8, a[42] = 0x07, a[43] = 0xd0, a[45] = 8;
-	k = cmp_key(229, a, 48, &f);
+	k = cmp_key(229, a, 48, &f, NULL);
 	assert_int_equal(f.family, 6);
 	assert_int_equal(f.dport, 2000);
 	memcpy(b, a, sizeof(b));
 	b[0] = 0x6b, b[1] = 0x80 | (a[1] & 0x0f), b[7] = 3; /* traffic class, hop limit */
-	assert_true(cmp_key(229, b, 48, &f) == k);
+	assert_true(cmp_key(229, b, 48, &f, NULL) == k);
 	b[3] = 0x24; /* flow label */
-	assert_true(cmp_key(229, b, 48, &f) != k);
+	assert_true(cmp_key(229, b, 48, &f, NULL) != k);
 }
 
 int main(void)
