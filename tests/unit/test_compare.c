@@ -395,6 +395,239 @@ static void test_late_start(void **state)
 	scenario_free(&s, rep);
 }
 
+/* TCP between A and B, as offloads and routers leave it: A's packets cut
+ * the stream at a_cut bytes, B's at b_cut (TSO at A, a router
+ * segmenting, GRO at B), with a handshake and B's ACKs so the clock can
+ * be found. Frames hold headers only, as a capture with a small snaplen
+ * would: matching needs the sequence range, not the bytes. */
+struct tcp_end {
+	uint8_t ip[4];
+	uint16_t port;
+};
+
+struct tcp_case {
+	uint32_t a_cut, b_cut, total;
+	int drop[4], n_drop;        /* B segments lost, retransmitted by A later */
+	int resend_ok;              /* a B segment A sends again though it arrived (-1 none) */
+	int dup;                    /* a B segment B sees twice (-1 none) */
+	bool nat;                   /* B sees A's end as 198.18.5.5:7000 */
+	struct scenario s;
+	uint16_t ipid_a, ipid_b;
+	uint32_t seq_b;
+};
+
+#define ISN 0xfffff000u /* wraps inside the stream */
+
+static const struct tcp_end end_a = { { 198, 18, 0, 1 }, 1000 },
+			    end_b = { { 198, 19, 0, 1 }, 2000 },
+			    end_nat = { { 198, 18, 5, 5 }, 7000 };
+
+static void build_tcp(struct frame *fr, const struct tcp_end *src, const struct tcp_end *dst,
+		      uint32_t seq, uint32_t ack, uint8_t flags, uint32_t len, uint16_t ipid)
+{
+	uint32_t thl = flags & 0x02 ? 24 : 20, tot = 20 + thl + len;
+	uint8_t *p = fr->b + 14;
+
+	memset(fr->b, 0, sizeof(fr->b));
+	memcpy(fr->b, "\x02\0\0\0\0\x0b\x02\0\0\0\0\x0a\x08\x00", 14);
+	p[0] = 0x45, p[2] = (uint8_t)(tot >> 8), p[3] = (uint8_t)tot;
+	p[4] = (uint8_t)(ipid >> 8), p[5] = (uint8_t)ipid, p[8] = 64, p[9] = 6;
+	memcpy(p + 12, src->ip, 4);
+	memcpy(p + 16, dst->ip, 4);
+	p += 20;
+	p[0] = (uint8_t)(src->port >> 8), p[1] = (uint8_t)src->port;
+	p[2] = (uint8_t)(dst->port >> 8), p[3] = (uint8_t)dst->port;
+	for (int i = 0; i < 4; i++) {
+		p[4 + i] = (uint8_t)(seq >> (24 - 8 * i));
+		p[8 + i] = (uint8_t)(ack >> (24 - 8 * i));
+	}
+	p[12] = (uint8_t)(thl / 4 << 4), p[13] = flags, p[14] = 0xff;
+	p[16] = (uint8_t)(src->port ^ seq); /* a checksum NAT would change */
+	if (flags & 0x02)
+		memcpy(p + 20, "\x02\x04\x05\xb4", 4); /* MSS 1460 */
+	fr->len = 14 + 20 + thl;
+}
+
+/* One packet as A sent it (at ta) and B got it, DELAY later on B's clock;
+ * toward_b says which end sent it. */
+static void tcp_both(struct tcp_case *c, bool toward_b, int64_t ta, uint32_t seq, uint32_t ack,
+		     uint8_t flags)
+{
+	const struct tcp_end *a_side = &end_a, *b_side = c->nat ? &end_nat : &end_a;
+	struct frame fa = { .logical = c->s.n }, fb = { .logical = c->s.n++ };
+	uint16_t id = toward_b ? c->ipid_a++ : c->ipid_b++;
+
+	if (toward_b) {
+		build_tcp(&fa, a_side, &end_b, seq, ack, flags, 0, id);
+		build_tcp(&fb, b_side, &end_b, seq, ack, flags, 0, id);
+		fa.t = ta, fb.t = ta + OFFSET + DELAY;
+	} else {
+		build_tcp(&fa, &end_b, a_side, seq, ack, flags, 0, id);
+		build_tcp(&fb, &end_b, b_side, seq, ack, flags, 0, id);
+		fb.t = ta + OFFSET - DELAY, fa.t = ta;
+	}
+	file_add(&c->s.a, &fa);
+	file_add(&c->s.b, &fb);
+}
+
+static void tcp_a_data(struct tcp_case *c, int64_t t, uint32_t off, uint32_t len)
+{
+	struct frame f = { .t = t, .logical = c->s.n++ };
+
+	build_tcp(&f, &end_a, &end_b, ISN + off, c->seq_b, 0x18, len, c->ipid_a++);
+	file_add(&c->s.a, &f);
+}
+
+/* B's segment [off, off+len) arriving at A-time t (plus the offset), and
+ * the ACK B sends for it, reaching A DELAY later. */
+static void tcp_b_data(struct tcp_case *c, int64_t t, uint32_t off, uint32_t len)
+{
+	struct frame f = { .t = t + OFFSET, .logical = c->s.n++ };
+
+	build_tcp(&f, c->nat ? &end_nat : &end_a, &end_b, ISN + off, c->seq_b, 0x18, len,
+		  c->ipid_a++);
+	file_add(&c->s.b, &f);
+	tcp_both(c, false, t + 1000 + DELAY, c->seq_b, ISN + off + len, 0x10);
+}
+
+static bool tcp_dropped(const struct tcp_case *c, int seg)
+{
+	return in(seg, c->drop, (size_t)c->n_drop);
+}
+
+/* A's packets every 100 us; B's segment k gets there DELAY after the A
+ * packet holding its last byte, and k us more, so GRO never runs ahead. */
+static void tcp_build(struct tcp_case *c)
+{
+	int64_t t0 = T0 + 10 * MS, tr = t0 + (int64_t)(c->total / c->a_cut + 1) * 100000 + 5 * MS;
+	uint32_t nseg = (c->total + c->b_cut - 1) / c->b_cut;
+
+	c->seq_b = 0x12345678;
+	tcp_both(c, true, T0, ISN - 1, 0, 0x02);
+	tcp_both(c, false, T0 + DELAY + 10000, c->seq_b - 1, ISN, 0x12);
+	tcp_both(c, true, T0 + 2 * DELAY + 20000, ISN, c->seq_b, 0x10);
+	for (uint32_t off = 0, i = 0; off < c->total; off += c->a_cut, i++)
+		tcp_a_data(c, t0 + i * 100000LL, off, c->total - off < c->a_cut ? c->total - off : c->a_cut);
+	for (uint32_t k = 0; k < nseg; k++) {
+		uint32_t off = k * c->b_cut, len = c->total - off < c->b_cut ? c->total - off : c->b_cut;
+		int64_t t = t0 + (off + len - 1) / c->a_cut * 100000LL + DELAY + k * 1000LL;
+
+		if (!tcp_dropped(c, (int)k))
+			tcp_b_data(c, t, off, len);
+		if ((int)k == c->dup)
+			tcp_b_data(c, t + 5000, off, len);
+		if (tcp_dropped(c, (int)k) || (int)k == c->resend_ok) {
+			tcp_a_data(c, tr, off, len); /* the retransmission, which arrives */
+			tcp_b_data(c, tr + DELAY, off, len);
+			tr += 100000;
+		}
+	}
+}
+
+static struct rc_compare_report *tcp_run(struct tcp_case *c)
+{
+	struct rc_compare_config cfg = { 0 };
+	struct rc_compare_report *rep;
+
+	tcp_build(c);
+	rep = compare_files(&c->s, &cfg);
+	assert_int_equal(rep->packets_a, c->s.a.n);
+	assert_int_equal(rep->packets_b, c->s.b.n);
+	assert_int_equal(rep->clock_offset_ns, OFFSET);
+	assert_int_equal(rep->offset_method, RC_COMPARE_OFFSET_SYMMETRIC);
+	assert_int_equal(rep->delay.min, DELAY);
+	assert_int_equal(rep->lost_b_to_a, 0);
+	assert_int_equal(rep->lost_bytes_b_to_a, 0);
+	assert_int_equal(rep->reordered, 0);
+	return rep;
+}
+
+/* TSO: A's 64000-byte super-packets, B's 1448-byte segments; segments 3
+ * and 50 (in two super-packets) lost and sent again, segment 7 sent
+ * again though it arrived. Each transmission on its own: the two
+ * originals are lost once, both resends matched, nothing duplicated. */
+static void test_tcp_super_packet_against_segments(void **state)
+{
+	struct tcp_case c = { .a_cut = 64000, .b_cut = 1448, .total = 200000,
+			      .drop = { 3, 50 }, .n_drop = 2, .resend_ok = 7, .dup = -1 };
+	struct rc_compare_report *rep = tcp_run(&c);
+
+	(void)state;
+	assert_int_equal(rep->lost_bytes_a_to_b, 2 * 1448);
+	assert_int_equal(rep->lost_a_to_b, 2);
+	assert_int_equal(rep->duplicated, 0);
+	assert_int_equal(rep->n_lost, 2);
+	assert_int_equal(rep->lost[0].index, 4); /* A's first super-packet, after the handshake */
+	assert_int_equal(rep->lost[0].bytes, 1448);
+	assert_int_equal(rep->n_nat, 0);
+	scenario_free(&c.s, rep);
+}
+
+/* B cuts at other boundaries than A: A's 1000-byte segments arrive in
+ * 2896-byte packets; one of those lost. Its bytes, 31856..34751, were
+ * parts of 4 of A's packets, and segments are counted per packet that
+ * lost bytes (each at least one): 4, not 2896 / 1000 rounded up. */
+static void test_tcp_segments_against_merged(void **state)
+{
+	struct tcp_case c = { .a_cut = 1000, .b_cut = 2896, .total = 100000,
+			      .drop = { 11 }, .n_drop = 1, .resend_ok = -1, .dup = -1 };
+	struct rc_compare_report *rep = tcp_run(&c);
+
+	(void)state;
+	assert_int_equal(rep->lost_bytes_a_to_b, 2896);
+	assert_int_equal(rep->lost_a_to_b, 4);
+	assert_int_equal(rep->duplicated, 0);
+	assert_int_equal(rep->n_lost, 4);
+	assert_int_equal(rep->lost[0].bytes, 144);
+	assert_int_equal(rep->lost[3].bytes, 752);
+	scenario_free(&c.s, rep);
+}
+
+/* A segment B sees twice from one transmission is a duplicate, and the
+ * A packet that sent it is marked. */
+static void test_tcp_duplicate(void **state)
+{
+	struct tcp_case c = { .a_cut = 1448, .b_cut = 1448, .total = 50 * 1448, .resend_ok = -1,
+			      .dup = 20 };
+	struct rc_compare_report *rep = tcp_run(&c);
+
+	(void)state;
+	assert_int_equal(rep->lost_a_to_b, 0);
+	assert_int_equal(rep->lost_bytes_a_to_b, 0);
+	assert_int_equal(rep->duplicated, 1);
+	assert_int_equal(rep->n_marked, 1);
+	assert_int_equal(rep->marked[0].index, 4 + 20);
+	assert_int_equal(rep->marked[0].marks, RC_COMPARE_DUPLICATED);
+	scenario_free(&c.s, rep);
+}
+
+/* NAT between the points: B sees A's end as 198.18.5.5:7000. The
+ * handshake teaches the translation, both directions are reported, and
+ * the loss is found through it, with TSO at A. */
+static void test_tcp_nat(void **state)
+{
+	struct tcp_case c = { .a_cut = 16384, .b_cut = 1448, .total = 100000, .drop = { 9 },
+			      .n_drop = 1, .resend_ok = -1, .dup = -1, .nat = true };
+	struct rc_compare_report *rep = tcp_run(&c);
+	const struct rc_compare_flow *fa, *fb;
+
+	(void)state;
+	assert_int_equal(rep->lost_bytes_a_to_b, 1448);
+	assert_int_equal(rep->lost_a_to_b, 1);
+	assert_int_equal(rep->n_nat, 2);
+	fa = &rep->flows[rep->nat[0].flow_a];
+	fb = &rep->flows[rep->nat[0].flow_b];
+	assert_memory_equal(fa->src, end_a.ip, 4);
+	assert_int_equal(fa->sport, end_a.port);
+	assert_memory_equal(fb->src, end_nat.ip, 4);
+	assert_int_equal(fb->sport, end_nat.port);
+	assert_int_equal(fb->dport, fa->dport);
+	fb = &rep->flows[rep->nat[1].flow_b];
+	assert_memory_equal(fb->dst, end_nat.ip, 4);
+	assert_int_equal(rep->flows[rep->nat[0].flow_a].lost_bytes_a_to_b, 1448);
+	scenario_free(&c.s, rep);
+}
+
 /* The same IPv4 packet framed five ways, and with the fields a router
  * rewrites changed, has one key; a changed IP ID or payload byte does
  * not. */
@@ -460,6 +693,10 @@ int main(void)
 		cmocka_unit_test(test_late_start),
 		cmocka_unit_test(test_key_ignores_what_routers_change),
 		cmocka_unit_test(test_key_ipv6_hop_limit_and_class),
+		cmocka_unit_test(test_tcp_super_packet_against_segments),
+		cmocka_unit_test(test_tcp_segments_against_merged),
+		cmocka_unit_test(test_tcp_duplicate),
+		cmocka_unit_test(test_tcp_nat),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
