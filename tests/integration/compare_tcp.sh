@@ -17,6 +17,8 @@
 #   nat       TSO at A, masquerade at R2, 1 % loss
 #   gro-tso   TSO at A, GRO at B (segments merged again, at other cuts)
 #   gro-seg   TSO off at A, GRO at B
+#   reverse   iperf3 -R: B sends with TSO, R2's egress to R1 cuts, R1
+#             drops 1 %: the loss must show B->A and nothing A->B
 #
 # DESIGN: loss is injected with nftables as netem is not in this kernel;
 # the counter read from nft is exact. A capture that dropped packets in
@@ -30,8 +32,9 @@ set -euo pipefail
 RINGCAP=$(realpath "$1")
 shift
 SCENARIOS=("$@")
-[ ${#SCENARIOS[@]} -gt 0 ] || SCENARIOS=(tso clean nat gro-tso gro-seg)
+[ ${#SCENARIOS[@]} -gt 0 ] || SCENARIOS=(tso clean nat gro-tso gro-seg reverse)
 BYTES=${BYTES:-3M}
+REV=0
 
 . "$(dirname "$0")/lib.sh"
 
@@ -57,6 +60,10 @@ addr() { # ns dev ip/len
 	in_ns "$1" ip link set dev "$2" up
 }
 
+# The namespace that drops: the second router the data crosses, as the
+# first one cuts the super-packets only on its way out.
+drop_ns() { if [ "$REV" = 1 ]; then echo "$N1"; else echo "$N2"; fi; }
+
 setup() { # nat(0/1) a_tso(on/off) b_gro(on/off) drop(0/1)
 	local ns
 	for ns in "$NA" "$N1" "$N2" "$NB"; do
@@ -80,11 +87,12 @@ setup() { # nat(0/1) a_tso(on/off) b_gro(on/off) drop(0/1)
 	in_ns "$N2" sysctl -qw net.ipv4.ip_forward=1
 	in_ns "$NA" ethtool -K va tso "$2" gso "$2" >/dev/null
 	in_ns "$N1" ethtool -K r1m tso off gso off >/dev/null
+	in_ns "$N2" ethtool -K r2m tso off gso off >/dev/null
 	# veth hands its peer's NAPI (so GRO) only packets from a device
 	# without TSO (veth_skb_is_eligible_for_gro()).
 	in_ns "$N2" ethtool -K r2b tso off gso off >/dev/null
 	in_ns "$NB" ethtool -K vb gro "$3" >/dev/null
-	nft_rules "$1" "$4" | in_ns "$N2" nft -f -
+	nft_rules "$1" "$4" | in_ns "$(drop_ns)" nft -f -
 }
 
 # Full-size A->B segments: 1500 bytes of IP, 1448 of payload behind the
@@ -94,7 +102,11 @@ nft_rules() { # nat drop
 	echo ' counter lost { }'
 	echo ' chain through { type filter hook forward priority 0;'
 	if [ "$2" = 1 ]; then
-		echo '  ip saddr 198.18.1.1 tcp dport 5201 ip length 1500 numgen random mod 1000 < 10 counter name lost drop'
+		if [ "$REV" = 1 ]; then
+			echo '  ip saddr 198.18.3.2 tcp sport 5201 ip length 1500 numgen random mod 1000 < 10 counter name lost drop'
+		else
+			echo '  ip saddr 198.18.1.1 tcp dport 5201 ip length 1500 numgen random mod 1000 < 10 counter name lost drop'
+		fi
 	fi
 	echo ' }'
 	if [ "$1" = 1 ]; then
@@ -118,7 +130,9 @@ run_traffic() {
 	start_capture "$NB" vb "$DIR/B.pcapng" "$DIR/cap-b.log"
 	local cap_b=$!
 	sleep 1 # rings bound, server listening
-	in_ns "$NA" iperf3 -c 198.18.3.2 -n "$BYTES" >"$DIR/client.log" 2>&1 ||
+	local reverse=()
+	[ "$REV" = 0 ] || reverse=(-R)
+	in_ns "$NA" iperf3 -c 198.18.3.2 -n "$BYTES" "${reverse[@]}" >"$DIR/client.log" 2>&1 ||
 		fail "iperf3 client: $(tail -n 3 "$DIR/client.log")"
 	wait "$server" || true
 	sleep 0.5 # the last block times out into the files
@@ -144,18 +158,20 @@ check_equal() { # what got want
 }
 
 nft_lost() { # packets or bytes
-	in_ns "$N2" nft list counter ip rct lost | sed -n "s/.*packets \\([0-9]*\\) bytes \\([0-9]*\\).*/\\1 \\2/p"
+	in_ns "$(drop_ns)" nft list counter ip rct lost | sed -n "s/.*packets \\([0-9]*\\) bytes \\([0-9]*\\).*/\\1 \\2/p"
 }
 
 scenario() { # name
 	SCEN=$1
-	local nat=0 tso=on gro=off drop=1
+	local nat=0 tso=on gro=off drop=1 lost=a_to_b none=b_to_a
+	REV=0
 	case $1 in
 	tso) ;;
 	clean) drop=0 ;;
 	nat) nat=1 ;;
 	gro-tso) gro=on ;;
 	gro-seg) gro=on tso=off ;;
+	reverse) REV=1 lost=b_to_a none=a_to_b ;;
 	*) fail "unknown scenario $1" ;;
 	esac
 	setup "$nat" "$tso" "$gro" "$drop"
@@ -168,11 +184,11 @@ scenario() { # name
 	local J=$DIR/$1.json
 	echo "$SCEN: nft dropped $lost_pkts segments, $((lost_ipbytes - 52 * lost_pkts)) payload bytes;" \
 		"A $(json_num packets_a "$J") packets, B $(json_num packets_b "$J")"
-	check_equal lost_bytes_a_to_b "$(json_num lost_bytes_a_to_b "$J")" \
+	check_equal lost_bytes_$lost "$(json_num lost_bytes_$lost "$J")" \
 		"$((lost_ipbytes - 52 * lost_pkts))"
-	check_equal lost_a_to_b "$(json_num lost_a_to_b "$J")" "$lost_pkts"
-	check_equal lost_b_to_a "$(json_num lost_b_to_a "$J")" 0
-	check_equal lost_bytes_b_to_a "$(json_num lost_bytes_b_to_a "$J")" 0
+	check_equal lost_$lost "$(json_num lost_$lost "$J")" "$lost_pkts"
+	check_equal lost_$none "$(json_num lost_$none "$J")" 0
+	check_equal lost_bytes_$none "$(json_num lost_bytes_$none "$J")" 0
 	if [ "$drop" = 0 ]; then
 		check_equal duplicated "$(json_num duplicated "$J")" 0
 	fi
