@@ -56,7 +56,7 @@ static int fifo_push(struct fifo *f, const struct cmp_pkt *p, uint64_t *seq)
 				       .next = CMP_NONE, .flow = p->flow, .len = p->len,
 				       .state = PENDING, .data = p->data };
 	if (p->data)
-		at(f, *seq)->d.seq = p->seq, at(f, *seq)->d.got = 0;
+		at(f, *seq)->d.lo = p->seq, at(f, *seq)->d.got = 0;
 	return 0;
 }
 

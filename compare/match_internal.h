@@ -6,8 +6,10 @@
  * DESIGN: both kinds of packet go through the same two FIFOs, so they
  * leave the window in the same order and memory follows the window for
  * both. An entry is 56 bytes whichever it is: the key and its chain link
- * of a whole packet share room with the sequence number and the bytes
- * accounted of a TCP range, which has no key chain.
+ * of a whole packet share room with the unwrapped start and the bytes
+ * accounted of a TCP range, which has no key chain. The start is kept
+ * unwrapped, not recomputed when the entry leaves, because by then the
+ * stream may have moved on (a new connection on the same ports).
  */
 #ifndef RINGCAP_COMPARE_MATCH_INTERNAL_H
 #define RINGCAP_COMPARE_MATCH_INTERNAL_H
@@ -19,15 +21,17 @@ enum { SIDE_A, SIDE_B };
 
 struct entry {
 	union {
-		uint64_t key;  /* matched whole */
 		struct {
-			uint32_t seq; /* of the first payload byte */
-			uint32_t got; /* bytes matched or found duplicate so far */
-		} d;           /* TCP payload (data) */
+			uint64_t key;
+			uint64_t next; /* seq of the next entry with this key on this side */
+		};              /* matched whole */
+		struct {
+			uint64_t lo;   /* first byte, unwrapped in its stream (raw until placed) */
+			uint64_t got;  /* bytes matched or found duplicate so far */
+		} d;            /* TCP payload (data) */
 	};
 	int64_t t;
 	uint64_t index;
-	uint64_t next;    /* whole: seq of the next entry with this key on this side */
 	uint64_t peer;    /* index of the (first) packet matched in the other file; 0 none */
 	uint32_t flow;
 	uint32_t len;     /* payload bytes */

@@ -38,27 +38,16 @@ static uint64_t segments(const struct cmp_stream *st, uint64_t bytes)
 	return (bytes + mss - 1) / mss;
 }
 
-/* The unwrapped start of seq without moving the stream's reference. */
-static uint64_t place(const struct cmp_stream *st, uint32_t seq)
-{
-	return st->ref + (uint64_t)(int64_t)(int32_t)(seq - (uint32_t)st->ref);
-}
-
 /* The A packet that carried byte lo of stream sid most recently, to hang a
  * duplicate's mark on; 0 if it left the window or is further back. */
-static uint64_t dup_origin(struct cmp_matcher *m, uint32_t sid, const struct cmp_stream *st,
-			   uint64_t lo)
+static uint64_t dup_origin(struct cmp_matcher *m, uint32_t sid, uint64_t lo)
 {
 	const struct fifo *f = &m->fa;
 
 	for (uint64_t s = f->tail, n = 0; s > f->head && n < DUP_SEARCH; n++) {
 		const struct entry *e = at(f, --s);
-		uint64_t elo;
 
-		if (!e->data || e->flow != sid)
-			continue;
-		elo = place(st, e->d.seq);
-		if (elo <= lo && lo < elo + e->len)
+		if (e->data && e->flow == sid && e->d.lo <= lo && lo < e->d.lo + e->len)
 			return e->index;
 	}
 	return 0;
@@ -71,12 +60,12 @@ static int data_duplicate(struct cmp_matcher *m, int side, struct entry *e, uint
 {
 	uint64_t units = segments(st, hi - lo), origin;
 
-	e->d.got += (uint32_t)(hi - lo);
+	e->d.got += hi - lo;
 	m->rep->duplicated += units;
 	m->flows->v[e->flow].duplicated += units;
 	if (side == SIDE_A)
 		return cmp_mark_a(m, e->index, RC_COMPARE_COPY);
-	origin = dup_origin(m, sid, st, lo);
+	origin = dup_origin(m, sid, lo);
 	return origin ? cmp_mark_a(m, origin, RC_COMPARE_DUPLICATED) : 0;
 }
 
@@ -130,8 +119,8 @@ static int data_offer(struct cmp_matcher *m, int side, uint64_t seq, uint32_t si
 		const struct cmp_range *h = &m->streams.hits.v[i];
 		struct entry *o = at(of, h->owner);
 
-		e->d.got += (uint32_t)(h->hi - h->lo);
-		o->d.got += (uint32_t)(h->hi - h->lo);
+		e->d.got += h->hi - h->lo;
+		o->d.got += h->hi - h->lo;
 		cmp_note_match(m, side == SIDE_A ? e : o, side == SIDE_A ? o : e);
 	}
 	return data_rest(m, side, seq, sid, st);
@@ -142,12 +131,10 @@ int cmp_data_arrive(struct cmp_matcher *m, int side, uint64_t seq)
 	struct entry *e = at(fifo_of(m, side), seq);
 	uint32_t sid = stream_id(m, side, e->flow);
 	struct cmp_stream *st = cmp_streams_get(&m->streams, sid);
-	uint64_t lo;
-
 	if (!st)
 		return -ENOMEM;
-	lo = cmp_stream_unwrap(st, e->d.seq);
-	return data_offer(m, side, seq, sid, st, lo, lo + e->len);
+	e->d.lo = cmp_stream_unwrap(st, (uint32_t)e->d.lo);
+	return data_offer(m, side, seq, sid, st, e->d.lo, e->d.lo + e->len);
 }
 
 int cmp_data_leave(struct cmp_matcher *m, int side, uint64_t seq)
@@ -155,8 +142,7 @@ int cmp_data_leave(struct cmp_matcher *m, int side, uint64_t seq)
 	struct entry *e = at(fifo_of(m, side), seq);
 	uint32_t sid = stream_id(m, side, e->flow);
 	struct cmp_stream *st = cmp_streams_get(&m->streams, sid);
-	uint32_t lost = e->len - e->d.got;
-	uint64_t lo;
+	uint32_t lost = e->len - (uint32_t)e->d.got;
 
 	if (!st)
 		return -ENOMEM;
@@ -166,8 +152,7 @@ int cmp_data_leave(struct cmp_matcher *m, int side, uint64_t seq)
 	}
 	if (!lost)
 		return 0;
-	lo = place(st, e->d.seq);
-	cmp_stream_drop(st, side, lo, lo + e->len, seq);
+	cmp_stream_drop(st, side, e->d.lo, e->d.lo + e->len, seq);
 	return cmp_count_lost(m, side, e, lost, segments(st, lost));
 }
 
@@ -201,8 +186,12 @@ int cmp_data_rebind(struct cmp_matcher *m, uint32_t b)
 	n = old->side[SIDE_B].n;
 	old->side[SIDE_B] = (struct cmp_stream_side){ 0 };
 	for (size_t i = 0; r == 0 && i < n; i++) {
+		struct entry *e = at(&m->fb, v[i].owner);
 		uint64_t lo = cmp_stream_unwrap(st, (uint32_t)v[i].lo);
 
+		/* Low 32 bits of an unwrapped number are the raw one: placed
+		 * again in the new stream, piece and entry alike. */
+		e->d.lo = cmp_stream_unwrap(st, (uint32_t)e->d.lo);
 		if (v[i].hi > v[i].lo)
 			r = data_offer(m, SIDE_B, v[i].owner, sid, st, lo, lo + (v[i].hi - v[i].lo));
 	}
