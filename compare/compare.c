@@ -19,7 +19,7 @@
 
 #define DEFAULT_WINDOW_NS 1000000000LL
 #define DEFAULT_SAMPLE 20000u
-#define MAX_SAMPLE (1u << 21) /* 80 MB of key records per file at most */
+#define MAX_SAMPLE (1u << 21) /* 96 MB of key records per file at most */
 
 struct source {
 	struct rc_reader *r;

@@ -23,13 +23,15 @@
 
 struct cmp_pkt {
 	uint64_t key;
+	uint64_t head; /* IPv4 UDP: the key a GSO datagram shares with its first segment */
 	int64_t t;      /* A's clock; for B, corrected to A's clock */
 	uint64_t index; /* 1-based number in its file */
 	uint32_t flow;
-	uint32_t seq;   /* TCP: sequence number of the first payload byte */
+	uint32_t seq;   /* TCP: sequence number of the first payload byte; UDP: IP ID */
 	uint32_t len;   /* payload bytes: after the TCP or UDP header, else the IP payload */
 	uint16_t mss;   /* a TCP SYN's MSS option, less 12 with timestamps; 0 if none */
 	bool data;      /* TCP payload, no SYN or RST: matched as the range [seq, seq+len) */
+	bool udp;       /* IPv4 UDP, head and seq set */
 };
 
 /* key.c: the identity of a packet, and its flow's fields into *flow;

@@ -26,6 +26,7 @@
 #include <string.h>
 
 #define KEY_L4_BYTES 64
+#define UDP_HEAD_BYTES 32
 
 #define LINKTYPE_ETHERNET 1
 #define LINKTYPE_RAW 101
@@ -133,6 +134,21 @@ static uint64_t key_tcp(uint64_t h, const uint8_t *th, size_t avail, size_t l4le
 	return cmp_hash_final(h);
 }
 
+/* What a UDP GSO datagram at one point and the first of the datagrams it
+ * is cut into at the other have in common: addresses, ports, IP ID (the
+ * segments count up from it) and the first payload bytes. */
+static void udp_gso_head(struct cmp_pkt *ret, const uint8_t *ip, size_t hl, size_t avail)
+{
+	uint64_t h = cmp_hash(17, ip + 4, 2);
+
+	h = cmp_hash(h, ip + 12, 8);
+	h = cmp_hash(h, ip + hl, 4);
+	h = cmp_hash(h, ip + hl + 8, avail - 8 < UDP_HEAD_BYTES ? avail - 8 : UDP_HEAD_BYTES);
+	ret->head = cmp_hash_final(h);
+	ret->seq = be16(ip + 4);
+	ret->udp = true;
+}
+
 /* Payload bytes of a packet other than TCP: after the UDP header, or all
  * of the IP payload. */
 static void info_other(struct cmp_pkt *ret, uint8_t proto, size_t l4len)
@@ -171,6 +187,8 @@ static uint64_t key_ipv4(const uint8_t *p, size_t len, struct rc_compare_flow *f
 	if (tcp)
 		return key_tcp(h, p + hl, avail, be16(p + 2) - hl, ret);
 	info_other(ret, first ? p[9] : 0, be16(p + 2) - hl);
+	if (ret && first && p[9] == 17 && avail >= 8)
+		udp_gso_head(ret, p, hl, avail);
 	h = cmp_hash(h, p + hl, avail < KEY_L4_BYTES ? avail : KEY_L4_BYTES);
 	return cmp_hash_final(h);
 }
@@ -277,6 +295,8 @@ uint64_t cmp_key(uint16_t linktype, const uint8_t *p, uint32_t len, struct rc_co
 		ret->len = len; /* not IP: the whole frame is its payload */
 		ret->mss = 0;
 		ret->data = false;
+		ret->udp = false;
+		ret->head = 0;
 	}
 	key = key_link(linktype, p, len, flow, ret);
 	if (ret)

@@ -93,7 +93,9 @@ int cmp_matcher_new(uint64_t window_ns, int64_t offset_ns, struct rc_compare_rep
 	m->offset = offset_ns;
 	m->rep = rep;
 	m->flows = flows;
-	if (cmp_table_init(&m->ta) < 0 || cmp_table_init(&m->tb) < 0) {
+	if (cmp_table_init(&m->ta) < 0 || cmp_table_init(&m->tb) < 0 ||
+	    cmp_table_init(&m->gso) < 0 || cmp_table_init(&m->gso_head) < 0 ||
+	    cmp_table_init(&m->gso_id) < 0 || cmp_table_init(&m->gso_flow) < 0) {
 		cmp_matcher_free(m);
 		return -ENOMEM;
 	}
@@ -109,6 +111,10 @@ void cmp_matcher_free(struct cmp_matcher *m)
 	free(m->fb.e);
 	cmp_table_free(&m->ta);
 	cmp_table_free(&m->tb);
+	cmp_table_free(&m->gso);
+	cmp_table_free(&m->gso_head);
+	cmp_table_free(&m->gso_id);
+	cmp_table_free(&m->gso_flow);
 	free(m->lost_a.v);
 	free(m->lost_b.v);
 	free(m->marks.v);
@@ -224,6 +230,8 @@ int cmp_match_a(struct cmp_matcher *m, const struct cmp_pkt *p)
 		chain_pop(&m->tb, s, b);
 		if ((e = pair(m, at(&m->fa, seq), b)) < 0)
 			return e;
+	} else if ((e = cmp_gso_a(m, p, seq)) < 0) {
+		return e;
 	}
 	return chain_append(&m->ta, &m->fa, p->key, seq, !s);
 }
@@ -257,6 +265,8 @@ int cmp_match_b(struct cmp_matcher *m, const struct cmp_pkt *p)
 		m->flows->v[b->flow].duplicated++;
 		return cmp_mark_a(m, at(&m->fa, s->v[1])->index, RC_COMPARE_DUPLICATED);
 	}
+	if ((e = cmp_gso_b(m, p, seq)) != 0)
+		return e < 0 ? e : 0;
 	return chain_append(&m->tb, &m->fb, p->key, seq, false);
 }
 
@@ -321,6 +331,8 @@ static int leave_a(struct cmp_matcher *m)
 		e = cmp_data_leave(m, SIDE_A, m->fa.head);
 	else
 		chain_pop(&m->ta, cmp_table_find(&m->ta, a->key), a);
+	if (e == 0 && a->gso)
+		e = cmp_gso_leave(m, m->fa.head);
 	if (e == 0 && a->state == MATCHED && !a->ab)
 		e = reorder_check(m, a->flow, a->peer, &m->max_b_index, a->index);
 	if (e == 0 && a->state == PENDING && !a->data)

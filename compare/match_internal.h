@@ -38,6 +38,7 @@ struct entry {
 	uint8_t state;
 	bool ab;          /* matched, and went A->B (it was at A first) */
 	bool data;
+	bool gso;         /* A: a UDP datagram that may reach B cut (match_udp.c) */
 };
 
 struct fifo {
@@ -54,6 +55,7 @@ struct cmp_matcher {
 	struct fifo fa, fb;
 	struct cmp_table ta, tb; /* v[0] first seq, v[1] last seq, v[2] (A) first unmatched */
 	struct cmp_streams streams;
+	struct cmp_table gso, gso_head, gso_id, gso_flow; /* match_udp.c */
 	int64_t window, offset;
 	uint64_t max_a_index, max_b_index;
 	struct cmp_hist hist;
@@ -88,5 +90,13 @@ int cmp_data_leave(struct cmp_matcher *m, int side, uint64_t seq);
 void cmp_data_syn(struct cmp_matcher *m, int side, uint32_t flow, uint16_t mss);
 /* B flow b now joins A flow a's stream: what waits in b's own moves over. */
 int cmp_data_rebind(struct cmp_matcher *m, uint32_t b);
+
+/* match_udp.c */
+/* A's entry seq (p) may be a GSO datagram: remember it. */
+int cmp_gso_a(struct cmp_matcher *m, const struct cmp_pkt *p, uint64_t seq);
+/* B's entry seq (p), matched by nothing else: 1 if a segment of one. */
+int cmp_gso_b(struct cmp_matcher *m, const struct cmp_pkt *p, uint64_t seq);
+/* A's candidate seq leaves: the bytes no segment covered are lost. */
+int cmp_gso_leave(struct cmp_matcher *m, uint64_t seq);
 
 #endif

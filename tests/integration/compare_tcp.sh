@@ -19,6 +19,9 @@
 #   gro-seg   TSO off at A, GRO at B
 #   reverse   iperf3 -R: B sends with TSO, R2's egress to R1 cuts, R1
 #             drops 1 %: the loss must show B->A and nothing A->B
+#   udp-gso   not TCP: A sends UDP with UDP_SEGMENT (6300-byte datagrams,
+#             1200-byte segments), R1 cuts them, R2 drops 3 % of the
+#             full-size segments
 #
 # DESIGN: loss is injected with nftables as netem is not in this kernel;
 # the counter read from nft is exact. A capture that dropped packets in
@@ -32,14 +35,14 @@ set -euo pipefail
 RINGCAP=$(realpath "$1")
 shift
 SCENARIOS=("$@")
-[ ${#SCENARIOS[@]} -gt 0 ] || SCENARIOS=(tso clean nat gro-tso gro-seg reverse)
+[ ${#SCENARIOS[@]} -gt 0 ] || SCENARIOS=(tso clean nat gro-tso gro-seg reverse udp-gso)
 BYTES=${BYTES:-3M}
-REV=0
+REV=0 UDP=0
 
 . "$(dirname "$0")/lib.sh"
 
 [ "$(id -u)" -eq 0 ] || skip "needs root (network namespaces)"
-for t in iperf3 nft ethtool; do
+for t in iperf3 nft ethtool python3; do
 	command -v "$t" >/dev/null || skip "needs $t (scripts/install-deps)"
 done
 
@@ -86,8 +89,8 @@ setup() { # nat(0/1) a_tso(on/off) b_gro(on/off) drop(0/1)
 	in_ns "$N1" sysctl -qw net.ipv4.ip_forward=1
 	in_ns "$N2" sysctl -qw net.ipv4.ip_forward=1
 	in_ns "$NA" ethtool -K va tso "$2" gso "$2" >/dev/null
-	in_ns "$N1" ethtool -K r1m tso off gso off >/dev/null
-	in_ns "$N2" ethtool -K r2m tso off gso off >/dev/null
+	in_ns "$N1" ethtool -K r1m tso off gso off tx-udp-segmentation off >/dev/null
+	in_ns "$N2" ethtool -K r2m tso off gso off tx-udp-segmentation off >/dev/null
 	# veth hands its peer's NAPI (so GRO) only packets from a device
 	# without TSO (veth_skb_is_eligible_for_gro()).
 	in_ns "$N2" ethtool -K r2b tso off gso off >/dev/null
@@ -102,7 +105,9 @@ nft_rules() { # nat drop
 	echo ' counter lost { }'
 	echo ' chain through { type filter hook forward priority 0;'
 	if [ "$2" = 1 ]; then
-		if [ "$REV" = 1 ]; then
+		if [ "$UDP" = 1 ]; then
+			echo '  ip saddr 198.18.1.1 udp dport 9000 ip length 1228 numgen random mod 100 < 3 counter name lost drop'
+		elif [ "$REV" = 1 ]; then
 			echo '  ip saddr 198.18.3.2 tcp sport 5201 ip length 1500 numgen random mod 1000 < 10 counter name lost drop'
 		else
 			echo '  ip saddr 198.18.1.1 tcp dport 5201 ip length 1500 numgen random mod 1000 < 10 counter name lost drop'
@@ -115,6 +120,18 @@ nft_rules() { # nat drop
 	echo '}'
 }
 
+# 300 datagrams of 6300 bytes, each cut into five of 1200 and one of 300.
+udp_gso_send() {
+	in_ns "$NA" python3 -c '
+import socket, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_UDP, 103, 1200)  # UDP_SEGMENT
+for i in range(300):
+    s.sendto(bytes((i * 7 + j) & 255 for j in range(6300)), ("198.18.3.2", 9000))
+    time.sleep(0.001)
+'
+}
+
 start_capture() { # ns dev file log
 	# Only IP: each link has its own ARP, which never crosses a router.
 	ip netns exec "$1" "$RINGCAP" -q -B 65536 -i "$2" -w "$3" ip 2>"$4" &
@@ -122,7 +139,17 @@ start_capture() { # ns dev file log
 }
 
 run_traffic() {
-	ip netns exec "$NB" iperf3 -s -1 -B 198.18.3.2 >"$DIR/server.log" 2>&1 &
+	if [ "$UDP" = 1 ]; then # a sink, so that B sends no ICMP back
+		ip netns exec "$NB" python3 -c '
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("198.18.3.2", 9000))
+while True:
+    s.recv(65536)
+' >"$DIR/server.log" 2>&1 &
+	else
+		ip netns exec "$NB" iperf3 -s -1 -B 198.18.3.2 >"$DIR/server.log" 2>&1 &
+	fi
 	PIDS+=($!)
 	local server=$!
 	start_capture "$NA" va "$DIR/A.pcapng" "$DIR/cap-a.log"
@@ -132,8 +159,13 @@ run_traffic() {
 	sleep 1 # rings bound, server listening
 	local reverse=()
 	[ "$REV" = 0 ] || reverse=(-R)
-	in_ns "$NA" iperf3 -c 198.18.3.2 -n "$BYTES" "${reverse[@]}" >"$DIR/client.log" 2>&1 ||
-		fail "iperf3 client: $(tail -n 3 "$DIR/client.log")"
+	if [ "$UDP" = 1 ]; then
+		udp_gso_send
+		kill -TERM "$server"
+	else
+		in_ns "$NA" iperf3 -c 198.18.3.2 -n "$BYTES" "${reverse[@]}" >"$DIR/client.log" 2>&1 ||
+			fail "iperf3 client: $(tail -n 3 "$DIR/client.log")"
+	fi
 	wait "$server" || true
 	sleep 0.5 # the last block times out into the files
 	for p in "$cap_a" "$cap_b"; do
@@ -163,8 +195,8 @@ nft_lost() { # packets or bytes
 
 scenario() { # name
 	SCEN=$1
-	local nat=0 tso=on gro=off drop=1 lost=a_to_b none=b_to_a
-	REV=0
+	local nat=0 tso=on gro=off drop=1 lost=a_to_b none=b_to_a hdr=52
+	REV=0 UDP=0
 	case $1 in
 	tso) ;;
 	clean) drop=0 ;;
@@ -172,6 +204,7 @@ scenario() { # name
 	gro-tso) gro=on ;;
 	gro-seg) gro=on tso=off ;;
 	reverse) REV=1 lost=b_to_a none=a_to_b ;;
+	udp-gso) UDP=1 hdr=28 ;;
 	*) fail "unknown scenario $1" ;;
 	esac
 	setup "$nat" "$tso" "$gro" "$drop"
@@ -182,10 +215,10 @@ scenario() { # name
 	"$RINGCAP" compare "$DIR/A.pcapng" "$DIR/B.pcapng" --json >"$DIR/$1.json" ||
 		fail "ringcap compare exited with $?"
 	local J=$DIR/$1.json
-	echo "$SCEN: nft dropped $lost_pkts segments, $((lost_ipbytes - 52 * lost_pkts)) payload bytes;" \
+	echo "$SCEN: nft dropped $lost_pkts segments, $((lost_ipbytes - hdr * lost_pkts)) payload bytes;" \
 		"A $(json_num packets_a "$J") packets, B $(json_num packets_b "$J")"
 	check_equal lost_bytes_$lost "$(json_num lost_bytes_$lost "$J")" \
-		"$((lost_ipbytes - 52 * lost_pkts))"
+		"$((lost_ipbytes - hdr * lost_pkts))"
 	check_equal lost_$lost "$(json_num lost_$lost "$J")" "$lost_pkts"
 	check_equal lost_$none "$(json_num lost_$none "$J")" 0
 	check_equal lost_bytes_$none "$(json_num lost_bytes_$none "$J")" 0

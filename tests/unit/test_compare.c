@@ -527,6 +527,15 @@ static void tcp_build(struct tcp_case *c)
 	}
 }
 
+/* Loss A->B as given, in bytes and in segments, and none B->A. */
+static void check_loss_ab(const struct rc_compare_report *rep, uint64_t bytes, uint64_t segments)
+{
+	assert_int_equal(rep->lost_bytes_a_to_b, bytes);
+	assert_int_equal(rep->lost_a_to_b, segments);
+	assert_int_equal(rep->lost_b_to_a, 0);
+	assert_int_equal(rep->lost_bytes_b_to_a, 0);
+}
+
 static struct rc_compare_report *tcp_run(struct tcp_case *c)
 {
 	struct rc_compare_config cfg = { 0 };
@@ -541,7 +550,6 @@ static struct rc_compare_report *tcp_run(struct tcp_case *c)
 	assert_int_equal(rep->offset_method, RC_COMPARE_OFFSET_SYMMETRIC);
 	assert_int_equal(rep->delay.min, DELAY);
 	assert_int_equal(rep->lost_b_to_a, 0);
-	assert_int_equal(rep->lost_bytes_b_to_a, 0);
 	assert_int_equal(rep->reordered, 0);
 	return rep;
 }
@@ -557,8 +565,7 @@ static void test_tcp_super_packet_against_segments(void **state)
 	struct rc_compare_report *rep = tcp_run(&c);
 
 	(void)state;
-	assert_int_equal(rep->lost_bytes_a_to_b, 2 * 1448);
-	assert_int_equal(rep->lost_a_to_b, 2);
+	check_loss_ab(rep, 2 * 1448, 2);
 	assert_int_equal(rep->duplicated, 0);
 	assert_int_equal(rep->n_lost, 2);
 	assert_int_equal(rep->lost[0].index, 4); /* A's first super-packet, after the handshake */
@@ -578,8 +585,7 @@ static void test_tcp_segments_against_merged(void **state)
 	struct rc_compare_report *rep = tcp_run(&c);
 
 	(void)state;
-	assert_int_equal(rep->lost_bytes_a_to_b, 2896);
-	assert_int_equal(rep->lost_a_to_b, 4);
+	check_loss_ab(rep, 2896, 4);
 	assert_int_equal(rep->duplicated, 0);
 	assert_int_equal(rep->n_lost, 4);
 	assert_int_equal(rep->lost[0].bytes, 144);
@@ -596,8 +602,7 @@ static void test_tcp_duplicate(void **state)
 	struct rc_compare_report *rep = tcp_run(&c);
 
 	(void)state;
-	assert_int_equal(rep->lost_a_to_b, 0);
-	assert_int_equal(rep->lost_bytes_a_to_b, 0);
+	check_loss_ab(rep, 0, 0);
 	assert_int_equal(rep->duplicated, 1);
 	assert_int_equal(rep->n_marked, 1);
 	assert_int_equal(rep->marked[0].index, 4 + 20);
@@ -616,8 +621,7 @@ static void test_tcp_nat(void **state)
 	const struct rc_compare_flow *fa, *fb;
 
 	(void)state;
-	assert_int_equal(rep->lost_bytes_a_to_b, 1448);
-	assert_int_equal(rep->lost_a_to_b, 1);
+	check_loss_ab(rep, 1448, 1);
 	assert_int_equal(rep->n_nat, 2);
 	fa = &rep->flows[rep->nat[0].flow_a];
 	fb = &rep->flows[rep->nat[0].flow_b];
@@ -646,10 +650,64 @@ static void test_tcp_nat_learnt_late(void **state)
 
 	(void)state;
 	assert_int_equal(rep->n_nat, 2);
-	assert_int_equal(rep->lost_bytes_a_to_b, 1448);
-	assert_int_equal(rep->lost_a_to_b, 1);
+	check_loss_ab(rep, 1448, 1);
 	assert_int_equal(rep->duplicated, 0);
 	scenario_free(&c.s, rep);
+}
+
+/* UDP GSO: A sends datagrams of 5000 bytes that B receives cut into
+ * 1200-byte segments (and a 200-byte last one), IP IDs counting up from
+ * the datagram's; payload bytes are a running count, so each segment's
+ * first bytes are where it sits in its datagram. Lost: datagram 1's third
+ * segment and datagram 2's first (found through its second, by IP ID). */
+static void build_udp_gso(struct frame *fr, uint16_t id, uint32_t off, uint32_t len, uint32_t dgram)
+{
+	uint8_t *p = fr->b + 14;
+	uint32_t tot = 28 + len;
+
+	memset(fr->b, 0, sizeof(fr->b));
+	memcpy(fr->b, "\x02\0\0\0\0\x0b\x02\0\0\0\0\x0a\x08\x00", 14);
+	p[0] = 0x45, p[2] = (uint8_t)(tot >> 8), p[3] = (uint8_t)tot;
+	p[4] = (uint8_t)(id >> 8), p[5] = (uint8_t)id, p[8] = 64, p[9] = 17;
+	memcpy(p + 12, end_a.ip, 4);
+	memcpy(p + 16, end_b.ip, 4);
+	memcpy(p + 20, "\x03\xe8\x07\xd0", 4);
+	p[24] = (uint8_t)((len + 8) >> 8), p[25] = (uint8_t)(len + 8);
+	p[26] = (uint8_t)(off ^ len); /* a checksum per segment */
+	for (uint32_t i = 0; i < 32 && i < len; i++)
+		p[28 + i] = (uint8_t)(dgram * 131 + off + i);
+	fr->len = 14 + 28 + (len < 32 ? len : 32);
+}
+
+static void test_udp_gso(void **state)
+{
+	struct scenario s = { 0 };
+	struct rc_compare_config c = { .window_ns = 100 * MS };
+	struct rc_compare_report *rep;
+
+	(void)state;
+	for (uint32_t d = 0; d < 20; d++) {
+		struct frame f = { .t = T0 + d * MS, .logical = s.n++ };
+		uint16_t id = (uint16_t)(0xfff0 + d * 7); /* IDs wrap */
+
+		build_udp_gso(&f, id, 0, 5000, d);
+		file_add(&s.a, &f);
+		for (uint32_t k = 0; k * 1200 < 5000; k++) {
+			struct frame g = { .t = f.t + DELAY + k * 1000, .logical = s.n++ };
+
+			if ((d == 1 && k == 2) || (d == 2 && k == 0))
+				continue;
+			build_udp_gso(&g, (uint16_t)(id + k), k * 1200, k < 4 ? 1200 : 200, d);
+			file_add(&s.b, &g);
+		}
+	}
+	rep = compare_files(&s, &c);
+	assert_int_equal(rep->matched, 20);
+	check_loss_ab(rep, 2400, 2);
+	assert_int_equal(rep->n_lost, 2);
+	assert_int_equal(rep->lost[0].index, 2);
+	assert_int_equal(rep->lost[1].index, 3);
+	scenario_free(&s, rep);
 }
 
 /* The same IPv4 packet framed five ways, and with the fields a router
@@ -722,6 +780,7 @@ int main(void)
 		cmocka_unit_test(test_tcp_duplicate),
 		cmocka_unit_test(test_tcp_nat),
 		cmocka_unit_test(test_tcp_nat_learnt_late),
+		cmocka_unit_test(test_udp_gso),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

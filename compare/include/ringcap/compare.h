@@ -9,7 +9,9 @@
  * memory follows the packet rate times the window, not the file size.
  * Packets are matched on a hash of the fields routers leave alone (see
  * key.c); TCP payload by the sequence ranges it covers, so segmentation
- * offloads and NAT between the points do not break the match (match.c). The hosts' clocks differ, so the offset is estimated first from
+ * offloads and NAT between the points do not break the match
+ * (match_tcp.c), and a UDP GSO datagram by the segments it was cut into
+ * (match_udp.c). The hosts' clocks differ, so the offset is estimated first from
  * the opening packets of both files (offset.c) and B's times corrected
  * by it before matching. The result is a plain struct; turning it into
  * words or JSON is the caller's business.
