@@ -72,7 +72,8 @@ struct rc_compare_event {
 	uint64_t index; /* 1-based packet number in that file */
 	int64_t ts_ns;  /* in that file's clock */
 	uint32_t flow;  /* index into flows */
-	uint32_t bytes; /* payload bytes of it lost (for TCP, maybe part of it) */
+	uint32_t bytes; /* payload bytes of it lost (for TCP, maybe part of it); in what
+			 * was tail padding, so the struct's size is unchanged */
 };
 
 /* matched: A packets paired with a B packet, for TCP payload A packets
@@ -83,7 +84,6 @@ struct rc_compare_event {
  * packets_b = matched + lost_b_to_a + B's. */
 struct rc_compare_report {
 	uint64_t packets_a, packets_b, matched, lost_a_to_b, lost_b_to_a, duplicated, reordered;
-	uint64_t lost_bytes_a_to_b, lost_bytes_b_to_a;
 	int64_t clock_offset_ns; /* B's clock minus A's */
 	enum rc_compare_offset_method offset_method;
 	struct rc_compare_delay delay;
@@ -98,6 +98,8 @@ struct rc_compare_report {
 	 * (before its first packet or after its last, on A's clock). */
 	uint64_t lost_a_outside_b, lost_b_outside_a;
 	uint64_t peak_window_packets; /* most packets held at once: what memory follows */
+	/* Added last, so the fields above keep their place. */
+	uint64_t lost_bytes_a_to_b, lost_bytes_b_to_a;
 	struct rc_compare_nat *nat;   /* translations learnt, each direction of a connection */
 	size_t n_nat;
 };
