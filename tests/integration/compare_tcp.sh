@@ -14,7 +14,7 @@
 # addresses and ports than A. Scenarios, one run each:
 #   tso       TSO at A, segments at B, 1 % loss
 #   clean     the same without loss: the report must say no loss at all
-#   nat       TSO at A, masquerade at R2, 1 % loss
+#   nat       TSO at A, masquerade at R2, 1 % loss, three connections at once
 #   gro-tso   TSO at A, GRO at B (segments merged again, at other cuts)
 #   gro-seg   TSO off at A, GRO at B
 #   reverse   iperf3 -R: B sends with TSO, R2's egress to R1 cuts, R1
@@ -37,7 +37,7 @@ shift
 SCENARIOS=("$@")
 [ ${#SCENARIOS[@]} -gt 0 ] || SCENARIOS=(tso clean nat gro-tso gro-seg reverse udp-gso)
 BYTES=${BYTES:-3M}
-REV=0 UDP=0
+REV=0 UDP=0 PARALLEL=1
 
 . "$(dirname "$0")/lib.sh"
 
@@ -157,13 +157,14 @@ while True:
 	start_capture "$NB" vb "$DIR/B.pcapng" "$DIR/cap-b.log"
 	local cap_b=$!
 	sleep 1 # rings bound, server listening
-	local reverse=()
-	[ "$REV" = 0 ] || reverse=(-R)
+	local opts=()
+	[ "$REV" = 0 ] || opts=(-R)
+	[ "$PARALLEL" = 1 ] || opts+=(-P "$PARALLEL")
 	if [ "$UDP" = 1 ]; then
 		udp_gso_send
 		kill -TERM "$server"
 	else
-		in_ns "$NA" iperf3 -c 198.18.3.2 -n "$BYTES" "${reverse[@]}" >"$DIR/client.log" 2>&1 ||
+		in_ns "$NA" iperf3 -c 198.18.3.2 -n "$BYTES" "${opts[@]}" >"$DIR/client.log" 2>&1 ||
 			fail "iperf3 client: $(tail -n 3 "$DIR/client.log")"
 	fi
 	wait "$server" || true
@@ -196,11 +197,11 @@ nft_lost() { # packets or bytes
 scenario() { # name
 	SCEN=$1
 	local nat=0 tso=on gro=off drop=1 lost=a_to_b none=b_to_a hdr=52
-	REV=0 UDP=0
+	REV=0 UDP=0 PARALLEL=1
 	case $1 in
 	tso) ;;
 	clean) drop=0 ;;
-	nat) nat=1 ;;
+	nat) nat=1 PARALLEL=3 ;;
 	gro-tso) gro=on ;;
 	gro-seg) gro=on tso=off ;;
 	reverse) REV=1 lost=b_to_a none=a_to_b ;;
@@ -226,8 +227,9 @@ scenario() { # name
 		check_equal duplicated "$(json_num duplicated "$J")" 0
 	fi
 	if [ "$nat" = 1 ]; then
-		grep -q '"b": "tcp 198.18.3.1:' "$J" || fail "$SCEN: no NAT mapping reported"
-		echo "ok: $SCEN: NAT mappings: $(grep -c '"b": "tcp 198.18.3.1:' "$J")"
+		# control connection and data connections, each both ways
+		check_equal "NAT mappings" "$(grep -c '"b": "tcp 198.18.3.2:5201 -> 198.18.3.1:\|"b": "tcp 198.18.3.1:' "$J")" \
+			$((2 * (PARALLEL + 1)))
 	fi
 	[ "$drop" = 0 ] || [ "$lost_pkts" -gt 0 ] || fail "$SCEN: nft dropped nothing: test void"
 	teardown
