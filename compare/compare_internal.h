@@ -20,6 +20,9 @@
 #include <ringcap/compare.h>
 
 #define CMP_NONE UINT64_MAX
+/* UDP payload above what one 1500-byte IPv4 frame carries: at A, maybe a
+ * GSO datagram that B sees cut (match_udp.c). */
+#define CMP_GSO_MIN_PAYLOAD 1473
 
 struct cmp_pkt {
 	uint64_t key;

@@ -22,7 +22,6 @@
 
 #include <errno.h>
 
-#define GSO_MIN_PAYLOAD 1473 /* more than a 1500-byte IPv4 frame carries */
 #define GSO_MAX_SEGS 128     /* UDP_MAX_SEGMENTS in the kernel */
 
 /* m->gso, by A FIFO seq: a candidate's v[0] head key, v[1] bytes covered
@@ -48,7 +47,7 @@ int cmp_gso_a(struct cmp_matcher *m, const struct cmp_pkt *p, uint64_t seq)
 {
 	struct cmp_slot *r, *h, *i, *f;
 
-	if (!p->udp || p->len < GSO_MIN_PAYLOAD)
+	if (!p->udp || p->len < CMP_GSO_MIN_PAYLOAD)
 		return 0;
 	if (!(r = cmp_table_get(&m->gso, rec_key(seq))) ||
 	    !(h = cmp_table_get(&m->gso_head, p->head)) ||

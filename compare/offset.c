@@ -15,7 +15,8 @@
  * pair with the wrong copy. TCP payload that offloads cut differently at
  * the two points has no key in common; there a B packet's first byte
  * found in exactly one A packet of its flow gives d, so a capture started
- * mid-connection (no handshake to match whole) still has both directions.
+ * mid-connection (no handshake to match whole) still has both directions;
+ * a UDP GSO datagram gives d with its first segment.
  */
 #include "compare_internal.h"
 
@@ -34,15 +35,33 @@ static int cmp_i64(const void *x, const void *y)
 	return (a > b) - (a < b);
 }
 
+/* The key a packet is matched on in one pass, CMP_NONE to leave it out:
+ * whole packets by their key; UDP GSO datagrams at A by their head, which
+ * the first segment at B shares (match_udp.c). */
+typedef uint64_t key_fn(const struct cmp_pkt *p, bool at_a);
+
+static uint64_t whole_key(const struct cmp_pkt *p, bool at_a)
+{
+	(void)at_a;
+	return p->data ? CMP_NONE : p->key;
+}
+
+static uint64_t gso_key(const struct cmp_pkt *p, bool at_a)
+{
+	return p->udp && (!at_a || p->len >= CMP_GSO_MIN_PAYLOAD) ? p->head : CMP_NONE;
+}
+
 /* Indexes A's sample by key: v[0] the packet, v[1] set to 0 when the key
  * shows up twice in A or in B (ambiguous), v[2] B's packet. */
-static int offset_index(struct cmp_table *t, const struct cmp_pkt *a, size_t na,
+static int offset_index(struct cmp_table *t, key_fn *key_of, const struct cmp_pkt *a, size_t na,
 			const struct cmp_pkt *b, size_t nb)
 {
 	for (size_t i = 0; i < na; i++) {
-		struct cmp_slot *s = cmp_table_get(t, a[i].key);
+		struct cmp_slot *s;
 
-		if (!s)
+		if (key_of(&a[i], true) == CMP_NONE)
+			continue;
+		if (!(s = cmp_table_get(t, key_of(&a[i], true))))
 			return -ENOMEM;
 		if (s->v[0] == CMP_NONE)
 			s->v[0] = i;
@@ -50,7 +69,8 @@ static int offset_index(struct cmp_table *t, const struct cmp_pkt *a, size_t na,
 			s->v[1] = 0;
 	}
 	for (size_t i = 0; i < nb; i++) {
-		struct cmp_slot *s = cmp_table_find(t, b[i].key);
+		struct cmp_slot *s = key_of(&b[i], false) == CMP_NONE ? NULL :
+				     cmp_table_find(t, key_of(&b[i], false));
 
 		if (s && s->v[2] == CMP_NONE)
 			s->v[2] = i;
@@ -162,25 +182,24 @@ static void offset_nat(const struct cmp_flows *flows, uint32_t *as_a, uint32_t f
 		as_a[rb] = (uint32_t)ra;
 }
 
-/* Per flow, the range of d over packets matched without ambiguity. */
-static int offset_spans(const struct cmp_pkt *a, size_t na, const struct cmp_pkt *b, size_t nb,
-			const struct cmp_flows *flows, struct span *spans)
+/* One pass of key_of matches over the samples into the spans. */
+static int offset_keyed(const struct cmp_pkt *a, size_t na, const struct cmp_pkt *b, size_t nb,
+			key_fn *key_of, const struct cmp_flows *flows, uint32_t *as_a,
+			struct span *spans)
 {
-	uint32_t *as_a = malloc((flows->n + 1) * sizeof(*as_a));
 	struct cmp_table t;
 	int e = cmp_table_init(&t);
 
-	if (e == 0 && !as_a)
-		e = -ENOMEM;
-	for (size_t f = 0; e == 0 && f < flows->n; f++)
-		as_a[f] = (uint32_t)f;
 	if (e == 0)
-		e = offset_index(&t, a, na, b, nb);
+		e = offset_index(&t, key_of, a, na, b, nb);
 	for (size_t i = 0; e == 0 && i < nb; i++) {
-		const struct cmp_slot *s = cmp_table_find(&t, b[i].key);
+		const struct cmp_slot *s;
 		int64_t d;
 
-		if (b[i].data || !s || s->v[1] != CMP_NONE ||
+		if (key_of(&b[i], false) == CMP_NONE)
+			continue;
+		s = cmp_table_find(&t, key_of(&b[i], false));
+		if (!s || s->v[1] != CMP_NONE || s->v[0] == CMP_NONE ||
 		    __builtin_sub_overflow(b[i].t, a[s->v[0]].t, &d))
 			continue;
 		span_add(&spans[a[s->v[0]].flow], d);
@@ -188,6 +207,22 @@ static int offset_spans(const struct cmp_pkt *a, size_t na, const struct cmp_pkt
 			offset_nat(flows, as_a, a[s->v[0]].flow, b[i].flow);
 	}
 	cmp_table_free(&t);
+	return e;
+}
+
+/* Per flow, the range of d over packets matched without ambiguity. */
+static int offset_spans(const struct cmp_pkt *a, size_t na, const struct cmp_pkt *b, size_t nb,
+			const struct cmp_flows *flows, struct span *spans)
+{
+	uint32_t *as_a = malloc((flows->n + 1) * sizeof(*as_a));
+	int e = as_a ? 0 : -ENOMEM;
+
+	for (size_t f = 0; e == 0 && f < flows->n; f++)
+		as_a[f] = (uint32_t)f;
+	if (e == 0)
+		e = offset_keyed(a, na, b, nb, whole_key, flows, as_a, spans);
+	if (e == 0)
+		e = offset_keyed(a, na, b, nb, gso_key, flows, as_a, spans);
 	if (e == 0)
 		e = offset_ranges(a, na, b, nb, flows->n, as_a, spans);
 	free(as_a);

@@ -693,7 +693,7 @@ static void test_udp_gso(void **state)
 		build_udp_gso(&f, id, 0, 5000, d);
 		file_add(&s.a, &f);
 		for (uint32_t k = 0; k * 1200 < 5000; k++) {
-			struct frame g = { .t = f.t + DELAY + k * 1000, .logical = s.n++ };
+			struct frame g = { .t = f.t + OFFSET + DELAY + k * 1000, .logical = s.n++ };
 
 			if ((d == 1 && k == 2) || (d == 2 && k == 0))
 				continue;
@@ -702,6 +702,9 @@ static void test_udp_gso(void **state)
 		}
 	}
 	rep = compare_files(&s, &c);
+	/* The clock from the first segments: one-way, so relative to them. */
+	assert_int_equal(rep->clock_offset_ns, OFFSET + DELAY);
+	assert_int_equal(rep->offset_method, RC_COMPARE_OFFSET_MIN_DELAY);
 	assert_int_equal(rep->matched, 20);
 	check_loss_ab(rep, 2400, 2);
 	assert_int_equal(rep->n_lost, 2);
