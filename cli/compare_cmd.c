@@ -175,9 +175,11 @@ static void print_json_flows(const struct rc_compare_report *r)
 		flow_name(f, name, sizeof(name));
 		printf("%s\n    {\"flow\": \"%s\", \"packets_a\": %" PRIu64 ", \"packets_b\": %" PRIu64
 		       ", \"matched\": %" PRIu64 ", \"lost_a_to_b\": %" PRIu64 ", \"lost_b_to_a\": %"
-		       PRIu64 ", \"duplicated\": %" PRIu64 ", \"reordered\": %" PRIu64 "}",
+		       PRIu64 ", \"lost_bytes_a_to_b\": %" PRIu64 ", \"lost_bytes_b_to_a\": %" PRIu64
+		       ", \"duplicated\": %" PRIu64 ", \"reordered\": %" PRIu64 "}",
 		       i ? "," : "", name, f->packets_a, f->packets_b, f->matched, f->lost_a_to_b,
-		       f->lost_b_to_a, f->duplicated, f->reordered);
+		       f->lost_b_to_a, f->lost_bytes_a_to_b, f->lost_bytes_b_to_a, f->duplicated,
+		       f->reordered);
 	}
 	printf("\n  ],\n");
 }
@@ -192,8 +194,21 @@ static void print_json_lost(const struct rc_compare_report *r)
 
 		flow_name(&r->flows[e->flow], name, sizeof(name));
 		printf("%s\n    {\"file\": \"%c\", \"index\": %" PRIu64 ", \"time\": %s, "
-		       "\"flow\": \"%s\"}", i ? "," : "", e->file, e->index,
-		       ts_text(e->ts_ns, t, sizeof(t)), name);
+		       "\"bytes\": %" PRIu32 ", \"flow\": \"%s\"}", i ? "," : "", e->file, e->index,
+		       ts_text(e->ts_ns, t, sizeof(t)), e->bytes, name);
+	}
+	printf("\n  ],\n");
+}
+
+static void print_json_nat(const struct rc_compare_report *r)
+{
+	char a[160], b[160];
+
+	printf("  \"nat\": [");
+	for (size_t i = 0; i < r->n_nat; i++) {
+		flow_name(&r->flows[r->nat[i].flow_a], a, sizeof(a));
+		flow_name(&r->flows[r->nat[i].flow_b], b, sizeof(b));
+		printf("%s\n    {\"a\": \"%s\", \"b\": \"%s\"}", i ? "," : "", a, b);
 	}
 	printf("\n  ]\n");
 }
@@ -202,9 +217,10 @@ static void print_json(const struct rc_compare_report *r)
 {
 	printf("{\n  \"packets_a\": %" PRIu64 ",\n  \"packets_b\": %" PRIu64 ",\n  \"matched\": %"
 	       PRIu64 ",\n  \"lost_a_to_b\": %" PRIu64 ",\n  \"lost_b_to_a\": %" PRIu64
+	       ",\n  \"lost_bytes_a_to_b\": %" PRIu64 ",\n  \"lost_bytes_b_to_a\": %" PRIu64
 	       ",\n  \"duplicated\": %" PRIu64 ",\n  \"reordered\": %" PRIu64 ",\n",
 	       r->packets_a, r->packets_b, r->matched, r->lost_a_to_b, r->lost_b_to_a,
-	       r->duplicated, r->reordered);
+	       r->lost_bytes_a_to_b, r->lost_bytes_b_to_a, r->duplicated, r->reordered);
 	printf("  \"clock_offset_ns\": %" PRId64 ",\n  \"clock_offset_method\": \"%s\",\n",
 	       r->clock_offset_ns, method_name(r->offset_method));
 	printf("  \"delay_ns\": {\"min\": %" PRId64 ", \"median\": %" PRId64 ", \"p99\": %" PRId64
@@ -215,6 +231,7 @@ static void print_json(const struct rc_compare_report *r)
 	printf("  \"peak_window_packets\": %" PRIu64 ",\n", r->peak_window_packets);
 	print_json_flows(r);
 	print_json_lost(r);
+	print_json_nat(r);
 	printf("}\n");
 }
 
@@ -222,15 +239,24 @@ static void print_text_flows(const struct rc_compare_report *r)
 {
 	char name[160];
 
-	printf("\nflows, most loss first:\n  %8s %8s %8s %8s %8s %8s %8s  flow\n", "in A",
-	       "in B", "matched", "lost A>B", "lost B>A", "dup", "reorder");
+	printf("\nflows, most loss first (lost: packets or segments, and bytes):\n"
+	       "  %8s %8s %8s %8s %10s %8s %10s %8s %8s  flow\n", "in A", "in B", "matched",
+	       "lost A>B", "bytes", "lost B>A", "bytes", "dup", "reorder");
 	for (size_t i = 0; i < r->n_flows; i++) {
 		const struct rc_compare_flow *f = &r->flows[i];
 
 		flow_name(f, name, sizeof(name));
-		printf("  %8" PRIu64 " %8" PRIu64 " %8" PRIu64 " %8" PRIu64 " %8" PRIu64 " %8" PRIu64
-		       " %8" PRIu64 "  %s\n", f->packets_a, f->packets_b, f->matched, f->lost_a_to_b,
-		       f->lost_b_to_a, f->duplicated, f->reordered, name);
+		printf("  %8" PRIu64 " %8" PRIu64 " %8" PRIu64 " %8" PRIu64 " %10" PRIu64 " %8" PRIu64
+		       " %10" PRIu64 " %8" PRIu64 " %8" PRIu64 "  %s\n", f->packets_a, f->packets_b,
+		       f->matched, f->lost_a_to_b, f->lost_bytes_a_to_b, f->lost_b_to_a,
+		       f->lost_bytes_b_to_a, f->duplicated, f->reordered, name);
+	}
+	for (size_t i = 0; i < r->n_nat; i++) {
+		char b[160];
+
+		flow_name(&r->flows[r->nat[i].flow_a], name, sizeof(name));
+		flow_name(&r->flows[r->nat[i].flow_b], b, sizeof(b));
+		printf("%s  %s  is, at B,  %s\n", i ? "" : "\nNAT between the points:\n", name, b);
 	}
 }
 
@@ -248,10 +274,12 @@ static void print_text(const struct compare_args *args, const struct rc_compare_
 
 	printf("A: %s, %" PRIu64 " packets\nB: %s, %" PRIu64 " packets\n", args->a, r->packets_a,
 	       args->b, r->packets_b);
-	printf("matched     %" PRIu64 "\nlost A->B   %" PRIu64 "%s\nlost B->A   %" PRIu64 "%s"
+	printf("matched     %" PRIu64 "\nlost A->B   %" PRIu64 " (%" PRIu64 " payload bytes)%s"
+	       "\nlost B->A   %" PRIu64 " (%" PRIu64 " payload bytes)%s"
 	       "\nduplicated  %" PRIu64 "\nreordered   %" PRIu64 "\n", r->matched, r->lost_a_to_b,
-	       outside(r->lost_a_outside_b, "B", o1, sizeof(o1)), r->lost_b_to_a,
-	       outside(r->lost_b_outside_a, "A", o2, sizeof(o2)), r->duplicated, r->reordered);
+	       r->lost_bytes_a_to_b, outside(r->lost_a_outside_b, "B", o1, sizeof(o1)),
+	       r->lost_b_to_a, r->lost_bytes_b_to_a, outside(r->lost_b_outside_a, "A", o2, sizeof(o2)),
+	       r->duplicated, r->reordered);
 	printf("clock offset (B - A): %s s, %s\n", ts_text(r->clock_offset_ns, t, sizeof(t)),
 	       r->offset_method == RC_COMPARE_OFFSET_SYMMETRIC ?
 	       "from flows seen both ways, assuming equal delay each way" :

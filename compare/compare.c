@@ -19,7 +19,7 @@
 
 #define DEFAULT_WINDOW_NS 1000000000LL
 #define DEFAULT_SAMPLE 20000u
-#define MAX_SAMPLE (1u << 21) /* 64 MB of keys per file at most */
+#define MAX_SAMPLE (1u << 21) /* 96 MB of key records per file at most */
 
 struct source {
 	struct rc_reader *r;
@@ -45,7 +45,7 @@ static int source_read(struct source *s, struct rc_compare_report *rep, struct c
 
 	if (e <= 0)
 		return e;
-	ret->key = cmp_key(p.linktype, p.data, p.caplen, &id);
+	cmp_key(p.linktype, p.data, p.caplen, &id, ret);
 	ret->t = p.ts_ns;
 	if (!s->seen || p.ts_ns < s->first)
 		s->first = p.ts_ns;
@@ -179,6 +179,13 @@ static int flows_publish(struct rc_compare_report *rep, struct cmp_flows *flows)
 	rep->n_flows = flows->n;
 	for (size_t i = 0; i < rep->n_lost; i++)
 		rep->lost[i].flow = new_id[rep->lost[i].flow];
+	for (size_t i = 0; i < flows->n_nat; i++)
+		flows->nat[i] = (struct rc_compare_nat){ .flow_a = new_id[flows->nat[i].flow_a],
+							 .flow_b = new_id[flows->nat[i].flow_b] };
+	rep->nat = flows->nat;
+	rep->n_nat = flows->n_nat;
+	flows->nat = NULL;
+	flows->n_nat = flows->cap_nat = 0;
 out:
 	free(order);
 	free(new_id);
@@ -269,5 +276,6 @@ void rc_compare_report_free(struct rc_compare_report *rep)
 	free(rep->flows);
 	free(rep->lost);
 	free(rep->marked);
+	free(rep->nat);
 	free(rep);
 }

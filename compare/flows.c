@@ -7,6 +7,12 @@
  * of the identity fields. Directions are kept apart because loss often
  * is one-way, and because the clock estimate needs to see a flow's two
  * directions side by side (cmp_flows_reverse()).
+ *
+ * NAT between the points gives one connection two identities, A's and
+ * B's. The matcher learns the pair from a TCP packet seen on both sides
+ * (its key leaves the addresses out), and from then on a B flow's bytes
+ * are matched in the stream of the A flow it is (stream[]): the report
+ * keeps both flows, and lists the pairs.
  */
 #include "compare_internal.h"
 
@@ -34,6 +40,8 @@ void cmp_flows_free(struct cmp_flows *f)
 {
 	free(f->v);
 	free(f->dir);
+	free(f->stream);
+	free(f->nat);
 	cmp_table_free(&f->index);
 }
 
@@ -43,16 +51,21 @@ static int64_t flows_add(struct cmp_flows *f, const struct rc_compare_flow *id)
 		size_t cap = f->cap ? f->cap * 2 : 64;
 		struct rc_compare_flow *v = realloc(f->v, cap * sizeof(*v));
 		uint8_t *dir = v ? realloc(f->dir, cap) : NULL;
+		uint32_t *stream;
 
 		if (v)
 			f->v = v;
-		if (!dir)
+		if (dir)
+			f->dir = dir;
+		stream = dir ? realloc(f->stream, cap * sizeof(*stream)) : NULL;
+		if (!stream)
 			return -ENOMEM;
-		f->dir = dir;
+		f->stream = stream;
 		f->cap = cap;
 	}
 	f->v[f->n] = *id;
 	f->dir[f->n] = CMP_DIR_UNKNOWN;
+	f->stream[f->n] = (uint32_t)f->n;
 	return (int64_t)f->n++;
 }
 
@@ -74,15 +87,59 @@ int64_t cmp_flows_get(struct cmp_flows *f, const struct rc_compare_flow *id)
 	return n;
 }
 
+/* The identity of the flow going the other way, no counters. */
+static struct rc_compare_flow flow_reversed(const struct rc_compare_flow *v)
+{
+	struct rc_compare_flow r = { .family = v->family, .proto = v->proto,
+				     .ethertype = v->ethertype, .sport = v->dport,
+				     .dport = v->sport };
+
+	memcpy(r.src, v->dst, sizeof(r.src));
+	memcpy(r.dst, v->src, sizeof(r.dst));
+	return r;
+}
+
 int64_t cmp_flows_reverse(const struct cmp_flows *f, uint32_t id)
 {
-	struct rc_compare_flow r = f->v[id];
-	const struct cmp_slot *s;
+	struct rc_compare_flow r = flow_reversed(&f->v[id]);
+	const struct cmp_slot *s = cmp_table_find(&f->index, flow_hash(&r));
 
-	memcpy(r.src, f->v[id].dst, sizeof(r.src));
-	memcpy(r.dst, f->v[id].src, sizeof(r.dst));
-	r.sport = f->v[id].dport;
-	r.dport = f->v[id].sport;
-	s = cmp_table_find(&f->index, flow_hash(&r));
 	return s ? (int64_t)s->v[0] : -1;
+}
+
+static int nat_add(struct cmp_flows *f, uint32_t a, uint32_t b)
+{
+	if (f->n_nat == f->cap_nat) {
+		struct rc_compare_nat *v = cmp_grow(f->nat, &f->cap_nat, 16, sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		f->nat = v;
+	}
+	f->nat[f->n_nat++] = (struct rc_compare_nat){ .flow_a = a, .flow_b = b };
+	f->stream[b] = a;
+	return 0;
+}
+
+int cmp_flows_nat(struct cmp_flows *f, uint32_t a, uint32_t b, uint32_t ret[static 2])
+{
+	struct rc_compare_flow ra, rb;
+	int64_t xa, xb;
+	int e;
+
+	if (f->stream[b] == a)
+		return 0;
+	ra = flow_reversed(&f->v[a]);
+	rb = flow_reversed(&f->v[b]);
+	if ((e = nat_add(f, a, b)) < 0)
+		return e;
+	if ((xa = cmp_flows_get(f, &ra)) < 0)
+		return (int)xa;
+	if ((xb = cmp_flows_get(f, &rb)) < 0)
+		return (int)xb;
+	if (f->stream[xb] != (uint32_t)xa && (e = nat_add(f, (uint32_t)xa, (uint32_t)xb)) < 0)
+		return e;
+	ret[0] = b;
+	ret[1] = (uint32_t)xb;
+	return 1;
 }

@@ -20,51 +20,17 @@
  * for A->B packets: one that left A before one that already reached B.
  * B->A packets are judged the mirror way, in A's order. A matched
  * packet's direction is the sign of its corrected delay.
+ *
+ * TCP payload does not go through the key tables: match_tcp.c matches it
+ * by byte range, in the same FIFOs. A TCP packet matched whole whose two
+ * copies are in flows of different addresses or ports teaches the flow
+ * table a NAT translation (cmp_flows_nat()).
  */
-#include "compare_internal.h"
+#include "match_internal.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-
-enum { PENDING, MATCHED, DUPLICATE };
-
-struct entry {
-	uint64_t key;
-	int64_t t;
-	uint64_t index;
-	uint64_t next;    /* seq of the next entry with this key on this side */
-	uint64_t peer;    /* index of the packet matched in the other file */
-	uint32_t flow;
-	uint8_t state;
-	bool ab;          /* matched, and went A->B (it was at A first) */
-};
-
-struct fifo {
-	struct entry *e;
-	uint64_t head, tail, mask; /* entries are seqs [head, tail), at e[seq & mask] */
-};
-
-struct event_list {
-	struct rc_compare_event *v;
-	size_t n, cap;
-};
-
-struct cmp_matcher {
-	struct fifo fa, fb;
-	struct cmp_table ta, tb; /* v[0] first seq, v[1] last seq, v[2] (A) first unmatched */
-	int64_t window, offset;
-	uint64_t max_a_index, max_b_index;
-	struct cmp_hist hist;
-	struct event_list lost_a, lost_b, marks;
-	struct rc_compare_report *rep;
-	struct cmp_flows *flows;
-};
-
-static struct entry *at(const struct fifo *f, uint64_t seq)
-{
-	return &f->e[seq & f->mask];
-}
 
 static int fifo_grow(struct fifo *f)
 {
@@ -87,7 +53,10 @@ static int fifo_push(struct fifo *f, const struct cmp_pkt *p, uint64_t *seq)
 		return -ENOMEM;
 	*seq = f->tail++;
 	*at(f, *seq) = (struct entry){ .key = p->key, .t = p->t, .index = p->index,
-				       .next = CMP_NONE, .flow = p->flow, .state = PENDING };
+				       .next = CMP_NONE, .flow = p->flow, .len = p->len,
+				       .state = PENDING, .data = p->data };
+	if (p->data)
+		at(f, *seq)->d.lo = p->seq, at(f, *seq)->d.got = 0;
 	return 0;
 }
 
@@ -95,20 +64,18 @@ static int event_add(struct event_list *l, char file, uint8_t marks, const struc
 		     int64_t ts)
 {
 	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 256;
-		struct rc_compare_event *v = realloc(l->v, cap * sizeof(*v));
+		struct rc_compare_event *v = cmp_grow(l->v, &l->cap, 256, sizeof(*v));
 
 		if (!v)
 			return -ENOMEM;
 		l->v = v;
-		l->cap = cap;
 	}
 	l->v[l->n++] = (struct rc_compare_event){ .file = file, .marks = marks, .index = e->index,
 						  .ts_ns = ts, .flow = e->flow };
 	return 0;
 }
 
-static int mark_a(struct cmp_matcher *m, uint64_t a_index, uint8_t marks)
+int cmp_mark_a(struct cmp_matcher *m, uint64_t a_index, uint8_t marks)
 {
 	struct entry e = { .index = a_index };
 
@@ -126,7 +93,9 @@ int cmp_matcher_new(uint64_t window_ns, int64_t offset_ns, struct rc_compare_rep
 	m->offset = offset_ns;
 	m->rep = rep;
 	m->flows = flows;
-	if (cmp_table_init(&m->ta) < 0 || cmp_table_init(&m->tb) < 0) {
+	if (cmp_table_init(&m->ta) < 0 || cmp_table_init(&m->tb) < 0 ||
+	    cmp_table_init(&m->gso) < 0 || cmp_table_init(&m->gso_head) < 0 ||
+	    cmp_table_init(&m->gso_id) < 0 || cmp_table_init(&m->gso_flow) < 0) {
 		cmp_matcher_free(m);
 		return -ENOMEM;
 	}
@@ -142,9 +111,14 @@ void cmp_matcher_free(struct cmp_matcher *m)
 	free(m->fb.e);
 	cmp_table_free(&m->ta);
 	cmp_table_free(&m->tb);
+	cmp_table_free(&m->gso);
+	cmp_table_free(&m->gso_head);
+	cmp_table_free(&m->gso_id);
+	cmp_table_free(&m->gso_flow);
 	free(m->lost_a.v);
 	free(m->lost_b.v);
 	free(m->marks.v);
+	cmp_streams_free(&m->streams);
 	free(m);
 }
 
@@ -176,21 +150,41 @@ static void chain_pop(struct cmp_table *t, struct cmp_slot *s, const struct entr
 		cmp_table_remove(t, s);
 }
 
-static void pair(struct cmp_matcher *m, struct entry *a, struct entry *b)
+void cmp_note_match(struct cmp_matcher *m, struct entry *a, struct entry *b)
 {
 	int64_t d;
 
 	a->state = b->state = MATCHED;
-	b->peer = a->index;
-	a->peer = b->index;
-	m->rep->matched++;
-	m->flows->v[a->flow].matched++;
+	if (!b->peer || a->index < b->peer)
+		b->peer = a->index;
+	if (!a->peer || b->index < a->peer)
+		a->peer = b->index;
 	if (__builtin_sub_overflow(b->t, a->t, &d))
 		d = b->t > a->t ? INT64_MAX : INT64_MIN;
 	cmp_hist_add(&m->hist, d);
 	/* On the corrected clock a packet shows up where it was sent first. */
 	a->ab = b->ab = d >= 0;
-	m->flows->dir[a->flow] = d >= 0 ? CMP_DIR_AB : CMP_DIR_BA;
+	m->flows->dir[a->flow] = m->flows->dir[b->flow] = d >= 0 ? CMP_DIR_AB : CMP_DIR_BA;
+}
+
+/* The two copies in different flows: the same packet, its addresses or
+ * ports rewritten on the way (keys leave them out only for TCP). */
+static int pair_nat(struct cmp_matcher *m, uint32_t a_flow, uint32_t b_flow)
+{
+	uint32_t rebound[2];
+	int e = cmp_flows_nat(m->flows, a_flow, b_flow, rebound);
+
+	if (e > 0 && (e = cmp_data_rebind(m, rebound[0])) == 0)
+		e = cmp_data_rebind(m, rebound[1]);
+	return e < 0 ? e : 0;
+}
+
+static int pair(struct cmp_matcher *m, struct entry *a, struct entry *b)
+{
+	cmp_note_match(m, a, b);
+	m->rep->matched++;
+	m->flows->v[a->flow].matched++;
+	return a->flow == b->flow ? 0 : pair_nat(m, a->flow, b->flow);
 }
 
 /* Identical packets in the sender's file are retransmissions, in the
@@ -218,19 +212,26 @@ int cmp_match_a(struct cmp_matcher *m, const struct cmp_pkt *p)
 
 	if (e < 0)
 		return e;
+	if (p->data)
+		return cmp_data_arrive(m, SIDE_A, seq);
+	if (p->mss)
+		cmp_data_syn(m, SIDE_A, p->flow, p->mss);
 	if (!s && a_is_duplicate(m, cmp_table_find(&m->ta, p->key), p)) {
 		at(&m->fa, seq)->state = DUPLICATE;
 		m->rep->duplicated++;
 		m->flows->v[p->flow].duplicated++;
-		if ((e = mark_a(m, p->index, RC_COMPARE_COPY)) < 0)
+		if ((e = cmp_mark_a(m, p->index, RC_COMPARE_COPY)) < 0)
 			return e;
 		return chain_append(&m->ta, &m->fa, p->key, seq, false);
 	}
 	if (s) {
 		struct entry *b = at(&m->fb, s->v[0]);
 
-		pair(m, at(&m->fa, seq), b);
 		chain_pop(&m->tb, s, b);
+		if ((e = pair(m, at(&m->fa, seq), b)) < 0)
+			return e;
+	} else if ((e = cmp_gso_a(m, p, seq)) < 0) {
+		return e;
 	}
 	return chain_append(&m->ta, &m->fa, p->key, seq, !s);
 }
@@ -244,13 +245,16 @@ int cmp_match_b(struct cmp_matcher *m, const struct cmp_pkt *p)
 
 	if (e < 0)
 		return e;
+	if (p->data)
+		return cmp_data_arrive(m, SIDE_B, seq);
+	if (p->mss)
+		cmp_data_syn(m, SIDE_B, p->flow, p->mss);
 	b = at(&m->fb, seq);
 	if (s && s->v[2] != CMP_NONE) {
 		struct entry *a = at(&m->fa, s->v[2]);
 
 		s->v[2] = a->next;
-		pair(m, a, b);
-		return 0;
+		return pair(m, a, b);
 	}
 	if (s && !flow_from_b(m, p->flow)) {
 		/* Its A was matched already: this is a second copy of it. (In a
@@ -259,8 +263,10 @@ int cmp_match_b(struct cmp_matcher *m, const struct cmp_pkt *p)
 		b->state = DUPLICATE;
 		m->rep->duplicated++;
 		m->flows->v[b->flow].duplicated++;
-		return mark_a(m, at(&m->fa, s->v[1])->index, RC_COMPARE_DUPLICATED);
+		return cmp_mark_a(m, at(&m->fa, s->v[1])->index, RC_COMPARE_DUPLICATED);
 	}
+	if ((e = cmp_gso_b(m, p, seq)) != 0)
+		return e < 0 ? e : 0;
 	return chain_append(&m->tb, &m->fb, p->key, seq, false);
 }
 
@@ -273,17 +279,47 @@ static bool expired(const struct cmp_matcher *m, int64_t t, int64_t now)
 }
 
 /* Called in arrival order at the receiving side: a packet is reordered
- * when one sent after it (a higher number at the sender) arrived first. */
+ * when one sent after it (a higher number at the sender) arrived first.
+ * Equal numbers are pieces of one offloaded packet, in order. */
 static int reorder_check(struct cmp_matcher *m, uint32_t flow, uint64_t sent_index,
 			 uint64_t *max_sent, uint64_t a_index)
 {
-	if (sent_index > *max_sent) {
+	if (sent_index >= *max_sent) {
 		*max_sent = sent_index;
 		return 0;
 	}
 	m->rep->reordered++;
 	m->flows->v[flow].reordered++;
-	return mark_a(m, a_index, RC_COMPARE_LATE);
+	return cmp_mark_a(m, a_index, RC_COMPARE_LATE);
+}
+
+int cmp_count_lost(struct cmp_matcher *m, int side, const struct entry *e, uint32_t bytes,
+		   uint64_t units)
+{
+	struct rc_compare_flow *f = &m->flows->v[e->flow];
+	int64_t raw;
+	int r;
+
+	if (side == SIDE_A) {
+		m->rep->lost_a_to_b += units;
+		m->rep->lost_bytes_a_to_b += bytes;
+		f->lost_a_to_b += units;
+		f->lost_bytes_a_to_b += bytes;
+		r = event_add(&m->lost_a, 'a', RC_COMPARE_LOST, e, e->t);
+		if (r == 0)
+			m->lost_a.v[m->lost_a.n - 1].bytes = bytes;
+		return r < 0 ? r : cmp_mark_a(m, e->index, RC_COMPARE_LOST);
+	}
+	m->rep->lost_b_to_a += units;
+	m->rep->lost_bytes_b_to_a += bytes;
+	f->lost_b_to_a += units;
+	f->lost_bytes_b_to_a += bytes;
+	if (__builtin_add_overflow(e->t, m->offset, &raw))
+		raw = e->t;
+	r = event_add(&m->lost_b, 'b', RC_COMPARE_LOST, e, raw);
+	if (r == 0)
+		m->lost_b.v[m->lost_b.n - 1].bytes = bytes;
+	return r;
 }
 
 static int leave_a(struct cmp_matcher *m)
@@ -291,16 +327,16 @@ static int leave_a(struct cmp_matcher *m)
 	struct entry *a = at(&m->fa, m->fa.head);
 	int e = 0;
 
-	chain_pop(&m->ta, cmp_table_find(&m->ta, a->key), a);
-	if (a->state == MATCHED && !a->ab)
+	if (a->data)
+		e = cmp_data_leave(m, SIDE_A, m->fa.head);
+	else
+		chain_pop(&m->ta, cmp_table_find(&m->ta, a->key), a);
+	if (e == 0 && a->gso)
+		e = cmp_gso_leave(m, m->fa.head);
+	if (e == 0 && a->state == MATCHED && !a->ab)
 		e = reorder_check(m, a->flow, a->peer, &m->max_b_index, a->index);
-	if (a->state == PENDING) {
-		m->rep->lost_a_to_b++;
-		m->flows->v[a->flow].lost_a_to_b++;
-		e = event_add(&m->lost_a, 'a', RC_COMPARE_LOST, a, a->t);
-		if (e == 0)
-			e = mark_a(m, a->index, RC_COMPARE_LOST);
-	}
+	if (e == 0 && a->state == PENDING && !a->data)
+		e = cmp_count_lost(m, SIDE_A, a, a->len, 1);
 	m->fa.head++;
 	return e;
 }
@@ -311,18 +347,13 @@ static int leave_a(struct cmp_matcher *m)
 static int leave_b_unmatched(struct cmp_matcher *m, struct entry *b)
 {
 	struct cmp_slot *sa = cmp_table_find(&m->ta, b->key);
-	int64_t raw;
 
 	if (sa && !flow_from_b(m, b->flow)) {
 		m->rep->duplicated++;
 		m->flows->v[b->flow].duplicated++;
-		return mark_a(m, at(&m->fa, sa->v[1])->index, RC_COMPARE_DUPLICATED);
+		return cmp_mark_a(m, at(&m->fa, sa->v[1])->index, RC_COMPARE_DUPLICATED);
 	}
-	m->rep->lost_b_to_a++;
-	m->flows->v[b->flow].lost_b_to_a++;
-	if (__builtin_add_overflow(b->t, m->offset, &raw))
-		raw = b->t;
-	return event_add(&m->lost_b, 'b', RC_COMPARE_LOST, b, raw);
+	return cmp_count_lost(m, SIDE_B, b, b->len, 1);
 }
 
 static int leave_b(struct cmp_matcher *m)
@@ -330,7 +361,11 @@ static int leave_b(struct cmp_matcher *m)
 	struct entry *b = at(&m->fb, m->fb.head);
 	int e = 0;
 
-	if (b->state == PENDING) {
+	if (b->data) {
+		e = cmp_data_leave(m, SIDE_B, m->fb.head);
+		if (e == 0 && b->state == MATCHED && b->ab)
+			e = reorder_check(m, b->flow, b->peer, &m->max_a_index, b->peer);
+	} else if (b->state == PENDING) {
 		chain_pop(&m->tb, cmp_table_find(&m->tb, b->key), b);
 		e = leave_b_unmatched(m, b);
 	} else if (b->state == MATCHED && b->ab) {
@@ -373,7 +408,8 @@ static void marks_fold(struct event_list *l)
 {
 	size_t out = 0;
 
-	qsort(l->v, l->n, sizeof(*l->v), cmp_event_index);
+	if (l->n > 1) /* v is NULL while empty, which qsort may not take */
+		qsort(l->v, l->n, sizeof(*l->v), cmp_event_index);
 	for (size_t i = 0; i < l->n; i++) {
 		if (out && l->v[out - 1].index == l->v[i].index)
 			l->v[out - 1].marks |= l->v[i].marks;

@@ -7,11 +7,13 @@
  * matcher deletes as often as it inserts (every packet leaves the window)
  * and tombstones would fill the table. It doubles at half full and never
  * shrinks: its size follows the fullest window, which is the bound the
- * comparison promises.
+ * comparison promises. cmp_grow() is the same doubling for the arrays
+ * the other parts keep.
  */
 #include "compare_internal.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 
 #define INITIAL_SLOTS 1024
@@ -104,4 +106,14 @@ void cmp_table_remove(struct cmp_table *t, struct cmp_slot *slot)
 	}
 	t->s[hole].used = false;
 	t->used--;
+}
+
+void *cmp_grow(void *v, size_t *cap, size_t first, size_t elem)
+{
+	size_t n = *cap ? *cap * 2 : first;
+	void *w = n > SIZE_MAX / elem ? NULL : realloc(v, n * elem);
+
+	if (w)
+		*cap = n;
+	return w;
 }

@@ -24,41 +24,20 @@ COUNT=200 DELAY_MS=20
 DROP_AB=5,17,18,90 DUP_AB=30,120 SWAP_AB=50,150
 DROP_BA=7,60 DUP_BA=99 SWAP_BA=140
 
-skip() {
-	if [ "${CI:-}" = true ]; then
-		echo "FAIL: would skip under CI: $*" >&2
-		exit 1
-	fi
-	echo "SKIP: $*" >&2
-	exit 77
-}
-fail() {
-	echo "FAIL: $*" >&2
-	exit 1
-}
+. "$(dirname "$0")/lib.sh"
 
 [ "$(id -u)" -eq 0 ] || skip "needs root (network namespaces)"
 command -v tshark >/dev/null || skip "needs tshark"
 
 NA=rcc-a-$$ NM=rcc-m-$$ NB=rcc-b-$$
 DIR=$(mktemp -d "${TMPDIR:-/tmp}/rcc-$$.XXXXXX")
-PIDS=()
 
 cleanup() {
-	for p in "${PIDS[@]}"; do
-		kill -TERM "$p" 2>/dev/null || true
-	done
-	for p in "${PIDS[@]}"; do
-		wait "$p" 2>/dev/null || true
-	done
-	for ns in "$NA" "$NM" "$NB"; do
-		ip netns del "$ns" 2>/dev/null || true
-	done
-	if [ -n "${KEEP:-}" ]; then echo "kept $DIR" >&2; else rm -rf "$DIR"; fi
+	stop_pids
+	del_netns "$NA" "$NM" "$NB"
+	remove_dir "$DIR"
 }
 trap cleanup EXIT
-
-in_ns() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
 
 setup_end() { # ns dev mac ip peer_ip peer_mac
 	in_ns "$1" sysctl -qw "net.ipv6.conf.$2.disable_ipv6=1"

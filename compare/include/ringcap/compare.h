@@ -8,7 +8,10 @@
  * matcher that only remembers packets younger than the time window, so
  * memory follows the packet rate times the window, not the file size.
  * Packets are matched on a hash of the fields routers leave alone (see
- * key.c). The hosts' clocks differ, so the offset is estimated first from
+ * key.c); TCP payload by the sequence ranges it covers, so segmentation
+ * offloads and NAT between the points do not break the match
+ * (match_tcp.c), and a UDP GSO datagram by the segments it was cut into
+ * (match_udp.c). The hosts' clocks differ, so the offset is estimated first from
  * the opening packets of both files (offset.c) and B's times corrected
  * by it before matching. The result is a plain struct; turning it into
  * words or JSON is the caller's business.
@@ -46,6 +49,13 @@ struct rc_compare_flow {
 	uint8_t src[16], dst[16];
 	uint16_t sport, dport;
 	uint64_t packets_a, packets_b, matched, lost_a_to_b, lost_b_to_a, duplicated, reordered;
+	uint64_t lost_bytes_a_to_b, lost_bytes_b_to_a; /* payload bytes */
+};
+
+/* One connection seen under two identities: flows[flow_a] at A is
+ * flows[flow_b] at B (addresses or ports rewritten between the points). */
+struct rc_compare_nat {
+	uint32_t flow_a, flow_b;
 };
 
 enum rc_compare_mark {
@@ -62,11 +72,16 @@ struct rc_compare_event {
 	uint64_t index; /* 1-based packet number in that file */
 	int64_t ts_ns;  /* in that file's clock */
 	uint32_t flow;  /* index into flows */
+	uint32_t bytes; /* payload bytes of it lost (for TCP, maybe part of it); in what
+			 * was tail padding, so the struct's size is unchanged */
 };
 
-/* matched: A packets paired with a B packet; duplicated: extra copies,
- * of A->B packets in B and of B->A packets in A. So packets_a = matched
- * + lost_a_to_b + A's copies, packets_b = matched + lost_b_to_a + B's. */
+/* matched: A packets paired with a B packet, for TCP payload A packets
+ * any byte of which reached B; duplicated: extra copies, of A->B packets
+ * in B and of B->A packets in A. lost_*: packets, and lost TCP payload
+ * counted in segments of the flow's MSS; lost_bytes_*: payload bytes.
+ * Without TCP payload, packets_a = matched + lost_a_to_b + A's copies,
+ * packets_b = matched + lost_b_to_a + B's. */
 struct rc_compare_report {
 	uint64_t packets_a, packets_b, matched, lost_a_to_b, lost_b_to_a, duplicated, reordered;
 	int64_t clock_offset_ns; /* B's clock minus A's */
@@ -83,6 +98,10 @@ struct rc_compare_report {
 	 * (before its first packet or after its last, on A's clock). */
 	uint64_t lost_a_outside_b, lost_b_outside_a;
 	uint64_t peak_window_packets; /* most packets held at once: what memory follows */
+	/* Added last, so the fields above keep their place. */
+	uint64_t lost_bytes_a_to_b, lost_bytes_b_to_a;
+	struct rc_compare_nat *nat;   /* translations learnt, each direction of a connection */
+	size_t n_nat;
 };
 
 /* Reads a and b to their end. -EBADMSG or -errno when a reader fails
