@@ -28,13 +28,6 @@
 #define KEY_L4_BYTES 64
 #define UDP_HEAD_BYTES 32
 
-#define LINKTYPE_ETHERNET 1
-#define LINKTYPE_RAW 101
-#define LINKTYPE_LINUX_SLL 113
-#define LINKTYPE_IPV4 228
-#define LINKTYPE_IPV6 229
-#define LINKTYPE_LINUX_SLL2 276
-
 #define ETH_IPV4 0x0800
 #define ETH_IPV6 0x86DD
 
@@ -264,20 +257,20 @@ static uint64_t key_link(uint16_t linktype, const uint8_t *p, uint32_t len,
 			 struct rc_compare_flow *flow, struct cmp_pkt *ret)
 {
 	switch (linktype) {
-	case LINKTYPE_ETHERNET:
+	case RC_LINKTYPE_ETHERNET:
 		return key_ether(p, len, flow, ret);
-	case LINKTYPE_LINUX_SLL:
+	case RC_LINKTYPE_LINUX_SLL:
 		return len < 16 ? key_bytes(2, p, len) :
 		       key_l3(be16(p + 14), p + 16, len - 16, flow, ret);
-	case LINKTYPE_LINUX_SLL2:
+	case RC_LINKTYPE_LINUX_SLL2:
 		return len < 20 ? key_bytes(2, p, len) : key_l3(be16(p), p + 20, len - 20, flow, ret);
-	case LINKTYPE_RAW:
+	case RC_LINKTYPE_RAW:
 		if (len && p[0] >> 4 == 6)
 			return key_l3(ETH_IPV6, p, len, flow, ret);
 		return key_l3(ETH_IPV4, p, len, flow, ret);
-	case LINKTYPE_IPV4:
+	case RC_LINKTYPE_IPV4:
 		return key_l3(ETH_IPV4, p, len, flow, ret);
-	case LINKTYPE_IPV6:
+	case RC_LINKTYPE_IPV6:
 		return key_l3(ETH_IPV6, p, len, flow, ret);
 	default:
 		return key_bytes(3, p, len);
