@@ -28,6 +28,7 @@
 #include "filter.h"
 #include "options.h"
 #include "postcmd.h"
+#include "privs.h"
 #include "report.h"
 
 #define EXIT_RUNTIME 1
@@ -360,9 +361,17 @@ static int run_capture(struct cli_options *o, const struct cli_filter *f)
 	if (r)
 		goto out_engines;
 	r = EXIT_RUNTIME;
+	if (privs_drop(o))
+		goto out_engines;
 	cap.signal_fd = block_stop_signals();
 	if (cap.signal_fd < 0 || open_writers(o, f, &cap, &pc, tmp_path, &name) < 0)
 		goto out_engines;
+	if (privs_confine(o)) {
+		struct rc_writer_progress unused;
+
+		close_writers(&cap, &unused);
+		goto out_engines;
+	}
 	cap.status_line = !o->quiet && isatty(STDERR_FILENO);
 	cap.on_tick = postcmd_reap;
 	cap.on_tick_ctx = &pc;

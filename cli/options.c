@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +28,7 @@ enum {
 	OPT_THREADS,
 	OPT_FANOUT,
 	OPT_FANOUT_FILES,
+	OPT_NO_SANDBOX,
 };
 
 #define MAX_THREADS 16
@@ -39,7 +41,8 @@ void cli_print_usage(void)
 	fputs("Usage: ringcap [-i IFACE]... [-w FILE|-] [-s SNAPLEN] [-c COUNT] [-p] [-B KIB]\n"
 	      "               [-b KEY:VALUE]... [-a KEY:VALUE]... [-z CMD] [--tee -] [-q] [-U]\n"
 	      "               [--stats-interval S] [--block-size KIB] [--block-timeout MS]\n"
-	      "               [--threads N] [--fanout MODE] [-d|-dd|-ddd]\n"
+	      "               [--threads N] [--fanout MODE] [-Z USER] [--no-sandbox]\n"
+	      "               [-d|-dd|-ddd]\n"
 	      "               [-f EXPRESSION | -F FILE | EXPRESSION...]\n"
 	      "       ringcap compare A.pcapng B.pcapng [--json] [--window MS] [--annotate OUT]\n"
 	      "       ringcap -D | --help | --version\n"
@@ -73,6 +76,10 @@ void cli_print_usage(void)
 	      "  -B KIB              ring size per interface in KiB (default 32768)\n"
 	      "  -q                  no status line while capturing\n"
 	      "  -D                  list the interfaces ringcap can capture on\n"
+	      "  -Z USER             once the sockets are open, become USER (its groups,\n"
+	      "                      gid, uid), so files are created as USER\n"
+	      "  --no-sandbox        no seccomp filter (for debugging; capabilities are\n"
+	      "                      still dropped)\n"
 	      "  -f EXPRESSION       capture filter (pcap-filter(7)); or give it as the\n"
 	      "                      trailing arguments\n"
 	      "  -F FILE             read the capture filter from FILE\n"
@@ -294,6 +301,15 @@ static int parse_one(int c, const char *arg, struct cli_options *o)
 	case OPT_VERSION:
 		o->action = CLI_VERSION;
 		return 0;
+	case 'Z':
+		/* Checked now, so a typo is refused before anything is captured. */
+		if (!getpwnam(arg))
+			return usage_error("-Z %s: no such user", arg);
+		o->user = arg;
+		return 0;
+	case OPT_NO_SANDBOX:
+		o->no_sandbox = true;
+		return 0;
 	default:
 		return 2;
 	}
@@ -373,6 +389,7 @@ int cli_parse_options(int argc, char **argv, struct cli_options *ret)
 		{ "threads", required_argument, NULL, OPT_THREADS },
 		{ "fanout", required_argument, NULL, OPT_FANOUT },
 		{ "fanout-files", no_argument, NULL, OPT_FANOUT_FILES },
+		{ "no-sandbox", no_argument, NULL, OPT_NO_SANDBOX },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct cli_options o = { .action = CLI_CAPTURE, .stats_interval_s = DEFAULT_STATS_INTERVAL_S,
@@ -380,7 +397,7 @@ int cli_parse_options(int argc, char **argv, struct cli_options *ret)
 	int c, r;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":i:w:s:c:a:b:z:B:pqnUDhf:F:d", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":i:w:s:c:a:b:z:B:pqnUDhf:F:dZ:", longopts, NULL)) != -1) {
 		r = c == '?' || c == ':' ? getopt_error(c, argv) : parse_one(c, optarg, &o);
 		if (r)
 			return r;
