@@ -76,7 +76,7 @@ const struct sb_allow sb_allowlist[] = {
 	ANY("waitid"), ANY("membarrier"),
 	/* Harmless questions glibc and the sanitizers ask. */
 	ANY("getuid"), ANY("geteuid"), ANY("getgid"), ANY("getegid"), ANY("getppid"),
-	ANY("getpgrp"), ANY("getresuid"), ANY("getresgid"), ANY("uname"), ANY("prlimit64"),
+	ANY("getpgrp"), ANY("getresuid"), ANY("getresgid"), ANY("getgroups"), ANY("uname"), ANY("prlimit64"),
 	ANY("getrlimit"), ANY("getrandom"), ANY("sysinfo"), ANY("getcwd"),
 	/* The output set-up: stdout duplicated for -w - and --tee. */
 	SETUP("dup"),
