@@ -88,7 +88,7 @@ static int explain_open_error(const char *ifname, int r)
 	case -EPERM:
 	case -EACCES:
 		report_line("%s: cannot open a packet socket: %s (needs CAP_NET_RAW: run as root, "
-			    "or setcap cap_net_raw,cap_net_admin+ep on ringcap)", ifname, strerror(-r));
+			    "or setcap cap_net_raw+ep on ringcap)", ifname, strerror(-r));
 		return EXIT_RUNTIME;
 	case -EINVAL:
 		return EXIT_USAGE; /* the engine's log named the bad field */
