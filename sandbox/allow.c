@@ -15,9 +15,9 @@
  *
  * With RC_SANDBOX_F_EXEC the post-rotation command (-z) may start; it
  * inherits the filter across execve (seccomp filters are never dropped),
- * so the exec group holds what a dynamically linked compressor (gzip, xz,
- * zstd, bzip2) and a small /bin/sh script around one make at start-up and
- * while working (strace of each). A command that needs more dies of SIGSYS
+ * so the exec group holds what a dynamically linked compressor and a small
+ * /bin/sh script around one make at start-up and while working (strace of
+ * gzip, xz, and sh -c 'gzip "$1" && mv ...'; gzip is in the tests). A command that needs more dies of SIGSYS
  * on its own; the capture goes on and says so.
  *
  * Runtimes are in too: ASan and LSan (readlink of /proc/self/exe,

@@ -18,7 +18,8 @@
  * installed in the kernel) and re-raises it: the default action of SIGSYS
  * ends the whole thread group at once, with the status a shell shows as
  * "Bad system call", and the kernel's audit log has a SECCOMP record with
- * the call's number as well. A program started under the filter (-z)
+ * the call's number as well (the filter is installed with
+ * SECCOMP_FILTER_FLAG_LOG, without which traps are not audited). A program started under the filter (-z)
  * has the default SIGSYS action from execve on, so it dies the same way,
  * without the line.
  */
@@ -136,7 +137,12 @@ int rc_sandbox_enter(const struct rc_sandbox_config *c, enum rc_sandbox_phase ph
 	 * that can no longer gain privileges by execve. */
 	if (prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) != 1 && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return -errno;
-	r = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC, &prog);
+	/* FLAG_LOG: the kernel audits a trapped call only when asked to
+	 * (it always audits kills); before 4.14 it does not know the flag. */
+	r = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+		    SECCOMP_FILTER_FLAG_TSYNC | SECCOMP_FILTER_FLAG_LOG, &prog);
+	if (r < 0 && errno == EINVAL)
+		r = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC, &prog);
 	if (r < 0 && errno == ENOSYS)
 		r = seccomp_install_no_tsync(c, &prog);
 	if (r < 0) {
