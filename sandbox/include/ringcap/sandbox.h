@@ -70,7 +70,8 @@ struct rc_sandbox_config {
 /* Switches to config->user (if set), empties the capability sets
  * (effective, permitted, inheritable, ambient; the bounding set too when
  * CAP_SETPCAP is held, which root has), sets no_new_privs, and checks that
- * none of it can be undone. Returns 0, -ENOENT for an unknown user, -EPERM
+ * none of it can be undone. Call it before starting threads: capability
+ * sets belong to each thread, and only the caller's are emptied. Returns 0, -ENOENT for an unknown user, -EPERM
  * when switching user without CAP_SETUID/CAP_SETGID, or another -errno. */
 RC_API int rc_sandbox_drop(const struct rc_sandbox_config *config);
 
