@@ -73,12 +73,32 @@ static void test_tcpdump_rotation_flags_are_usage_errors(void **state)
 		assert_int_equal(parse(&o, cases[i]), 2);
 }
 
+/* -Z is checked against the user database while parsing, as tcpdump
+ * does, so a typo costs nothing; --no-sandbox is a plain switch. */
+static void test_Z_and_no_sandbox(void **state)
+{
+	const char *known[] = { "-Z", "nobody", "--no-sandbox", "-i", "eth7", NULL };
+	const char *unknown[] = { "-Z", "no-such-user-rc", "-i", "eth7", NULL };
+	const char *plain[] = { "-i", "eth7", NULL };
+	struct cli_options o;
+
+	(void)state;
+	assert_int_equal(parse(&o, known), 0);
+	assert_string_equal(o.user, "nobody");
+	assert_true(o.no_sandbox);
+	assert_int_equal(parse(&o, unknown), 2);
+	assert_int_equal(parse(&o, plain), 0);
+	assert_null(o.user);
+	assert_false(o.no_sandbox);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_n_is_accepted_in_a_cluster),
 		cmocka_unit_test(test_U_means_a_1ms_block_timeout),
 		cmocka_unit_test(test_tcpdump_rotation_flags_are_usage_errors),
+		cmocka_unit_test(test_Z_and_no_sandbox),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
