@@ -209,6 +209,27 @@ static void test_post_command_sandboxed(void **state)
 	free(f);
 }
 
+/* A command that calls outside the filter dies alone, named; the capture
+ * goes on (mkfifo's mknodat is no call of a capture's). */
+static void test_post_command_denied(void **state)
+{
+	struct ctx *c = *state;
+	const char *argv[] = { "ringcap", "-q", "-i", "rc0", "-w", c->out, "-b", "packets:10",
+			       "-z", "mkfifo", NULL };
+	struct frame *f;
+	size_t n = frames_simple_set(&f, 25, 0);
+	struct proc p;
+
+	start_ring(&p, c, argv);
+	assert_int_equal(frames_send("rc1", f, n), 0);
+	assert_int_equal(stop_capture(&p), 0);
+	if (!strstr(p.err, "-z mkfifo") || !strstr(p.err, "killed by the seccomp sandbox (SIGSYS)"))
+		fail_msg("stderr: %s", p.err);
+	assert_ring(c, f, n, 0);
+	proc_free(&p);
+	free(f);
+}
+
 static void test_unknown_user(void **state)
 {
 	struct ctx *c = *state;
@@ -229,6 +250,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_root_sandboxed, itest_setup, itest_teardown),
 		cmocka_unit_test_setup_teardown(test_no_sandbox, itest_setup, itest_teardown),
 		cmocka_unit_test_setup_teardown(test_post_command_sandboxed, itest_setup,
+						itest_teardown),
+		cmocka_unit_test_setup_teardown(test_post_command_denied, itest_setup,
 						itest_teardown),
 		cmocka_unit_test_setup_teardown(test_unknown_user, itest_setup, itest_teardown),
 	};
