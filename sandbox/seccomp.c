@@ -36,6 +36,8 @@
 
 #include "log.h"
 
+/* Process-wide, as the SIGSYS disposition they serve is: the one piece of
+ * global state in the library, set before the handler can run. */
 static const char *trap_prefix;
 static const char *trap_hint;
 
