@@ -13,7 +13,6 @@
 
 #include <errno.h>
 #include <inttypes.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +21,7 @@
 
 #include "log.h"
 #include "opts.h"
+#include "thread.h"
 
 #define DEFAULT_RING_SIZE (32ull << 20) /* rc_engine_config's default */
 
@@ -90,8 +90,8 @@ static const char *capture_open_error(int r)
 		return "no such interface";
 	case -EPERM:
 	case -EACCES:
-		return "cannot open a packet socket: needs CAP_NET_RAW (and CAP_NET_ADMIN for "
-		       "promiscuous mode and fanout)";
+		return "cannot open a packet socket: needs CAP_NET_RAW (run as root, or "
+		       "setcap cap_net_raw+ep on the program)";
 	default:
 		return NULL;
 	}
@@ -254,15 +254,11 @@ static void *capture_run_thread(void *arg)
 
 int rc_capture_start(struct rc_capture *cap)
 {
-	sigset_t all, old;
 	int r;
 
 	if (cap->ran || cap->run_thread_started)
 		return -EALREADY;
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	r = -pthread_create(&cap->run_thread, NULL, capture_run_thread, cap);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	r = rc_thread_create(&cap->run_thread, capture_run_thread, cap);
 	cap->run_thread_started = r == 0;
 	return r;
 }

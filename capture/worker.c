@@ -19,12 +19,12 @@
 #include "capture_internal.h"
 
 #include <poll.h>
-#include <signal.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <unistd.h>
 
 #include "log.h"
+#include "thread.h"
 
 #define TICK_NS 1000000000ull
 
@@ -227,24 +227,19 @@ struct capture_workers {
 	struct worker wk[RC_CAPTURE_MAX_THREADS];
 };
 
-/* The threads block every signal (they are the application's), and start
- * with every link taken to be up. */
+/* The threads start with every link taken to be up. */
 struct capture_workers *capture_workers_start(struct rc_capture *cap)
 {
 	struct capture_workers *ws = calloc(1, sizeof(*ws));
-	sigset_t all, old;
 
 	if (!ws)
 		return NULL;
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
 	for (unsigned t = 0; t < cap->n_threads; t++) {
 		ws->wk[t] = (struct worker){ .cap = cap, .id = t };
-		if (pthread_create(&ws->threads[t], NULL, worker_main, &ws->wk[t]) != 0)
+		if (rc_thread_create(&ws->threads[t], worker_main, &ws->wk[t]) < 0)
 			break;
 		ws->started++;
 	}
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	return ws;
 }
 

@@ -31,6 +31,7 @@
 #include "ifaces.h"
 #include "options.h"
 #include "postcmd.h"
+#include "privs.h"
 #include "report.h"
 
 #define EXIT_RUNTIME 1
@@ -268,6 +269,15 @@ static int finish(const struct rc_capture *cap, const struct cli_options *o, str
 	       res.end == RC_CAPTURE_END_ERROR ? EXIT_RUNTIME : 0;
 }
 
+/* rc_capture_config.before_output: the sockets are open, nothing else is
+ * yet, and the process has one thread (capset only changes the caller):
+ * -Z, capabilities, no_new_privs and the set-up allowlist. privs_drop has
+ * said what went wrong. */
+static int drop_privileges(void *ctx)
+{
+	return privs_drop(ctx) ? -EPERM : 0;
+}
+
 /* rc_capture_open's -errno as an exit status; the library said why. */
 static int open_failed(int r)
 {
@@ -295,7 +305,8 @@ static int run_capture(struct cli_options *o, const struct cli_filter *f)
 		.filter = filter, .filter_len = (uint16_t)filter_len, .filter_text = f->text,
 		.threads = o->threads, .fanout = o->fanout, .file_per_thread = o->fanout_files,
 		.duration_ms = o->duration_s * 1000, .output = &out, .on_tick = on_tick,
-		.on_tick_ctx = &st, .log = report_log);
+		.on_tick_ctx = &st, .before_output = drop_privileges, .before_output_ctx = o,
+		.log = report_log);
 	int r;
 
 	if (!o->n_ifaces && (r = choose_default_interface(o, default_if)))
@@ -310,6 +321,11 @@ static int run_capture(struct cli_options *o, const struct cli_filter *f)
 	r = rc_capture_open(&c, &cap);
 	if (r < 0)
 		return open_failed(r);
+	/* The output is open: from here on the capture's own allowlist. */
+	if (privs_confine(o)) {
+		rc_capture_close(cap);
+		return EXIT_RUNTIME;
+	}
 	st.start_ns = st.last_ns = mono_ns();
 	st.next_log_ns = st.start_ns + st.log_interval_s * 1000000000ull;
 	__atomic_store_n(&stop_target, cap, __ATOMIC_RELEASE);

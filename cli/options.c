@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +33,7 @@ enum {
 	OPT_IO,
 	OPT_STAGING,
 	OPT_STATUS_INTERVAL,
+	OPT_NO_SANDBOX,
 };
 
 
@@ -47,7 +49,7 @@ void cli_print_usage(void)
 	      "               [-b KEY:VALUE]... [-a KEY:VALUE]... [-z CMD] [--tee -] [-q] [-U]\n"
 	      "               [--stats-interval S] [--status-interval S] [--block-size KIB]\n"
 	      "               [--block-timeout MS] [--threads N] [--fanout MODE] [--io MODE]\n"
-	      "               [--staging MIB] [-y TYPE] [-d|-dd|-ddd]\n"
+	      "               [--staging MIB] [-y TYPE] [-Z USER] [--no-sandbox] [-d|-dd|-ddd]\n"
 	      "               [-f EXPRESSION | -F FILE | EXPRESSION...]\n"
 	      "       ringcap compare A.pcapng B.pcapng [--json] [--window MS] [--annotate OUT]\n"
 	      "       ringcap -D | -L [-i IFACE]... | --help | --version\n"
@@ -79,8 +81,10 @@ void cli_print_usage(void)
 	      "  --io MODE           how files are written: auto (default: direct I/O where\n"
 	      "                      the file system takes it, not tmpfs), direct, buffered\n"
 	      "  --staging MIB       direct I/O's buffers in all (default 64): they absorb a\n"
-	      "                      slow disk before the ring has to\n"
-	      "  -p                  do not put the interface into promiscuous mode\n"
+	      "                      slow disk before the ring has to\n",
+	      RC_SNAPLEN_MAX);
+	/* In two: C99 promises string literals of 4095 bytes, no more. */
+	fputs("  -p                  do not put the interface into promiscuous mode\n"
 	      "  -U                  hand packets to the file within a few ms, as tcpdump\n"
 	      "                      -U (--block-timeout 1, unless given)\n"
 	      "  -n                  accepted and ignored: ringcap never resolves names\n"
@@ -93,6 +97,10 @@ void cli_print_usage(void)
 	      "  -L                  list the link type of each -i interface, as tcpdump -L\n"
 	      "  -y TYPE             the link type to capture as: the interface's own\n"
 	      "                      (EN10MB for Ethernet and loopback, RAW for tun/wireguard)\n"
+	      "  -Z USER             once the sockets are open, become USER (its groups,\n"
+	      "                      gid, uid), so files are created as USER\n"
+	      "  --no-sandbox        no seccomp filter (for debugging; capabilities are\n"
+	      "                      still dropped)\n"
 	      "  -f EXPRESSION       capture filter (pcap-filter(7)); or give it as the\n"
 	      "                      trailing arguments\n"
 	      "  -F FILE             read the capture filter from FILE\n"
@@ -104,7 +112,7 @@ void cli_print_usage(void)
 	      "\n"
 	      "ringcap does not print packets: ringcap -w - | tcpdump -r -\n"
 	      "Exit status: 0 success, 1 runtime failure, 2 usage error.\n",
-	      RC_SNAPLEN_MAX);
+	      stdout);
 }
 
 static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -345,6 +353,15 @@ static int parse_one(int c, const char *arg, struct cli_options *o)
 	case 'v':
 		o->action = CLI_VERSION;
 		return 0;
+	case 'Z':
+		/* Checked now, so a typo is refused before anything is captured. */
+		if (!getpwnam(arg))
+			return usage_error("-Z %s: no such user", arg);
+		o->user = arg;
+		return 0;
+	case OPT_NO_SANDBOX:
+		o->no_sandbox = true;
+		return 0;
 	default:
 		return 2;
 	}
@@ -527,6 +544,7 @@ int cli_parse_options(int argc, char **argv, struct cli_options *ret)
 		{ "status-interval", required_argument, NULL, OPT_STATUS_INTERVAL },
 		{ "interface", required_argument, NULL, 'i' },
 		{ "list-interfaces", no_argument, NULL, 'D' },
+		{ "no-sandbox", no_argument, NULL, OPT_NO_SANDBOX },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct cli_options o = { .action = CLI_CAPTURE, .stats_interval_s = DEFAULT_STATS_INTERVAL_S,
@@ -536,7 +554,7 @@ int cli_parse_options(int argc, char **argv, struct cli_options *ret)
 	int c, r;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":i:w:s:c:a:b:z:B:pqnUDLy:vhf:F:d", longopts,
+	while ((c = getopt_long(argc, argv, ":i:w:s:c:a:b:z:B:pqnUDLy:vhf:F:dZ:", longopts,
 				NULL)) != -1) {
 		r = c == '?' || c == ':' ? getopt_error(c, argv) : parse_one(c, optarg, &o);
 		if (r)

@@ -60,6 +60,8 @@ struct cli_options {
 	char **filter_argv;         /* trailing arguments: the filter, as tcpdump */
 	unsigned filter_argc;
 	unsigned dump;              /* -d, -dd, -ddd: print the filter program and exit */
+	const char *user;           /* -Z: become this user once the sockets are open */
+	bool no_sandbox;            /* --no-sandbox: no seccomp filter */
 };
 
 /* Returns 0, or 2 after printing one line that names the bad argument. */

@@ -7,7 +7,9 @@
  * one-second tick. The child gets a clean signal state: ringcap blocks its
  * stop signals (they arrive through a signalfd) and ignores SIGPIPE, and a
  * child must not inherit either. ringcap starts no other children, so
- * waitpid(-1) reaps only these.
+ * waitpid(-1) reaps only these. The command runs under ringcap's seccomp
+ * filter (it is inherited across execve), so a SIGSYS death is named as
+ * the sandbox's doing.
  */
 #include "postcmd.h"
 
@@ -88,7 +90,11 @@ static void postcmd_collect(struct postcmd *pc, int flags)
 				file = pc->running[i].file;
 			}
 		}
-		if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		if (WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS)
+			report_line("warning: -z %s %s: killed by the seccomp sandbox (SIGSYS): "
+				    "it made a system call a capture does not allow "
+				    "(--no-sandbox lets it run)", pc->cmd, file);
+		else if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
 			report_line("warning: -z %s %s failed (%s %d)", pc->cmd, file,
 				    WIFEXITED(st) ? "exit status" : "signal",
 				    WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));

@@ -33,7 +33,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +41,7 @@
 
 #include "formats.h"
 #include "log.h"
+#include "thread.h"
 
 #define QUEUE_EXTRA 64u /* room for once-a-second syncs and closes besides the buffers */
 
@@ -382,7 +382,6 @@ int dio_open(size_t staging, unsigned align, struct dio_file_done done, rc_log_f
 	     void *log_ctx, struct dio **ret)
 {
 	struct dio *d = calloc(1, sizeof(*d));
-	sigset_t all, old;
 	int r;
 
 	if (!d)
@@ -396,11 +395,7 @@ int dio_open(size_t staging, unsigned align, struct dio_file_done done, rc_log_f
 	pthread_cond_init(&d->done, NULL);
 	r = dio_alloc(d, staging);
 	if (r == 0) {
-		/* Signals are the application's business (see writer.c). */
-		sigfillset(&all);
-		pthread_sigmask(SIG_SETMASK, &all, &old);
-		r = -pthread_create(&d->thread, NULL, dio_main, d);
-		pthread_sigmask(SIG_SETMASK, &old, NULL);
+		r = rc_thread_create(&d->thread, dio_main, d);
 		d->thread_started = r == 0;
 	}
 	if (r < 0) {

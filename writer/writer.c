@@ -35,7 +35,6 @@
 #include <inttypes.h>
 #include <poll.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,6 +49,7 @@
 #include "log.h"
 #include "dio.h"
 #include "opts.h"
+#include "thread.h"
 #include "output.h"
 #include "pcapng.h"
 #include "spsc.h"
@@ -1133,17 +1133,10 @@ static int writer_read_config(const struct rc_writer_config *config, struct rc_w
 	return 0;
 }
 
-/* The thread blocks every signal: they are the application's business, and
- * a write() it interrupts would only have to be resumed. */
 static int writer_start_thread(struct rc_writer *w)
 {
-	sigset_t all, old;
-	int r;
+	int r = rc_thread_create(&w->thread, writer_main, w);
 
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	r = -pthread_create(&w->thread, NULL, writer_main, w);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	w->thread_started = r == 0;
 	return r;
 }

@@ -354,6 +354,25 @@ static void test_L_prints_as_tcpdump(void **state)
 				      "(ringcap -D lists them)\n");
 }
 
+/* -Z is checked against the user database while parsing, as tcpdump
+ * does, so a typo costs nothing; --no-sandbox is a plain switch. */
+static void test_Z_and_no_sandbox(void **state)
+{
+	const char *known[] = { "-Z", "nobody", "--no-sandbox", "-i", "eth7", NULL };
+	const char *unknown[] = { "-Z", "no-such-user-rc", "-i", "eth7", NULL };
+	const char *plain[] = { "-i", "eth7", NULL };
+	struct cli_options o;
+
+	(void)state;
+	assert_int_equal(parse(&o, known), 0);
+	assert_string_equal(o.user, "nobody");
+	assert_true(o.no_sandbox);
+	assert_int_equal(parse(&o, unknown), 2);
+	assert_int_equal(parse(&o, plain), 0);
+	assert_null(o.user);
+	assert_false(o.no_sandbox);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -368,6 +387,7 @@ int main(void)
 		cmocka_unit_test(test_i_number_is_dash_D_order),
 		cmocka_unit_test(test_y_accepts_the_interfaces_own),
 		cmocka_unit_test(test_L_prints_as_tcpdump),
+		cmocka_unit_test(test_Z_and_no_sandbox),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -24,7 +24,7 @@
  *
  * Threads: open, run (or start and wait), result and close from one
  * controlling thread; stop from anywhere, signal handlers included; stats
- * from any thread. The library's threads block every signal.
+ * from any thread. The library's threads block every asynchronous signal.
  */
 #ifndef RINGCAP_CAPTURE_H
 #define RINGCAP_CAPTURE_H

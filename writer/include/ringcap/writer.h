@@ -178,7 +178,7 @@ struct rc_writer_progress {
 /* Opens the output, writes the SHB and IDBs (a failure there is returned
  * at once: -EINVAL bad config, -E2BIG config from a newer header, or the
  * -errno of the open or write) and starts the thread. The writer thread
- * blocks every signal. Controlling thread. */
+ * blocks every asynchronous signal. Controlling thread. */
 RC_API int rc_writer_open(const struct rc_writer_config *config, struct rc_writer **ret);
 
 /* Queues a batch on a lane. 0: the writer owns the batch and will release
