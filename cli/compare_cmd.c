@@ -342,7 +342,8 @@ static int write_annotated(const struct compare_args *args, const struct rc_comp
 
 static int run_compare(const struct compare_args *args)
 {
-	struct rc_compare_config c = { .window_ns = args->window_ns };
+	RC_OPTS(rc_compare_config, c, .window_ns = args->window_ns, .a_name = args->a,
+		.b_name = args->b, .log = report_log);
 	struct rc_compare_report *rep = NULL;
 	struct rc_reader *a = NULL, *b = NULL;
 	int r = EXIT_USAGE, e;
@@ -351,12 +352,9 @@ static int run_compare(const struct compare_args *args)
 		goto out;
 	e = rc_compare_run(&c, a, b, &rep);
 	if (e < 0) {
-		bool a_failed = *rc_reader_error(a) || !*rc_reader_error(b);
-
+		/* The library named the file that failed. */
 		if (e == -ENOMEM)
 			report_line("compare: out of memory (a smaller --window holds fewer packets)");
-		else
-			explain_read_error(a_failed ? args->a : args->b, a_failed ? a : b, e);
 		r = e == -ENOMEM ? EXIT_RUNTIME : EXIT_USAGE;
 		goto out;
 	}

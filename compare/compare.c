@@ -13,6 +13,9 @@
  */
 #include "compare_internal.h"
 
+#include "log.h"
+#include "opts.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,7 +35,22 @@ struct source {
 	int64_t first, last; /* the file's earliest and latest time, own clock */
 	struct cmp_pkt next; /* valid when have */
 	bool have;
+	const char *name;    /* for the one line that says why it cannot be read */
+	const struct rc_compare_config *c;
 };
+
+/* A read error, said once, naming the file: the caller then knows which
+ * of the two it was without guessing. */
+static int source_failed(struct source *s, int e)
+{
+	if (e == -EBADMSG)
+		rc_logf(s->c->log, s->c->log_ctx, RC_LOG_ERROR, "%s: not a valid capture file: %s",
+			s->name, rc_reader_error(s->r));
+	else if (e != -ENOMEM)
+		rc_logf(s->c->log, s->c->log_ctx, RC_LOG_ERROR, "%s: cannot read: %s", s->name,
+			strerror(-e));
+	return e;
+}
 
 /* Next packet of the file as a key record, counted; 0 at the end. */
 static int source_read(struct source *s, struct rc_compare_report *rep, struct cmp_flows *flows,
@@ -43,8 +61,10 @@ static int source_read(struct source *s, struct rc_compare_report *rep, struct c
 	int64_t flow;
 	int e = rc_reader_next(s->r, &p);
 
-	if (e <= 0)
-		return e;
+	if (e < 0)
+		return source_failed(s, e);
+	if (e == 0)
+		return 0;
 	cmp_key(p.linktype, p.data, p.caplen, &id, ret);
 	ret->t = p.ts_ns;
 	if (!s->seen || p.ts_ns < s->first)
@@ -243,14 +263,21 @@ static int compare_pass(const struct rc_compare_config *c, struct source *a, str
 	return e;
 }
 
-int rc_compare_run(const struct rc_compare_config *c, struct rc_reader *ra,
+int rc_compare_run(const struct rc_compare_config *config, struct rc_reader *ra,
 		   struct rc_reader *rb, struct rc_compare_report **ret)
 {
-	struct source a = { .r = ra }, b = { .r = rb, .b = true };
-	struct rc_compare_report *rep = calloc(1, sizeof(*rep));
+	struct rc_compare_config cfg, *c = &cfg;
+	int e = rc_opts_copy(&cfg, sizeof(cfg), config);
+	struct source a = { .r = ra, .name = cfg.a_name ? cfg.a_name : "A", .c = c };
+	struct source b = { .r = rb, .b = true, .name = cfg.b_name ? cfg.b_name : "B", .c = c };
+	struct rc_compare_report *rep;
 	struct cmp_flows flows;
-	int e;
 
+	if (e < 0) {
+		rc_opts_log_error(e, "rc_compare_config", cfg.log, cfg.log_ctx);
+		return e;
+	}
+	rep = calloc(1, sizeof(*rep));
 	if (!rep)
 		return -ENOMEM;
 	e = cmp_flows_init(&flows);

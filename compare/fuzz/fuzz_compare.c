@@ -19,7 +19,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct rc_compare_config c = { .window_ns = 1000000, .sample_packets = 16 };
+	RC_OPTS(rc_compare_config, c, .window_ns = 1000000, .sample_packets = 16);
 	struct rc_reader *a = NULL, *b = NULL;
 	struct rc_compare_report *rep = NULL;
 	size_t cut;

@@ -268,7 +268,7 @@ static void check_counts(const struct scenario *s, const struct rc_compare_repor
 static void test_two_way(void **state)
 {
 	struct scenario s = { .n = 400 };
-	struct rc_compare_config c = { 0 };
+	RC_OPTS(rc_compare_config, c, .window_ns = 0);
 	struct rc_compare_report *rep = run(&s, &c);
 
 	(void)state;
@@ -289,7 +289,7 @@ static void test_two_way(void **state)
 static void test_one_way(void **state)
 {
 	struct scenario s = { .n = 400, .one_way = true };
-	struct rc_compare_config c = { .window_ns = 50 * MS };
+	RC_OPTS(rc_compare_config, c, .window_ns = 50 * MS);
 	struct rc_compare_report *rep = run(&s, &c);
 
 	(void)state;
@@ -313,7 +313,7 @@ static size_t count_in(const uint8_t *p, size_t n, const char *needle)
 static void test_annotate(void **state)
 {
 	struct scenario s = { .n = 400 };
-	struct rc_compare_config c = { 0 };
+	RC_OPTS(rc_compare_config, c, .window_ns = 0);
 	struct rc_compare_report *rep = run(&s, &c);
 	struct rc_reader *a = file_reader(&s.a), *back;
 	struct rc_reader_packet p;
@@ -348,7 +348,7 @@ static void test_annotate(void **state)
 static void test_memory_follows_window(void **state)
 {
 	struct scenario s = { .n = 100000 };
-	struct rc_compare_config c = { .window_ns = 10 * MS, .sample_packets = 1000 };
+	RC_OPTS(rc_compare_config, c, .window_ns = 10 * MS, .sample_packets = 1000);
 	struct rc_compare_report *rep;
 
 	(void)state;
@@ -376,7 +376,7 @@ static void test_memory_follows_window(void **state)
 static void test_late_start(void **state)
 {
 	struct scenario s = { .n = 100000 };
-	struct rc_compare_config c = { .window_ns = 10 * MS, .sample_packets = 1000 };
+	RC_OPTS(rc_compare_config, c, .window_ns = 10 * MS, .sample_packets = 1000);
 	struct rc_compare_report *rep;
 
 	(void)state;
@@ -541,7 +541,7 @@ static void check_loss_ab(const struct rc_compare_report *rep, uint64_t bytes, u
 
 static struct rc_compare_report *tcp_run(struct tcp_case *c)
 {
-	struct rc_compare_config cfg = { 0 };
+	RC_OPTS(rc_compare_config, cfg, .window_ns = 0);
 	struct rc_compare_report *rep;
 
 	tcp_build(c);
@@ -685,7 +685,7 @@ static void build_udp_gso(struct frame *fr, uint16_t id, uint32_t off, uint32_t 
 static void test_udp_gso(void **state)
 {
 	struct scenario s = { 0 };
-	struct rc_compare_config c = { .window_ns = 100 * MS };
+	RC_OPTS(rc_compare_config, c, .window_ns = 100 * MS);
 	struct rc_compare_report *rep;
 
 	(void)state;

@@ -52,7 +52,8 @@ enum rc_log_level {
 typedef void (*rc_log_fn)(void *ctx, enum rc_log_level level, const char *msg);
 
 /* Declares a config struct with .sz set and the named fields, the rest zero:
- *   RC_OPTS(rc_engine_config, c, .ifname = "eth1");                      */
+ *   RC_OPTS(rc_engine_config, c, .ifname = "eth1");
+ * C11 wants at least one field named; for none, { .sz = sizeof(c) }.   */
 #define RC_OPTS(type, name, ...) \
 	struct type name = { .sz = sizeof(struct type), __VA_ARGS__ }
 

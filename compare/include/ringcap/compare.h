@@ -15,6 +15,10 @@
  * the opening packets of both files (offset.c) and B's times corrected
  * by it before matching. The result is a plain struct; turning it into
  * words or JSON is the caller's business.
+ *
+ * Threads: no state is shared between calls, so two comparisons may run on
+ * two threads at once; each call, and the readers and the report it uses,
+ * belong to the thread that makes it. The log hook is called on it.
  */
 #ifndef RINGCAP_COMPARE_H
 #define RINGCAP_COMPARE_H
@@ -26,9 +30,20 @@
 #include <ringcap/common.h>
 #include <ringcap/reader.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 struct rc_compare_config {
+	size_t sz;               /* sizeof(struct rc_compare_config): RC_OPTS */
 	uint64_t window_ns;      /* how long a packet may take, or wait for its copy; 0: 1 s */
 	uint32_t sample_packets; /* packets of each file for the clock estimate; 0: 20000 */
+	/* A file that cannot be read is said through log, once, by these
+	 * names ("A.pcapng: not a valid capture file: ..."); NULL: "A", "B". */
+	const char *a_name;
+	const char *b_name;
+	rc_log_fn log;
+	void *log_ctx;
 };
 
 enum rc_compare_offset_method {
@@ -106,6 +121,9 @@ struct rc_compare_report {
 
 /* Reads a and b to their end. -EBADMSG or -errno when a reader fails
  * (rc_reader_error() of the one that did says why), -ENOMEM. */
+/* Reads both files through once. Returns 0 and the report, or -EBADMSG or
+ * another -errno of the file that failed (said through c->log, naming it),
+ * -ENOMEM, -EINVAL/-E2BIG for the config. The calling thread. */
 RC_API int rc_compare_run(const struct rc_compare_config *c, struct rc_reader *a,
 			  struct rc_reader *b, struct rc_compare_report **ret);
 RC_API void rc_compare_report_free(struct rc_compare_report *rep);
@@ -113,5 +131,9 @@ RC_API void rc_compare_report_free(struct rc_compare_report *rep);
 /* Copies a (a fresh reader of the same A file) to fd as pcapng, with an
  * opt_comment on every packet rep->marked names; fd is closed either way. */
 RC_API int rc_compare_annotate(const struct rc_compare_report *rep, struct rc_reader *a, int fd);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif
