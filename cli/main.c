@@ -255,13 +255,16 @@ static void print_summary(const struct rc_capture *cap, const struct rc_capture_
 static int finish(const struct rc_capture *cap, const struct cli_options *o, struct postcmd *pc,
 		  const char *name)
 {
+	bool to_pipe = strcmp(name, "stdout") == 0;
 	struct rc_capture_result res;
 
 	rc_capture_result(cap, &res);
+
 	if (res.error)
-		report_line("%s: write failed: %s; the file holds the %" PRIu64
+		report_line("%s: write failed: %s; the %s the %" PRIu64
 			    " packets written before the failure", pc->files_closed ? pc->last_file : name,
-			    strerror(-res.error), res.total.written.packets);
+			    strerror(-res.error), to_pipe ? "pipe took" : "file holds",
+			    res.total.written.packets);
 	postcmd_finish(pc);
 	print_stop_reason(&res, o);
 	print_summary(cap, &res, pc, name);

@@ -257,6 +257,35 @@ static size_t count_epbs(const uint8_t *buf, size_t len)
 	return n;
 }
 
+/* A reader that quits (ringcap -w - | head -c 100): a write error, exit 1,
+ * and the count in the message is what went into the pipe: after the
+ * header, nothing did. */
+static void test_closed_pipe(void **state)
+{
+	const char *argv[] = { "ringcap", "-q", "-U", "-i", "rc0", "-w", "-", NULL };
+	static uint8_t buf[256];
+	struct frame *f;
+	size_t n = frames_simple_set(&f, 50, 0), len = 0;
+	struct proc p;
+	int pipefd[2];
+
+	(void)state;
+	/* O_CLOEXEC: ringcap must not hold the read end open itself. */
+	assert_int_equal(pipe2(pipefd, O_CLOEXEC), 0);
+	assert_int_equal(proc_start(&p, argv, pipefd[1]), 0);
+	close(pipefd[1]);
+	while (len < 100 && read_some(pipefd[0], buf, 100, &len, 5000) > 0)
+		;
+	close(pipefd[0]); /* head -c 100 exits */
+	assert_int_equal(frames_send("rc1", f, n), 0);
+	assert_int_equal(proc_wait(&p, 5000), 1);
+	assert_non_null(strstr(p.err, "ringcap: stdout: write failed: Broken pipe; the pipe took "
+				      "the 0 packets written before the failure\n"));
+	assert_non_null(strstr(p.err, "\n0 packets captured\n"));
+	proc_free(&p);
+	free(f);
+}
+
 /* -U -w -, as a tcpdump user pipes into tshark: the first packet shows up
  * on the pipe at low traffic (in 9 ms here with -U, against about 90 with
  * the default 100 ms block timeout; the bound is loose for valgrind), and
@@ -689,6 +718,7 @@ int main(void)
 		T(test_sigint_mid_traffic),
 		T(test_sigterm_sighup),
 		T(test_stdout_stream),
+		T(test_closed_pipe),
 		T(test_drops_are_recorded),
 		T(test_two_interfaces),
 		T(test_fanout_hash),
