@@ -40,32 +40,49 @@ static char *filter_join(char *const *argv, unsigned argc)
 	return s;
 }
 
-static char *filter_read_file(const char *path)
+/* Returns 0 and the text, or an exit status after one line naming the
+ * file. A read error must not become an empty filter: that would capture
+ * everything the user meant to filter (a directory opens fine and fails
+ * only at read(), with EISDIR). */
+static int filter_read_file(const char *path, char **ret)
 {
 	FILE *f = fopen(path, "re");
 	char *s = NULL;
 	size_t len = 0;
+	int err = 0;
 
 	if (!f) {
 		report_line("-F %s: %s", path, strerror(errno));
-		return NULL;
+		return 2;
 	}
 	if (getdelim(&s, &len, 0, f) < 0) {
+		err = ferror(f) ? errno : 0;
 		free(s);
-		s = strdup("");
+		s = err ? NULL : strdup("");
+	} else if (getc(f) != EOF) {
+		err = -1; /* getdelim stopped at a NUL: the rest would be ignored */
+	}
+	if (err || ferror(f)) {
+		report_line("-F %s: %s", path, err > 0 ? strerror(err) : "contains a NUL byte");
+		free(s);
+		fclose(f);
+		return 2;
 	}
 	fclose(f);
-	for (char *p = s; p && (p = strchr(p, '#'));)
+	if (!s)
+		return 1;
+	for (char *p = s; (p = strchr(p, '#'));)
 		while (*p && *p != '\n')
 			*p++ = ' ';
-	return s;
+	*ret = s;
+	return 0;
 }
 
 static int filter_text(const struct cli_options *o, char **ret)
 {
 	if (o->filter_file)
-		*ret = filter_read_file(o->filter_file);
-	else if (o->filter_expr)
+		return filter_read_file(o->filter_file, ret);
+	if (o->filter_expr)
 		*ret = strdup(o->filter_expr);
 	else if (o->filter_argc)
 		*ret = filter_join(o->filter_argv, o->filter_argc);
@@ -101,8 +118,9 @@ int cli_filter_prepare(const struct cli_options *o, struct cli_filter *ret)
 	int r;
 
 	*ret = (struct cli_filter){ 0 };
-	if (filter_text(o, &ret->text))
-		return 1;
+	r = filter_text(o, &ret->text);
+	if (r)
+		return r;
 	if (!ret->text)
 		return 0;
 	r = rc_filter_compile(ret->text, &c, &ret->prog, &err);

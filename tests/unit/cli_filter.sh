@@ -41,7 +41,17 @@ check "-F with a comment" "$("$RC" -d udp port 53)" "$("$RC" -d -F "$tmp/f")"
 "$RC" -d -f tcp udp >/dev/null 2>&1
 check "two filters refused" 2 "$?"
 "$RC" -d -F "$tmp/missing" >/dev/null 2>&1
-check "missing -F file" 1 "$?"
+check "missing -F file" 2 "$?"
+# A -F file that opens but cannot be read was once an empty filter: -d
+# printed 'ret #262144' and a capture took everything.
+mkdir "$tmp/dir"
+out=$("$RC" -d -F "$tmp/dir" 2>&1); st=$?
+check "-F directory line" "ringcap: -F $tmp/dir: Is a directory" "$out"
+check "-F directory status" 2 "$st"
+printf 'ip\0and tcp\n' >"$tmp/nul"
+out=$("$RC" -d -F "$tmp/nul" 2>&1); st=$?
+check "-F with a NUL byte" "ringcap: -F $tmp/nul: contains a NUL byte" "$out"
+check "-F with a NUL byte status" 2 "$st"
 check "-i lo picks Ethernet framing" "$("$RC" -d ip)" "$("$RC" -i lo -d ip)"
 "$RC" -i rcf-no-such-if -d ip >/dev/null 2>&1
 check "-d -i with an unknown interface" 1 "$?"
