@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # cli_filter.sh RINGCAP - the filter on the command line, without capturing:
-# -d/-dd/-ddd, -f/-F/trailing arguments, and the error line and exit status.
+# -d/-dd/-ddd, -f/-F/trailing arguments, and the error line and exit status;
+# and the usage errors that once let ringcap do something else than asked.
 set -u
 RC=$1
 fail=0
@@ -59,4 +60,18 @@ check "-d -i with an unknown interface" 1 "$?"
 check "ip broadcast without a netmask" 2 "$?"
 out=$("$RC" -i lo -d 'ip broadcast' | grep -c '#0xffffff$')
 check "ip broadcast takes lo's netmask" 1 "$out"
+out=$("$RC" -d 'ip[0:4] << 32 = 0' 2>&1); st=$?
+check "shift by 32" "ringcap: filter: shift by 32: the kernel allows shifts of 0 to 31 only at '<<' (column 9)" "$out"
+check "shift by 32 status" 2 "$st"
+out=$("$RC" -d 'ether[0:4] = 4294967296' 2>&1); st=$?
+check "2^32" "ringcap: filter: constant out of 32-bit range (at most 4294967295) at '4294967296' (column 14)" "$out"
+check "2^32 status" 2 "$st"
+
+out=$("$RC" -i rcf-x -i rcf-y -i rcf-x -w "$tmp/o.pcapng" 2>&1); st=$?
+check "-i twice" "ringcap: -i rcf-x: given twice (each packet would be written twice) (ringcap --help)" "$out"
+check "-i twice status" 2 "$st"
+check "-i twice wrote nothing" "" "$(ls "$tmp"/o.pcapng 2>/dev/null)"
+out=$("$RC" -D extra words 2>&1); st=$?
+check "-D with words" "ringcap: -D: takes no arguments, not 'extra' (ringcap --help)" "$out"
+check "-D with words status" 2 "$st"
 exit $fail
