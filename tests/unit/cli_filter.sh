@@ -5,16 +5,7 @@
 # and the usage errors that once let ringcap do something else than asked.
 set -u
 RC=$1
-fail=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-
-check() { # description, expected, actual
-	if [ "$2" != "$3" ]; then
-		printf 'FAIL %s\n  want: %s\n  got:  %s\n' "$1" "$2" "$3"
-		fail=1
-	fi
-}
+. "$(dirname "$0")/../lib/check.sh"
 
 out=$("$RC" -d 'tcp and prot 80' 2>&1); st=$?
 check "syntax error line" "ringcap: filter: syntax error at 'prot' (column 9)" "$out"
