@@ -109,6 +109,43 @@ static uint32_t filter_netmask(const struct cli_options *o)
 	return mask;
 }
 
+/* net.core.optmem_max, or -1 if unreadable. */
+static long filter_optmem_max(void)
+{
+	FILE *f = fopen("/proc/sys/net/core/optmem_max", "re");
+	long v = -1;
+
+	if (f) {
+		if (fscanf(f, "%ld", &v) != 1)
+			v = -1;
+		fclose(f);
+	}
+	return v;
+}
+
+/* What -d prints and what gets attached must be one program the kernel
+ * takes. The compiler keeps the kernel's rules (rc_filter_check); room
+ * in the socket's option memory only the kernel can tell, so ask it. */
+static int filter_fits_kernel(const struct rc_filter *prog)
+{
+	size_t n;
+	const struct sock_filter *p = rc_filter_insns(prog, &n);
+	int r = rc_filter_probe_attach(p, n);
+
+	if (r == -ENOMEM) {
+		report_line("filter: the %zu-instruction program does not fit in the socket's "
+			    "option memory, net.core.optmem_max = %ld bytes; raise it "
+			    "(sysctl net.core.optmem_max) or simplify the filter", n,
+			    filter_optmem_max());
+		return 2;
+	}
+	if (r == -EINVAL) {
+		report_line("filter: the kernel refuses the program (ringcap bug, please report)");
+		return 2;
+	}
+	return 0; /* any other error: no socket to try on; the attach will tell */
+}
+
 int cli_filter_prepare(const struct cli_options *o, struct cli_filter *ret)
 {
 	struct rc_filter_config c = { .snaplen = o->snaplen,
@@ -124,8 +161,12 @@ int cli_filter_prepare(const struct cli_options *o, struct cli_filter *ret)
 	if (!ret->text)
 		return 0;
 	r = rc_filter_compile(ret->text, &c, &ret->prog, &err);
-	if (r == 0)
-		return 0;
+	if (r == 0) {
+		r = filter_fits_kernel(ret->prog);
+		if (r)
+			cli_filter_release(ret);
+		return r;
+	}
 	if (r == -EINVAL && err.token[0])
 		report_line("filter: %s at '%s' (column %u)", err.message, err.token, err.column);
 	else if (r == -EINVAL && err.column)
