@@ -276,12 +276,23 @@ static void print_text(const struct compare_args *args, const struct rc_compare_
 	}
 }
 
-static int open_input(const char *path, struct rc_reader **ret)
+/* The reader's warnings (what it tolerates in a broken file) name the
+ * file; ctx is its path. */
+static void input_log(void *ctx, enum rc_log_level level, const char *msg)
+{
+	report_line("%s: %s%s", (const char *)ctx, level == RC_LOG_WARNING ? "warning: " : "", msg);
+}
+
+/* Warnings are shown for the first read of a file only, not again when
+ * A is read a second time for --annotate. */
+static int open_input(const char *path, bool warn, struct rc_reader **ret)
 {
 	int r = rc_reader_open(path, ret);
 
 	if (r < 0)
 		report_line("%s: cannot open: %s", path, strerror(-r));
+	else if (warn)
+		rc_reader_set_log(*ret, input_log, (void *)path);
 	return r;
 }
 
@@ -365,7 +376,7 @@ static int write_annotated(const struct compare_args *args, const struct rc_comp
 	bool in_place;
 	int fd, r;
 
-	if (open_input(args->a, &a) < 0)
+	if (open_input(args->a, false, &a) < 0)
 		return EXIT_USAGE;
 	fd = annotate_open(args->annotate, &tmp);
 	if (fd < 0) {
@@ -398,7 +409,7 @@ static int run_compare(const struct compare_args *args)
 
 	if (args->annotate && check_annotate_target(args))
 		return EXIT_USAGE;
-	if (open_input(args->a, &a) < 0 || open_input(args->b, &b) < 0)
+	if (open_input(args->a, true, &a) < 0 || open_input(args->b, true, &b) < 0)
 		goto out;
 	e = rc_compare_run(&c, a, b, &rep);
 	if (e < 0) {

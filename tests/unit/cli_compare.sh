@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# cli_compare.sh RINGCAP PCAP - ringcap compare --annotate never destroys a
-# file: an output that is also an input (by inode, whatever its name) is
-# refused before anything is read, and a failed write leaves an existing
-# file as it was. PCAP is any small capture (the filter tests' frames).
+# cli_compare.sh RINGCAP PCAP BROKEN - ringcap compare --annotate never
+# destroys a file: an output that is also an input (by inode, whatever its
+# name) is refused before anything is read, and a failed write leaves an
+# existing file as it was. PCAP is any small capture (the filter tests'
+# frames). And what the reader tolerates in a broken file (BROKEN: a
+# captured length over the original) is said on stderr, once.
 set -u
-RC=$(realpath "$1") PCAP=$(realpath "$2")
+RC=$(realpath "$1") PCAP=$(realpath "$2") BROKEN=$(realpath "$3")
 . "$(dirname "$0")/../lib/check.sh"
 
 cd "$tmp" || exit 1
@@ -38,4 +40,9 @@ check "failed write left no temporary" "" "$(ls | grep tmp)"
 check "successful write status" 0 "$?"
 check "successful write replaced it" "0a0d0d0a" "$(od -An -tx1 -N4 out.pcapng | tr -d ' ')"
 check "successful write mode" "$(touch new; stat -c %a new)" "$(stat -c %a out.pcapng)"
+cp "$BROKEN" broken.pcapng
+msg=$("$RC" compare broken.pcapng s.pcap 2>&1 >/dev/null); st=$?
+check "warning status" 0 "$st"
+check "warning line" "ringcap: broken.pcapng: warning: offset 48: captured length 60 is more \
+than the original length 40 (read anyway; not repeated for later ones)" "$msg"
 exit $fail
