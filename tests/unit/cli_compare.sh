@@ -1,17 +1,17 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# cli_compare.sh RINGCAP PCAP BROKEN - ringcap compare --annotate never
+# cli_compare.sh RINGCAP PCAP OTHER BROKEN - ringcap compare --annotate never
 # destroys a file: an output that is also an input (by inode, whatever its
 # name) is refused before anything is read, and a failed write leaves an
-# existing file as it was. PCAP is any small capture (the filter tests'
-# frames). And what the reader tolerates in a broken file (BROKEN: a
+# existing file as it was. PCAP and OTHER are small captures of different
+# traffic (the filter tests' frames and vrrp.pcap). And what the reader tolerates in a broken file (BROKEN: a
 # captured length over the original) is said on stderr, once.
 set -u
-RC=$(realpath "$1") PCAP=$(realpath "$2") BROKEN=$(realpath "$3")
+RC=$(realpath "$1") PCAP=$(realpath "$2") OTHER=$(realpath "$3") BROKEN=$(realpath "$4")
 . "$(dirname "$0")/../lib/check.sh"
 
 cd "$tmp" || exit 1
-cp "$PCAP" a.pcap && cp "$PCAP" s.pcap && cp "$PCAP" orig.pcap
+cp "$PCAP" a.pcap && cp "$PCAP" orig.pcap && cp "$OTHER" s.pcap && cp "$OTHER" orig-s.pcap
 ln a.pcap hard.pcap
 ln -s a.pcap sym.pcap
 for out in a.pcap ./a.pcap hard.pcap sym.pcap; do
@@ -24,7 +24,7 @@ done
 msg=$("$RC" compare a.pcap s.pcap --annotate s.pcap 2>&1 >/dev/null); st=$?
 check "--annotate B line" "ringcap: --annotate s.pcap: is also input B (s.pcap); give another name" "$msg"
 check "--annotate B status" 2 "$st"
-cmp -s s.pcap orig.pcap || { echo "FAIL --annotate s.pcap changed s.pcap"; fail=1; }
+cmp -s s.pcap orig-s.pcap || { echo "FAIL --annotate s.pcap changed s.pcap"; fail=1; }
 
 # A write that fails half way (here: over the file size limit, EFBIG with
 # SIGXFSZ ignored) once left a truncated out.pcapng; now the old one stays.
