@@ -300,19 +300,6 @@ static const struct rd_iface *packet_iface(struct rc_reader *r, const struct blo
 	return &r->ifaces[r->section_first + id];
 }
 
-/* 4.3: the captured length is the smaller of the original length and
- * the snaplen. Files break it (tshark shows them); say so, keep the bytes. */
-static void packet_lengths(struct rc_reader *r, const struct rd_iface *ifc,
-			   const struct rc_reader_packet *p)
-{
-	if (p->caplen > p->origlen)
-		rd_warn(r, RD_W_CAPLEN_ORIGLEN, p->offset, "captured length %u is more than the "
-			"original length %u", p->caplen, p->origlen);
-	if (ifc->snaplen && p->caplen > ifc->snaplen)
-		rd_warn(r, RD_W_CAPLEN_SNAPLEN, p->offset, "captured length %u is more than the "
-			"interface's snaplen %u", p->caplen, ifc->snaplen);
-}
-
 /* ISB (4.6): nothing here is handed out, but its interface MUST exist and
  * its counters have fixed sizes. */
 static int isb_parse(struct rc_reader *r, const struct block *b)
@@ -377,7 +364,7 @@ static int epb_parse(struct rc_reader *r, const struct block *b, bool obsolete,
 					  .origlen = rd32(r, b->body + 16),
 					  .iface = (uint32_t)(ifc - r->ifaces),
 					  .linktype = ifc->linktype, .offset = b->off };
-	packet_lengths(r, ifc, ret);
+	rd_packet_lengths(r, ifc, ret);
 	rd_ts(r, ifc, units, ret);
 	return 0;
 }

@@ -214,6 +214,20 @@ struct rd_iface *rd_iface_add(struct rc_reader *r, uint16_t linktype, uint32_t s
 	return ifc;
 }
 
+/* The captured length is the smaller of the original length and the
+ * snaplen (pcapng draft 4.3, and pcap's caplen likewise). Files break it
+ * (tshark shows them); say so, keep the bytes. */
+void rd_packet_lengths(struct rc_reader *r, const struct rd_iface *ifc,
+		       const struct rc_reader_packet *p)
+{
+	if (p->caplen > p->origlen)
+		rd_warn(r, RD_W_CAPLEN_ORIGLEN, p->offset, "captured length %u is more than the "
+			"original length %u", p->caplen, p->origlen);
+	if (ifc->snaplen && p->caplen > ifc->snaplen)
+		rd_warn(r, RD_W_CAPLEN_SNAPLEN, p->offset, "captured length %u is more than the "
+			"interface's snaplen %u", p->caplen, ifc->snaplen);
+}
+
 /* 128-bit intermediate: units can use all 64 bits and mul is up to 1e9. */
 __extension__ typedef __int128 rd_i128;
 

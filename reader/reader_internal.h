@@ -93,6 +93,9 @@ uint64_t rd64(const struct rc_reader *r, const uint8_t *p);
 /* A new interface with microsecond resolution, the default of pcapng
  * and of classic pcap; NULL when the table is full. */
 struct rd_iface *rd_iface_add(struct rc_reader *r, uint16_t linktype, uint32_t snaplen);
+/* Warns about a captured length over the original or the snaplen. */
+void rd_packet_lengths(struct rc_reader *r, const struct rd_iface *ifc,
+		       const struct rc_reader_packet *p);
 void rd_ts(struct rc_reader *r, const struct rd_iface *ifc, uint64_t units,
 	   struct rc_reader_packet *pkt);
 

@@ -191,11 +191,38 @@ static void test_manifest_files_not_listed(void **state)
 	printf("# MANIFEST.tsv: %u more files read without a warning\n", clean);
 }
 
+/* Classic pcap has the same two length rules; each warned once, though
+ * both records break both. */
+static void test_pcap_lengths_warned_once(void **state)
+{
+	static const uint32_t file[] = {
+		0xA1B2C3D4, 0x00040002, 0, 0, 2 /* snaplen */, 1,
+		1000, 0, 4 /* caplen */, 2 /* origlen */, 0x64636261,
+		1001, 0, 4, 2, 0x64636261,
+	};
+	struct outcome o = { 0 };
+	struct rc_reader *r;
+	struct rc_reader_packet p;
+
+	(void)state;
+	assert_int_equal(rc_reader_open_mem(file, sizeof(file), &r), 0);
+	rc_reader_set_log(r, collect, &o);
+	while (rc_reader_next(r, &p) > 0)
+		o.packets++;
+	rc_reader_close(r);
+	assert_int_equal(o.packets, 2);
+	assert_int_equal(o.n_warn, 2);
+	assert_string_equal(o.warn[0], "offset 24: captured length 4 is more than the original "
+			    "length 2 (read anyway; not repeated for later ones)");
+	assert_non_null(strstr(o.warn[1], "interface's snaplen 2"));
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_expectations),
 		cmocka_unit_test(test_manifest_files_not_listed),
+		cmocka_unit_test(test_pcap_lengths_warned_once),
 	};
 
 	corpus_dir = argc > 1 ? argv[1] : "tests/data/pcapng-corpus";
