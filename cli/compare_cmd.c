@@ -340,9 +340,12 @@ static int annotate_open(const char *path, char **ret_tmp)
 	int fd;
 	mode_t mask;
 
-	*ret_tmp = NULL;
-	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
-		return open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+		if (fd >= 0)
+			*ret_tmp = NULL;
+		return fd;
+	}
 	if (asprintf(&tmp, "%s.XXXXXX.tmp", path) < 0) {
 		errno = ENOMEM;
 		return -1;
