@@ -16,8 +16,8 @@
  * (an EPB option of the wrong length, a name record past its block), and
  * read with a warning through the log hook when tshark reads it (rd_warn:
  * a captured length over the original, an ISB naming no interface, an IDB
- * or ISB option of the wrong length); ringcap-broken/EXPECT.tsv in the
- * test corpus lists one file per case.
+ * or ISB option of the wrong length); RINGCAP-EXPECT.tsv in the test
+ * corpus (tests/data/pcapng-corpus) lists one file per case.
  */
 #include "reader_internal.h"
 

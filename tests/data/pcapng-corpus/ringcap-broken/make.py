@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 # Writes ringcap's own deliberately broken pcapng files, each one valid
 # file (SHB, IDB, EPB of a 60-byte frame) with one rule of the pcapng draft
-# (/work/shared/spec/pcapng-draft.md) broken. EXPECT.tsv beside them says
+# (/work/shared/spec/pcapng-draft.md) broken. ../RINGCAP-EXPECT.tsv says
 # what tshark does with each and what ringcap's reader must do: refuse it
 # (-EBADMSG) or read it with one warning of the named kind. Run from this
 # directory; the files are committed, this is how they were made.
