@@ -57,6 +57,14 @@ check "shift by 32 status" 2 "$st"
 out=$("$RC" -d 'ether[0:4] = 4294967296' 2>&1); st=$?
 check "2^32" "ringcap: filter: constant out of 32-bit range (at most 4294967295) at '4294967296' (column 14)" "$out"
 check "2^32 status" 2 "$st"
+# Offsets of 2^31 and more are the kernel's special ones: this once loaded
+# skb->protocol (SKF_AD_OFF) instead of a packet byte, and ip[4294967290]
+# wrapped round to byte 8.
+out=$("$RC" -d 'ether[4294963200] = 0' 2>&1); st=$?
+check "ancillary-range index" "ringcap: filter: index too large: packet offsets must stay below 2^31 at '[' (column 6)" "$out"
+check "ancillary-range index status" 2 "$st"
+"$RC" -d 'ip[4294967290] = 0' >/dev/null 2>&1
+check "wrapping index status" 2 "$?"
 
 out=$("$RC" -i rcf-x -i rcf-y -i rcf-x -w "$tmp/o.pcapng" 2>&1); st=$?
 check "-i twice" "ringcap: -i rcf-x: given twice (each packet would be written twice) (ringcap --help)" "$out"
