@@ -7,7 +7,9 @@
  * DESIGN: the library returns numbers; all wording lives here, as for the
  * capture command. The text and the JSON are two printers over the same
  * report, so they cannot disagree. Flow names are built once by
- * flow_name() and used by both.
+ * flow_name() and used by both. The annotated copy never costs the
+ * user a file: an output that is an input is refused by inode, and the
+ * copy is written under a temporary name and renamed into place.
  */
 #include "compare_cmd.h"
 
@@ -20,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -301,12 +304,23 @@ static void print_text(const struct compare_args *args, const struct rc_compare_
 	}
 }
 
-static int open_input(const char *path, struct rc_reader **ret)
+/* The reader's warnings (what it tolerates in a broken file) name the
+ * file; ctx is its path. */
+static void input_log(void *ctx, enum rc_log_level level, const char *msg)
+{
+	report_line("%s: %s%s", (const char *)ctx, level == RC_LOG_WARNING ? "warning: " : "", msg);
+}
+
+/* Warnings are shown for the first read of a file only, not again when
+ * A is read a second time for --annotate. */
+static int open_input(const char *path, bool warn, struct rc_reader **ret)
 {
 	int r = rc_reader_open(path, ret);
 
 	if (r < 0)
 		report_line("%s: cannot open: %s", path, strerror(-r));
+	else if (warn)
+		rc_reader_set_log(*ret, input_log, (void *)path);
 	return r;
 }
 
@@ -318,24 +332,102 @@ static void explain_read_error(const char *path, struct rc_reader *rd, int r)
 		report_line("%s: cannot read: %s", path, strerror(-r));
 }
 
+/* The annotated copy must not be one of the inputs under another name
+ * (a hard link, a symlink, ./a.pcap): opening it would truncate the very
+ * file about to be read. Compared by inode, before anything is read. */
+static int check_annotate_target(const struct compare_args *args)
+{
+	const char *in[2] = { args->a, args->b };
+	struct stat out, st;
+
+	if (strcmp(args->a, "-") == 0) {
+		report_line("--annotate: needs A to be a file, not stdin (it is read twice)");
+		return EXIT_USAGE;
+	}
+	if (stat(args->annotate, &out) < 0)
+		return 0; /* does not exist yet: cannot be an input */
+	for (int i = 0; i < 2; i++) {
+		if ((strcmp(in[i], "-") == 0 ? fstat(STDIN_FILENO, &st) : stat(in[i], &st)) == 0 &&
+		    st.st_dev == out.st_dev && st.st_ino == out.st_ino) {
+			report_line("--annotate %s: is also input %c (%s); give another name",
+				    args->annotate, i ? 'B' : 'A', in[i]);
+			return EXIT_USAGE;
+		}
+	}
+	return 0;
+}
+
+/* Opens where the annotated copy is written: for a regular file (or a new
+ * one), a temporary name beside it, renamed over it only once complete, so
+ * a failed run never leaves a destroyed or half-written file under the
+ * name; a device or pipe (/dev/stdout) is written in place. */
+static int annotate_open(const char *path, char **ret_tmp)
+{
+	struct stat st;
+	char *tmp;
+	int fd;
+	mode_t mask;
+
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+		if (fd >= 0)
+			*ret_tmp = NULL;
+		return fd;
+	}
+	if (asprintf(&tmp, "%s.XXXXXX.tmp", path) < 0) {
+		errno = ENOMEM;
+		return -1;
+	}
+	fd = mkostemps(tmp, 4, O_CLOEXEC);
+	if (fd < 0) {
+		free(tmp);
+		return -1;
+	}
+	mask = umask(0);
+	umask(mask);
+	(void)fchmod(fd, 0666 & ~mask); /* as open(O_CREAT, 0666) would; mkstemp gives 0600 */
+	*ret_tmp = tmp;
+	return fd;
+}
+
+static int annotate_finish(const char *path, char *tmp, int r)
+{
+	if (tmp && r == 0 && rename(tmp, path) < 0)
+		r = -errno;
+	if (tmp && r < 0)
+		unlink(tmp);
+	free(tmp);
+	return r;
+}
+
 static int write_annotated(const struct compare_args *args, const struct rc_compare_report *rep)
 {
 	struct rc_reader *a;
+	char *tmp;
+	bool in_place;
 	int fd, r;
 
-	if (open_input(args->a, &a) < 0)
+	if (open_input(args->a, false, &a) < 0)
 		return EXIT_USAGE;
-	fd = open(args->annotate, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	fd = annotate_open(args->annotate, &tmp);
 	if (fd < 0) {
 		report_line("%s: cannot create: %s", args->annotate, strerror(errno));
 		rc_reader_close(a);
 		return EXIT_RUNTIME;
 	}
-	r = rc_compare_annotate(rep, a, fd);
+	in_place = !tmp;
+	/* The library closes the fd it is given; ours stays for the sync. */
+	r = rc_compare_annotate(rep, a, dup(fd));
+	if (r == 0 && !in_place && fdatasync(fd) < 0) /* complete on disk before the rename */
+		r = -errno;
+	if (close(fd) < 0 && r == 0)
+		r = -errno;
+	r = annotate_finish(args->annotate, tmp, r);
 	if (r == -EBADMSG)
 		explain_read_error(args->a, a, r);
 	else if (r < 0)
-		report_line("%s: cannot write: %s", args->annotate, strerror(-r));
+		report_line("%s: cannot write: %s%s", args->annotate, strerror(-r),
+			    in_place ? "" : " (any file of that name is left as it was)");
 	rc_reader_close(a);
 	return r == 0 ? 0 : r == -EBADMSG ? EXIT_USAGE : EXIT_RUNTIME;
 }
@@ -348,7 +440,9 @@ static int run_compare(const struct compare_args *args)
 	struct rc_reader *a = NULL, *b = NULL;
 	int r = EXIT_USAGE, e;
 
-	if (open_input(args->a, &a) < 0 || open_input(args->b, &b) < 0)
+	if (args->annotate && check_annotate_target(args))
+		return EXIT_USAGE;
+	if (open_input(args->a, true, &a) < 0 || open_input(args->b, true, &b) < 0)
 		goto out;
 	e = rc_compare_run(&c, a, b, &rep);
 	if (e < 0) {

@@ -40,32 +40,49 @@ static char *filter_join(char *const *argv, unsigned argc)
 	return s;
 }
 
-static char *filter_read_file(const char *path)
+/* Returns 0 and the text, or an exit status after one line naming the
+ * file. A read error must not become an empty filter: that would capture
+ * everything the user meant to filter (a directory opens fine and fails
+ * only at read(), with EISDIR). */
+static int filter_read_file(const char *path, char **ret)
 {
 	FILE *f = fopen(path, "re");
 	char *s = NULL;
 	size_t len = 0;
+	int err = 0;
 
 	if (!f) {
 		report_line("-F %s: %s", path, strerror(errno));
-		return NULL;
+		return 2;
 	}
 	if (getdelim(&s, &len, 0, f) < 0) {
+		err = ferror(f) ? errno : 0;
 		free(s);
-		s = strdup("");
+		s = err ? NULL : strdup("");
+	} else if (getc(f) != EOF) {
+		err = -1; /* getdelim stopped at a NUL: the rest would be ignored */
+	}
+	if (err || ferror(f)) {
+		report_line("-F %s: %s", path, err > 0 ? strerror(err) : "contains a NUL byte");
+		free(s);
+		fclose(f);
+		return 2;
 	}
 	fclose(f);
-	for (char *p = s; p && (p = strchr(p, '#'));)
+	if (!s)
+		return 1;
+	for (char *p = s; (p = strchr(p, '#'));)
 		while (*p && *p != '\n')
 			*p++ = ' ';
-	return s;
+	*ret = s;
+	return 0;
 }
 
 static int filter_text(const struct cli_options *o, char **ret)
 {
 	if (o->filter_file)
-		*ret = filter_read_file(o->filter_file);
-	else if (o->filter_expr)
+		return filter_read_file(o->filter_file, ret);
+	if (o->filter_expr)
 		*ret = strdup(o->filter_expr);
 	else if (o->filter_argc)
 		*ret = filter_join(o->filter_argv, o->filter_argc);
@@ -92,6 +109,43 @@ static uint32_t filter_netmask(const struct cli_options *o)
 	return mask;
 }
 
+/* net.core.optmem_max, or -1 if unreadable. */
+static long filter_optmem_max(void)
+{
+	FILE *f = fopen("/proc/sys/net/core/optmem_max", "re");
+	long v = -1;
+
+	if (f) {
+		if (fscanf(f, "%ld", &v) != 1)
+			v = -1;
+		fclose(f);
+	}
+	return v;
+}
+
+/* What -d prints and what gets attached must be one program the kernel
+ * takes. The compiler keeps the kernel's rules (rc_filter_check); room
+ * in the socket's option memory only the kernel can tell, so ask it. */
+static int filter_fits_kernel(const struct rc_filter *prog)
+{
+	size_t n;
+	const struct sock_filter *p = rc_filter_insns(prog, &n);
+	int r = rc_filter_probe_attach(p, n);
+
+	if (r == -ENOMEM) {
+		report_line("filter: the %zu-instruction program does not fit in the socket's "
+			    "option memory, net.core.optmem_max = %ld bytes; raise it "
+			    "(sysctl net.core.optmem_max) or simplify the filter", n,
+			    filter_optmem_max());
+		return 2;
+	}
+	if (r == -EINVAL) {
+		report_line("filter: the kernel refuses the program (ringcap bug, please report)");
+		return 2;
+	}
+	return 0; /* any other error: no socket to try on; the attach will tell */
+}
+
 int cli_filter_prepare(const struct cli_options *o, struct cli_filter *ret)
 {
 	struct rc_filter_config c = { .snaplen = o->snaplen,
@@ -101,13 +155,18 @@ int cli_filter_prepare(const struct cli_options *o, struct cli_filter *ret)
 	int r;
 
 	*ret = (struct cli_filter){ 0 };
-	if (filter_text(o, &ret->text))
-		return 1;
+	r = filter_text(o, &ret->text);
+	if (r)
+		return r;
 	if (!ret->text)
 		return 0;
 	r = rc_filter_compile(ret->text, &c, &ret->prog, &err);
-	if (r == 0)
-		return 0;
+	if (r == 0) {
+		r = filter_fits_kernel(ret->prog);
+		if (r)
+			cli_filter_release(ret);
+		return r;
+	}
 	if (r == -EINVAL && err.token[0])
 		report_line("filter: %s at '%s' (column %u)", err.message, err.token, err.column);
 	else if (r == -EINVAL && err.column)

@@ -18,7 +18,7 @@ struct cli_filter {
 };
 
 /* Builds the text and compiles it; returns 0, or an exit status after
- * printing one line (2 for a bad expression). */
+ * printing one line (2 for a bad expression or an unreadable -F file). */
 int cli_filter_prepare(const struct cli_options *o, struct cli_filter *ret);
 /* Prints the program as -d (1), -dd (2) or -ddd (3) after checking the
  * link type of any -i; returns the exit status. */

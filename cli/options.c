@@ -270,6 +270,12 @@ static int parse_one(int c, const char *arg, struct cli_options *o)
 	case 'i':
 		if (o->n_ifaces == CLI_MAX_IFACES)
 			return usage_error("-i: at most %d interfaces", CLI_MAX_IFACES);
+		/* Two sockets on one interface see every packet twice, and the
+		 * file would hold both copies. */
+		for (unsigned i = 0; i < o->n_ifaces; i++)
+			if (strcmp(o->ifaces[i], arg) == 0)
+				return usage_error("-i %s: given twice (each packet would be "
+						   "written twice)", arg);
 		o->ifaces[o->n_ifaces++] = arg;
 		return 0;
 	case 'w':
@@ -567,6 +573,9 @@ int cli_parse_options(int argc, char **argv, struct cli_options *ret)
 		o.filter_argv = argv + optind;
 		o.filter_argc = (unsigned)(argc - optind);
 	}
+	/* -D once took "extra words" silently; a filter means nothing to it. */
+	if (o.action == CLI_LIST_INTERFACES && optind < argc)
+		return usage_error("-D: takes no arguments, not '%s'", argv[optind]);
 	if ((o.filter_expr != NULL) + (o.filter_file != NULL) + (o.filter_argc != 0) > 1)
 		return usage_error("give the filter once: -f, -F or trailing arguments");
 	if (o.dump > 3)

@@ -122,12 +122,19 @@ int ring_block_next(struct rc_block *block, struct rc_packet *ret)
 		.pkttype = sll->sll_pkttype,
 	};
 	block->remaining--;
+	if (block->remaining == 0)
+		return 1;
 	/* tp_next_offset is 0 on the last packet; a 0 earlier means a corrupt
-	 * block, which the bounds check above then stops. */
-	block->offset += h->tp_next_offset;
-	if (h->tp_next_offset == 0 && block->remaining > 0) {
+	 * block. The kernel only chains forward (prb_fill_curr_block adds the
+	 * aligned packet length), so a link that wraps or lands inside this
+	 * header is corrupt too: followed, two packets pointing at each other
+	 * would hand out the same frames num_pkts (up to 2^32) times. */
+	if (h->tp_next_offset < TPACKET3_HDRLEN ||
+	    h->tp_next_offset > block->block_size - block->offset) {
 		block->bad_frames += block->remaining;
 		block->remaining = 0;
+		return 1;
 	}
+	block->offset += h->tp_next_offset;
 	return 1;
 }

@@ -5,7 +5,8 @@
  * DESIGN: each stage owns its memory and frees it before returning; the
  * handle keeps only the finished program, so a compiled filter is one
  * allocation plus the instructions, cheap to keep for the life of a
- * capture.
+ * capture. The finished program is checked against the kernel's rules
+ * (check.c) before anyone sees it.
  */
 #include "filter_internal.h"
 
@@ -19,6 +20,25 @@ struct rc_filter {
 	struct sock_filter *insns;
 	size_t len;
 };
+
+/* Nothing leaves the compiler that the kernel would refuse: a program
+ * breaking bpf_check_classic()'s rules is a compiler bug, reported as
+ * one instead of as a bare EINVAL at attach time. */
+static int filter_kernel_rules(struct sock_filter *insns, size_t len, struct rc_filter_error *err)
+{
+	struct rc_filter_error why;
+	int r = rc_filter_check(insns, len, &why);
+
+	if (r == -EINVAL && err) {
+		struct rc_filter_token whole = { .text = "", .col = 1 };
+
+		rc_filter_set_error(err, &whole, "internal error, please report: the kernel "
+				    "would refuse the program (%.80s)", why.message);
+	}
+	if (r < 0)
+		free(insns);
+	return r;
+}
 
 static int filter_build(const char *expr, const struct rc_filter_config *cfg,
 			struct sock_filter **ret, size_t *ret_len, struct rc_filter_error *err)
@@ -38,6 +58,8 @@ static int filter_build(const char *expr, const struct rc_filter_config *cfg,
 		r = rc_filter_generate(root, cfg, &code, err);
 	if (r == 0)
 		r = rc_filter_code_layout(&code, ret, ret_len);
+	if (r == 0)
+		r = filter_kernel_rules(*ret, *ret_len, err);
 	if (r == -E2BIG && err) {
 		struct rc_filter_token whole = { .text = "", .col = 1 };
 

@@ -26,6 +26,7 @@ enum rc_filter_tok {
 	TK_PLUS, TK_MINUS, TK_STAR, TK_SLASH, TK_PERCENT, TK_AMP, TK_PIPE, TK_CARET,
 	TK_LSH, TK_RSH, TK_EQ, TK_NE, TK_LT, TK_LE, TK_GT, TK_GE,
 	TK_BANG, TK_ANDAND, TK_OROR, TK_BAD,
+	TK_BIGNUM, /* a number over 32 bits: an error, never reaches the parser */
 };
 
 struct rc_filter_token {

@@ -931,6 +931,22 @@ static void gen_arith_load(struct gen *g, const struct rc_filter_node *n)
 	bool transport = gen_is_transport(n->proto);
 
 	if (n->r->kind == NK_NUM) {
+		/* The kernel reads a load offset as a signed int, and offsets
+		 * from -2 MiB up as its ancillary data (SKF_AD_OFF: ifindex,
+		 * protocol ...): index + header offsets must stay below 2^31,
+		 * or ether[4294963200] would quietly test skb->protocol and
+		 * ip[4294967290] byte 8. Run-time parts get room too: 60 for
+		 * an IPv4 header, 64 KiB for a base found at run time (VLAN
+		 * and MPLS stacks, PPPoE). */
+		if ((uint64_t)n->r->v[0] + k + g->off[base].k + n->v[0] + (transport ? 60 : 0) +
+		    (g->off[base].var ? 65536 : 0) > INT32_MAX) {
+			const struct rc_filter_node *at = g->at;
+
+			g->at = n->r; /* the error names the index */
+			gen_fail(g, "index too large: packet offsets must stay below 2^31");
+			g->at = at;
+			return;
+		}
 		gen_load(g, transport ? BASE_TRANS4 : base, n->v[0], k + n->r->v[0]);
 		return;
 	}

@@ -110,12 +110,15 @@ static unsigned lex_colon_addr(const char *s, struct rc_filter_token *t)
 	return 0;
 }
 
-/* libpcap reads numbers as C does: 0x hex, leading-0 octal, else decimal. */
-static bool lex_number(const char *s, size_t n, uint32_t *ret)
+/* libpcap reads numbers as C does: 0x hex, leading-0 octal, else decimal.
+ * Returns 1 and the value, 0 if s is not a number, -1 if it is one that
+ * does not fit in 32 bits. */
+static int lex_number(const char *s, size_t n, uint32_t *ret)
 {
 	unsigned base = 10;
 	uint64_t v = 0;
 	size_t i = 0;
+	bool big = false;
 
 	if (n > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
 		base = 16;
@@ -129,24 +132,31 @@ static bool lex_number(const char *s, size_t n, uint32_t *ret)
 		unsigned d = isdigit(c) ? (unsigned)(c - '0') : isxdigit(c) ? (unsigned)(c - 'a' + 10) : 99;
 
 		if (d >= base)
-			return false;
+			return 0;
 		v = v * base + d;
-		if (v > UINT32_MAX)
-			return false;
+		if (v > UINT32_MAX) {
+			big = true;
+			v = UINT32_MAX; /* keep scanning: "1234567890123abc" is a word */
+		}
 	}
+	if (big)
+		return -1;
 	*ret = (uint32_t)v;
-	return true;
+	return 1;
 }
 
 static void lex_classify_word(struct rc_filter_token *t)
 {
 	const char *s = t->text;
 	size_t digits_dots = strspn(s, "0123456789.");
+	int num = isdigit((unsigned char)s[0]) ? lex_number(s, t->len, &t->num) : 0;
 
 	if (digits_dots >= t->len && memchr(s, '.', t->len))
 		t->type = TK_IPV4;
-	else if (isdigit((unsigned char)s[0]) && lex_number(s, t->len, &t->num))
+	else if (num == 1)
 		t->type = TK_NUM;
+	else if (num == -1)
+		t->type = TK_BIGNUM;
 	else
 		t->type = TK_WORD;
 }
@@ -209,8 +219,11 @@ int rc_filter_lex(const char *expr, struct rc_filter_token **ret, struct rc_filt
 		if (!*s)
 			break;
 		lex_one(s, &toks[n]);
-		if (toks[n].type == TK_BAD) {
-			rc_filter_set_error(err, &toks[n], "illegal character");
+		if (toks[n].type == TK_BAD || toks[n].type == TK_BIGNUM) {
+			/* A too-big number once lexed as a word, and the parser then
+			 * blamed whatever came before it. */
+			rc_filter_set_error(err, &toks[n], toks[n].type == TK_BAD ? "illegal character"
+					    : "constant out of 32-bit range (at most 4294967295)");
 			free(toks);
 			return -EINVAL;
 		}

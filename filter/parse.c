@@ -319,6 +319,11 @@ static struct rc_filter_node *parse_arith(struct parser *p, int level)
 		n->op = (uint16_t)op;
 		if ((op == BPF_DIV || op == BPF_MOD) && n->r->kind == NK_NUM && n->r->v[0] == 0)
 			return SEMANTIC(p, optok, "division by zero");
+		/* bpf_check_classic refuses a constant shift of 32 or more (it
+		 * would be undefined in the eBPF it becomes), so -d must too. */
+		if ((op == BPF_LSH || op == BPF_RSH) && n->r->kind == NK_NUM && n->r->v[0] >= 32)
+			return SEMANTIC(p, optok, "shift by %u: the kernel allows shifts of 0 to 31 only",
+					n->r->v[0]);
 		l = n;
 	}
 	return l;

@@ -79,6 +79,7 @@ int rd_pcap_next(struct rc_reader *r, struct rc_reader_packet *ret)
 		.number = ++r->number,
 		.offset = off,
 	};
+	rd_packet_lengths(r, ifc, ret);
 	rd_take(r, RECORD_HEADER_LEN + caplen);
 	return 1;
 }

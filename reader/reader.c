@@ -8,9 +8,12 @@
  * an error message instead of a SIGBUS. The buffer only ever holds the
  * block being parsed plus read-ahead, so memory is bounded by the largest
  * block (RD_MAX_BLOCK), not by the file. Memory input skips the buffer
- * entirely and packets point into the caller's bytes.
+ * entirely and packets point into the caller's bytes. What the reader
+ * refuses stops it with an error; what it tolerates (as tshark does) it
+ * reads, and says once per kind through the log hook (rd_warn).
  */
 #include "reader_internal.h"
+#include "log.h"
 
 #include <byteswap.h>
 #include <errno.h>
@@ -144,6 +147,27 @@ int rd_fail(struct rc_reader *r, uint64_t off, const char *fmt, ...)
 	return -EBADMSG;
 }
 
+void rd_warn(struct rc_reader *r, enum rd_warning kind, uint64_t off, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+
+	if (r->warned & (1u << kind))
+		return;
+	r->warned |= 1u << kind;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	rc_logf(r->log, r->log_ctx, RC_LOG_WARNING, "offset %llu: %s (read anyway; "
+		"not repeated for later ones)", (unsigned long long)off, msg);
+}
+
+void rc_reader_set_log(struct rc_reader *r, rc_log_fn log, void *ctx)
+{
+	r->log = log;
+	r->log_ctx = ctx;
+}
+
 uint16_t rd16(const struct rc_reader *r, const uint8_t *p)
 {
 	uint16_t v;
@@ -190,17 +214,35 @@ struct rd_iface *rd_iface_add(struct rc_reader *r, uint16_t linktype, uint32_t s
 	return ifc;
 }
 
+/* The captured length is the smaller of the original length and the
+ * snaplen (pcapng draft 4.3, and pcap's caplen likewise). Files break it
+ * (tshark shows them); say so, keep the bytes. */
+void rd_packet_lengths(struct rc_reader *r, const struct rd_iface *ifc,
+		       const struct rc_reader_packet *p)
+{
+	if (p->caplen > p->origlen)
+		rd_warn(r, RD_W_CAPLEN_ORIGLEN, p->offset, "captured length %u is more than the "
+			"original length %u", p->caplen, p->origlen);
+	if (ifc->snaplen && p->caplen > ifc->snaplen)
+		rd_warn(r, RD_W_CAPLEN_SNAPLEN, p->offset, "captured length %u is more than the "
+			"interface's snaplen %u", p->caplen, ifc->snaplen);
+}
+
 /* 128-bit intermediate: units can use all 64 bits and mul is up to 1e9. */
 __extension__ typedef __int128 rd_i128;
 
 /* Saturates rather than fails: real files carry garbage timestamps
  * (Wireshark's dhcp sample says the year 150000), and tshark shows
  * their packets, so we hand them out too, with ts_clamped set. */
-void rd_ts(const struct rd_iface *ifc, uint64_t units, struct rc_reader_packet *pkt)
+void rd_ts(struct rc_reader *r, const struct rd_iface *ifc, uint64_t units,
+	   struct rc_reader_packet *pkt)
 {
 	rd_i128 ns = (rd_i128)units * ifc->mul / ifc->div + (rd_i128)ifc->offset_s * 1000000000;
 
 	pkt->ts_clamped = ns > INT64_MAX || ns < INT64_MIN;
+	if (pkt->ts_clamped)
+		rd_warn(r, RD_W_TS_RANGE, pkt->offset, "timestamp is %s, beyond 64-bit nanoseconds; "
+			"clamped", ns > 0 ? "after the year 2262" : "before the year 1677");
 	pkt->ts_ns = ns > INT64_MAX ? INT64_MAX : ns < INT64_MIN ? INT64_MIN : (int64_t)ns;
 }
 

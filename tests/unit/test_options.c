@@ -373,6 +373,25 @@ static void test_Z_and_no_sandbox(void **state)
 	assert_false(o.no_sandbox);
 }
 
+/* Each was once accepted: -i twice wrote every packet twice, -D ignored
+ * the words after it. */
+static void test_repeated_interface_and_D_with_words_are_usage_errors(void **state)
+{
+	const char *twice[] = { "-i", "rc1", "-i", "rc2", "-i", "rc1", NULL };
+	const char *two[] = { "-i", "rc1", "-i", "rc2", NULL };
+	const char *d_words[] = { "-D", "extra", "words", NULL };
+	const char *d[] = { "-D", NULL };
+	struct cli_options o;
+
+	(void)state;
+	assert_int_equal(parse(&o, twice), 2);
+	assert_int_equal(parse(&o, two), 0);
+	assert_int_equal(o.n_ifaces, 2);
+	assert_int_equal(parse(&o, d_words), 2);
+	assert_int_equal(parse(&o, d), 0);
+	assert_int_equal(o.action, CLI_LIST_INTERFACES);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -388,6 +407,7 @@ int main(void)
 		cmocka_unit_test(test_y_accepts_the_interfaces_own),
 		cmocka_unit_test(test_L_prints_as_tcpdump),
 		cmocka_unit_test(test_Z_and_no_sandbox),
+		cmocka_unit_test(test_repeated_interface_and_D_with_words_are_usage_errors),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -162,6 +162,33 @@ static void test_corrupt_offset_stops_walk(void **state)
 	synth_block_free(&sb);
 }
 
+/* Two packets pointing at each other (the fuzzer's find): the kernel only
+ * ever chains forward, so a backward link ends the walk instead of
+ * handing out the same two packets num_pkts (up to 2^32) times. */
+static void test_backward_link_stops_walk(void **state)
+{
+	struct synth_block sb;
+	struct rc_block rb;
+	struct rc_packet p;
+	struct tpacket_block_desc *d;
+	uint8_t *first;
+
+	(void)state;
+	synth_block_init(&sb, BLOCK_SIZE, 1);
+	for (int i = 0; i < 2; i++)
+		synth_block_add(&sb, &(struct synth_packet){ .frame = frame, .caplen = 60, .len = 60 });
+	d = (void *)sb.mem;
+	first = sb.mem + d->hdr.bh1.offset_to_first_pkt;
+	sb.last->tp_next_offset = (uint32_t)(first - (uint8_t *)sb.last); /* wraps: points back */
+	d->hdr.bh1.num_pkts = 1000000;
+	walk_begin(&rb, &sb, 262144);
+	assert_int_equal(ring_block_next(&rb, &p), 1);
+	assert_int_equal(ring_block_next(&rb, &p), 1);
+	assert_int_equal(ring_block_next(&rb, &p), 0);
+	assert_int_equal(rb.bad_frames, 1000000 - 2);
+	synth_block_free(&sb);
+}
+
 /* An engine over synthetic blocks: no socket (fd -1 makes the kernel
  * statistics read fail harmlessly), just the hand-off logic. */
 struct fake_engine {
@@ -273,6 +300,7 @@ int main(void)
 		cmocka_unit_test(test_vlan_respects_snaplen),
 		cmocka_unit_test(test_empty_block),
 		cmocka_unit_test(test_corrupt_offset_stops_walk),
+		cmocka_unit_test(test_backward_link_stops_walk),
 		cmocka_unit_test(test_take_in_order_and_seq_gap),
 		cmocka_unit_test(test_held_block_not_taken_twice),
 		cmocka_unit_test(test_drops_attributed_once),

@@ -77,6 +77,21 @@ RC_API uint32_t rc_filter_run(const struct sock_filter *insns, size_t len,
  * (SO_BPF_EXTENSIONS reaches SKF_AD_VLAN_TAG_PRESENT), 0 if not, or -errno. */
 RC_API int rc_filter_probe_linux_ext(void);
 
+/* The rules the kernel's bpf_check_classic() applies at SO_ATTACH_FILTER,
+ * checked in user space: 0, or -EINVAL with err->message naming the
+ * instruction and the rule ("instruction 3: shift by 32 ..."); -ENOMEM.
+ * Every program rc_filter_compile() returns passes it. */
+RC_API int rc_filter_check(const struct sock_filter *insns, size_t len,
+			   struct rc_filter_error *err);
+
+/* Attaches the program to a throwaway AF_UNIX socket (no privilege
+ * needed), which is what no user-space rule can predict: whether the
+ * kernel has room for it. The kernel charges the program, converted to
+ * eBPF, to the socket's option memory, at most net.core.optmem_max bytes.
+ * 0, -ENOMEM when it does not fit, -EINVAL for a program the kernel's
+ * checker refuses, or another -errno. */
+RC_API int rc_filter_probe_attach(const struct sock_filter *insns, size_t len);
+
 /* tcpdump -d's text for instruction pc ("(000) ldh      [12]"), into buf. */
 RC_API void rc_filter_image(const struct sock_filter *insn, unsigned pc, char *buf, size_t size);
 

@@ -8,7 +8,8 @@
  * copied per packet; they stay valid until the next call. Input is
  * untrusted: every length is checked against the block that holds it, and
  * a malformed file stops the reader with -EBADMSG and a message naming the
- * byte offset and the rule broken (rc_reader_error()). Timestamps come out
+ * byte offset and the rule broken (rc_reader_error()); a defect it
+ * tolerates is reported through the log hook. Timestamps come out
  * in nanoseconds since the epoch with if_tsresol and if_tsoffset applied,
  * and interfaces are numbered across sections so one id names one IDB.
  */
@@ -59,6 +60,13 @@ RC_API int rc_reader_open_mem(const void *buf, size_t len, struct rc_reader **re
  * malformed file (see rc_reader_error()); another -errno for an I/O error.
  * An error is sticky: later calls return it again. */
 RC_API int rc_reader_next(struct rc_reader *r, struct rc_reader_packet *ret);
+
+/* What the reader tolerates but the pcapng spec forbids or discourages
+ * (tshark reads it too: a captured length over the original, an
+ * interface statistics block naming no interface, a timestamp that had to
+ * be clamped ...) goes to log as an RC_LOG_WARNING, "offset N: ...", once
+ * per kind of defect. NULL (the default) is silent. */
+RC_API void rc_reader_set_log(struct rc_reader *r, rc_log_fn log, void *ctx);
 
 /* "offset 1234: <rule broken>" after -EBADMSG; "" before any error. */
 RC_API const char *rc_reader_error(const struct rc_reader *r);
