@@ -2,8 +2,7 @@
 /*
  * formats.h - the capture-file and socket-filter facts that more than one
  * library module needs (private: not installed). The writer encodes these
- * numbers, the reader checks them, the engine and the filter compiler
- * agree on the loopback prologue through them.
+ * numbers, the reader checks them.
  */
 #ifndef RINGCAP_COMMON_FORMATS_H
 #define RINGCAP_COMMON_FORMATS_H
@@ -19,9 +18,5 @@
 /* Classic pcap's magic: microsecond and nanosecond timestamps. */
 #define RC_PCAP_MAGIC_US 0xA1B2C3D4u
 #define RC_PCAP_MAGIC_NS 0xA1B23C4Du
-
-/* Instructions the engine puts in front of the caller's filter on
- * loopback (drop the PACKET_OUTGOING copy); the compiler leaves room. */
-#define RC_LOOPBACK_PROLOGUE_INSNS 3u
 
 #endif

@@ -41,7 +41,6 @@
 #include <linux/if_ether.h>
 
 #include "log.h"
-#include "formats.h"
 #include "opts.h"
 #include "ring.h"
 

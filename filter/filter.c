@@ -64,7 +64,7 @@ static int filter_build(const char *expr, const struct rc_filter_config *cfg,
 		struct rc_filter_token whole = { .text = "", .col = 1 };
 
 		rc_filter_set_error(err, &whole, "expression too large for the kernel "
-				    "(over %d instructions)", BPF_MAXINSNS - 3);
+				    "(over %u instructions)", RC_FILTER_MAX_INSNS);
 	}
 	rc_filter_code_free(&code);
 	rc_filter_arena_free(&arena);
@@ -82,7 +82,7 @@ int rc_filter_compile(const char *expr, const struct rc_filter_config *config,
 
 	if (err)
 		memset(err, 0, sizeof(*err));
-	if (cfg->linktype && cfg->linktype != RC_FILTER_LINKTYPE_ETHERNET) {
+	if (cfg->linktype && cfg->linktype != RC_LINKTYPE_ETHERNET) {
 		if (err)
 			strcpy(err->message, "only Ethernet link types are supported");
 		return -EPROTONOSUPPORT;

@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define PROG_MAX_INSNS (BPF_MAXINSNS - 3) /* the engine's loopback prologue */
+#define PROG_MAX_INSNS RC_FILTER_MAX_INSNS
 
 static bool prog_grow(void **p, unsigned *cap, unsigned need, size_t elem)
 {

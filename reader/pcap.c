@@ -10,13 +10,15 @@
  */
 #include "reader_internal.h"
 
+#include "formats.h"
+
 #include <errno.h>
 #include <string.h>
 
 #define FILE_HEADER_LEN 24
 #define RECORD_HEADER_LEN 16
-#define MAGIC_NS 0xA1B23C4Du
-#define NATIVE_MAGIC_US 0xA1B2C3D4u
+#define MAGIC_NS RC_PCAP_MAGIC_NS
+#define NATIVE_MAGIC_US RC_PCAP_MAGIC_US
 
 int rd_pcap_header(struct rc_reader *r)
 {

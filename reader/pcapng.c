@@ -21,17 +21,21 @@
  */
 #include "reader_internal.h"
 
+#include "formats.h"
+
 #include <errno.h>
 #include <string.h>
 
-#define BT_SHB 0x0A0D0D0Au
-#define BT_IDB 0x00000001u
+/* Block types the reader knows; the ones the writer writes too come from
+ * common/formats.h. */
+#define BT_SHB RC_PCAPNG_SHB
+#define BT_IDB RC_PCAPNG_IDB
 #define BT_PB 0x00000002u
 #define BT_SPB 0x00000003u
 #define BT_NRB 0x00000004u
-#define BT_ISB 0x00000005u
-#define BT_EPB 0x00000006u
-#define BOM 0x1A2B3C4Du
+#define BT_ISB RC_PCAPNG_ISB
+#define BT_EPB RC_PCAPNG_EPB
+#define BOM RC_PCAPNG_BYTE_ORDER_MAGIC
 
 #define OPT_ENDOFOPT 0
 #define IF_NAME 2

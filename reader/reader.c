@@ -13,6 +13,8 @@
  * reads, and says once per kind through the log hook (rd_warn).
  */
 #include "reader_internal.h"
+
+#include "formats.h"
 #include "log.h"
 
 #include <byteswap.h>
@@ -26,9 +28,9 @@
 
 #define READ_CHUNK (256u << 10)
 
-#define PCAPNG_SHB_TYPE 0x0A0D0D0Au
-#define PCAP_MAGIC_US 0xA1B2C3D4u
-#define PCAP_MAGIC_NS 0xA1B23C4Du
+#define PCAPNG_SHB_TYPE RC_PCAPNG_SHB
+#define PCAP_MAGIC_US RC_PCAP_MAGIC_US
+#define PCAP_MAGIC_NS RC_PCAP_MAGIC_NS
 
 static int reader_new(int fd, struct rc_reader **ret)
 {

@@ -23,7 +23,7 @@ static void fuzz_check_program(const struct sock_filter *p, size_t n)
 {
 	struct rc_filter_error err;
 
-	if (n > BPF_MAXINSNS - 3 || rc_filter_check(p, n, &err) != 0)
+	if (n > RC_FILTER_MAX_INSNS || rc_filter_check(p, n, &err) != 0)
 		abort();
 }
 

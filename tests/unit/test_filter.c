@@ -78,7 +78,7 @@ static void assert_kernel_valid(const struct sock_filter *p, size_t n)
 	if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &fp, sizeof(fp)) < 0)
 		fail_msg("the kernel refused a %zu-instruction program: %s", n, strerror(errno));
 	close(fd);
-	assert_true(n > 0 && n <= BPF_MAXINSNS - 3);
+	assert_true(n > 0 && n <= RC_FILTER_MAX_INSNS);
 	assert_int_equal(BPF_CLASS(p[n - 1].code), BPF_RET);
 	for (size_t i = 0; i < n; i++) {
 		if (BPF_CLASS(p[i].code) != BPF_JMP)

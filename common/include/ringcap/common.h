@@ -70,6 +70,10 @@ typedef void (*rc_log_fn)(void *ctx, enum rc_log_level level, const char *msg);
  * larger packet (a 256 KiB GRO super-packet) is cut to this. */
 #define RC_SNAPLEN_MAX 262144u
 
+/* Instructions the engine puts in front of a capture filter on loopback
+ * (drop the PACKET_OUTGOING copy); the filter compiler leaves room. */
+#define RC_LOOPBACK_PROLOGUE_INSNS 3u
+
 #ifdef __cplusplus
 }
 #endif

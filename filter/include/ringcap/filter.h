@@ -11,6 +11,9 @@
  * the offending token and its column, for the caller to put into words.
  * The interpreter follows the kernel's semantics, including the Linux
  * ancillary loads, which it reads from a struct the caller fills.
+ *
+ * Threads: the compiler and the interpreter keep no state between calls;
+ * a compiled filter is read-only once made, so any thread may use it.
  */
 #ifndef RINGCAP_FILTER_H
 #define RINGCAP_FILTER_H
@@ -21,15 +24,21 @@
 
 #include <ringcap/common.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 struct rc_filter;
 struct sock_filter;
 
-#define RC_FILTER_LINKTYPE_ETHERNET 1 /* DLT_EN10MB, the only one for now */
+/* The most instructions a compiled program has: the kernel's
+ * BPF_MAXINSNS (4096) less the engine's loopback prologue. */
+#define RC_FILTER_MAX_INSNS (4096u - RC_LOOPBACK_PROLOGUE_INSNS)
 
 /* A zeroed config means: Ethernet, snaplen 262144, savefile semantics. */
 struct rc_filter_config {
 	uint32_t snaplen;  /* the accept return value; 0 = 262144 */
-	uint32_t linktype; /* 0 = RC_FILTER_LINKTYPE_ETHERNET */
+	uint32_t linktype; /* 0 = RC_LINKTYPE_ETHERNET, the only one for now */
 	/* Live Linux capture: the kernel strips the outer VLAN tag and offers
 	 * it (and the packet type) as ancillary loads (SO_BPF_EXTENSIONS). */
 	bool linux_ext;
@@ -94,5 +103,9 @@ RC_API int rc_filter_probe_attach(const struct sock_filter *insns, size_t len);
 
 /* tcpdump -d's text for instruction pc ("(000) ldh      [12]"), into buf. */
 RC_API void rc_filter_image(const struct sock_filter *insn, unsigned pc, char *buf, size_t size);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -12,6 +12,10 @@
  * tolerates is reported through the log hook. Timestamps come out
  * in nanoseconds since the epoch with if_tsresol and if_tsoffset applied,
  * and interfaces are numbered across sections so one id names one IDB.
+ *
+ * Threads: a reader belongs to one thread at a time, and so do the
+ * packets it returns; two readers share nothing. The log hook is called
+ * on the thread that calls rc_reader_next.
  */
 #ifndef RINGCAP_READER_H
 #define RINGCAP_READER_H
@@ -21,6 +25,10 @@
 #include <stdint.h>
 
 #include <ringcap/common.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 struct rc_reader;
 
@@ -76,5 +84,9 @@ RC_API uint32_t rc_reader_iface_count(const struct rc_reader *r);
 /* -ENOENT if id is not an interface seen so far. */
 RC_API int rc_reader_iface(const struct rc_reader *r, uint32_t id, struct rc_reader_iface *ret);
 RC_API void rc_reader_close(struct rc_reader *r);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif
