@@ -148,7 +148,7 @@ static int filter_fits_kernel(const struct rc_filter *prog)
 
 int cli_filter_prepare(const struct cli_options *o, struct cli_filter *ret)
 {
-	struct rc_filter_config c = { .snaplen = o->snaplen,
+	struct rc_filter_config c = { .sz = sizeof(struct rc_filter_config), .snaplen = o->snaplen,
 				      .linux_ext = rc_filter_probe_linux_ext() > 0,
 				      .netmask = filter_netmask(o) };
 	struct rc_filter_error err;

@@ -20,6 +20,7 @@
 static struct rc_sandbox_config privs_config(const struct cli_options *o)
 {
 	return (struct rc_sandbox_config){
+		.sz = sizeof(struct rc_sandbox_config),
 		.user = o->user,
 		.flags = o->post_cmd ? RC_SANDBOX_F_EXEC : 0,
 		.trap_prefix = "ringcap",

@@ -10,7 +10,10 @@
  */
 #include "filter_internal.h"
 
+#include "opts.h"
+
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -75,13 +78,19 @@ static int filter_build(const char *expr, const struct rc_filter_config *cfg,
 int rc_filter_compile(const char *expr, const struct rc_filter_config *config,
 		      struct rc_filter **ret, struct rc_filter_error *err)
 {
-	static const struct rc_filter_config defaults;
-	const struct rc_filter_config *cfg = config ? config : &defaults;
+	struct rc_filter_config copy = { 0 }, *cfg = &copy;
 	struct rc_filter *f;
-	int r;
+	int r = config ? rc_opts_copy(&copy, sizeof(copy), config) : 0;
 
 	if (err)
 		memset(err, 0, sizeof(*err));
+	if (r < 0) {
+		if (err)
+			snprintf(err->message, sizeof(err->message), "rc_filter_config: %s",
+				 r == -E2BIG ? "has options this library does not know" :
+				 ".sz is not set (declare it with RC_OPTS)");
+		return r;
+	}
 	if (cfg->linktype && cfg->linktype != RC_LINKTYPE_ETHERNET) {
 		if (err)
 			strcpy(err->message, "only Ethernet link types are supported");

@@ -21,6 +21,8 @@
  */
 #include "sandbox_internal.h"
 
+#include "opts.h"
+
 #include <errno.h>
 #include <grp.h>
 #include <linux/capability.h>
@@ -140,12 +142,15 @@ static int drop_verify(const struct rc_sandbox_config *c, const struct drop_user
 
 int rc_sandbox_drop(const struct rc_sandbox_config *c)
 {
-	static const struct rc_sandbox_config none;
+	struct rc_sandbox_config cfg = { 0 };
 	struct drop_user u;
-	int r;
+	int r = c ? rc_opts_copy(&cfg, sizeof(cfg), c) : 0;
 
-	if (!c)
-		c = &none;
+	if (r < 0) {
+		rc_opts_log_error(r, "rc_sandbox_config", cfg.log, cfg.log_ctx);
+		return r;
+	}
+	c = &cfg;
 	if (c->user && (r = drop_lookup(c, &u)) < 0)
 		return r;
 	r = drop_bounding(c);

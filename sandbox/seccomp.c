@@ -25,6 +25,8 @@
  */
 #include "sandbox_internal.h"
 
+#include "opts.h"
+
 #include <errno.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
@@ -120,14 +122,17 @@ static long seccomp_install_no_tsync(const struct rc_sandbox_config *c, const st
 
 int rc_sandbox_enter(const struct rc_sandbox_config *c, enum rc_sandbox_phase phase)
 {
-	static const struct rc_sandbox_config none;
+	struct rc_sandbox_config cfg = { 0 };
 	struct sock_filter insns[RC_SANDBOX_MAX_INSNS];
 	struct sock_fprog prog = { .filter = insns };
 	size_t len;
-	long r;
+	long r = c ? rc_opts_copy(&cfg, sizeof(cfg), c) : 0;
 
-	if (!c)
-		c = &none;
+	if (r < 0) {
+		rc_opts_log_error((int)r, "rc_sandbox_config", cfg.log, cfg.log_ctx);
+		return (int)r;
+	}
+	c = &cfg;
 	r = rc_sandbox_build(phase, c->flags, insns, RC_SANDBOX_MAX_INSNS, &len);
 	if (r < 0)
 		return (int)r;

@@ -29,7 +29,7 @@ static void fuzz_check_program(const struct sock_filter *p, size_t n)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct rc_filter_config cfg = { 0 };
+	struct rc_filter_config cfg = { .sz = sizeof(cfg) };
 	struct rc_filter_error err;
 	struct rc_filter *f;
 	char *expr;

@@ -103,7 +103,7 @@ static char *ports(unsigned n)
 static void test_probe_agrees_on_size(void **state)
 {
 	static const unsigned sizes[] = { 60, 100, 120, 130, 140, 150, 180 };
-	struct rc_filter_config c = { .linux_ext = true };
+	struct rc_filter_config c = { .sz = sizeof(struct rc_filter_config), .linux_ext = true };
 	unsigned refused = 0;
 
 	(void)state;

@@ -94,7 +94,7 @@ static void assert_kernel_valid(const struct sock_filter *p, size_t n)
 
 static struct rc_filter *compile_ok(const char *expr, bool live)
 {
-	struct rc_filter_config c = { .linux_ext = live, .snaplen = 1000 };
+	struct rc_filter_config c = { .sz = sizeof(struct rc_filter_config), .linux_ext = live, .snaplen = 1000 };
 	struct rc_filter_error err;
 	struct rc_filter *f = NULL;
 	const struct sock_filter *p;

@@ -166,7 +166,7 @@ static void test_compiled_programs_pass(void **state)
 			continue;
 		*end = 0;
 		for (int ext = 0; ext < 2; ext++) {
-			struct rc_filter_config c = { .linux_ext = ext, .netmask = 0xffffff00 };
+			struct rc_filter_config c = { .sz = sizeof(struct rc_filter_config), .linux_ext = ext, .netmask = 0xffffff00 };
 			struct rc_filter_error err;
 			struct rc_filter *prog;
 			size_t len;

@@ -132,7 +132,7 @@ static uint32_t netmask_of(const char *s)
 
 static int compile_live(const char *expr, uint32_t netmask, bool live, struct rc_filter **ret)
 {
-	struct rc_filter_config c = { .snaplen = 262144, .netmask = netmask, .linux_ext = live };
+	struct rc_filter_config c = { .sz = sizeof(struct rc_filter_config), .snaplen = 262144, .netmask = netmask, .linux_ext = live };
 	struct rc_filter_error err;
 
 	return rc_filter_compile(expr, &c, ret, &err);

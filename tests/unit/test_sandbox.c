@@ -307,7 +307,7 @@ static void child_wait(struct child *c)
 
 static void enter_capture(void)
 {
-	struct rc_sandbox_config c = { .trap_prefix = "test_sandbox" };
+	struct rc_sandbox_config c = { .sz = sizeof(struct rc_sandbox_config), .trap_prefix = "test_sandbox" };
 
 	if (rc_sandbox_enter(&c, SETUP) < 0 || rc_sandbox_enter(&c, CAPTURE) < 0)
 		_exit(3);
@@ -426,7 +426,7 @@ static unsigned long long status_field(const char *key, int base)
 /* As root: become nobody; as anyone: no capabilities, no_new_privs. */
 static void body_drop(void)
 {
-	struct rc_sandbox_config c = { .user = getuid() == 0 ? "nobody" : NULL };
+	struct rc_sandbox_config c = { .sz = sizeof(struct rc_sandbox_config), .user = getuid() == 0 ? "nobody" : NULL };
 
 	if (rc_sandbox_drop(&c) < 0)
 		_exit(10);
@@ -444,7 +444,7 @@ static void body_drop(void)
 
 static void test_drop(void **state)
 {
-	struct rc_sandbox_config unknown = { .user = "no-such-user-ringcap" };
+	struct rc_sandbox_config unknown = { .sz = sizeof(struct rc_sandbox_config), .user = "no-such-user-ringcap" };
 	struct child c;
 
 	(void)state;

@@ -37,6 +37,7 @@ struct sock_filter;
 
 /* A zeroed config means: Ethernet, snaplen 262144, savefile semantics. */
 struct rc_filter_config {
+	size_t sz;         /* sizeof(struct rc_filter_config): RC_OPTS */
 	uint32_t snaplen;  /* the accept return value; 0 = 262144 */
 	uint32_t linktype; /* 0 = RC_LINKTYPE_ETHERNET, the only one for now */
 	/* Live Linux capture: the kernel strips the outer VLAN tag and offers

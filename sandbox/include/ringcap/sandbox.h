@@ -53,6 +53,7 @@ enum rc_sandbox_phase {
 /* A zeroed config means: stay the same user, drop every capability, set
  * no_new_privs; the filter allows no exec; a denied call dies silently. */
 struct rc_sandbox_config {
+	size_t sz;               /* sizeof(struct rc_sandbox_config): RC_OPTS */
 	/* Become this user (by name, as tcpdump -Z): supplementary groups
 	 * from the group database (initgroups), then its gid, then its uid.
 	 * NULL: keep the current user. */
