@@ -15,6 +15,8 @@
 
 #include <ringcap/capture.h>
 
+#include "log.h"
+
 #define CAPTURE_MAX_ENGINES (RC_CAPTURE_MAX_IFACES * RC_CAPTURE_MAX_THREADS)
 
 /* A ring block as a writer batch: one per block of each ring, since a
@@ -27,6 +29,7 @@ struct block_batch {
 	bool lost_told;
 	rc_log_fn log;            /* for unreadable packets */
 	void *log_ctx;
+	struct rc_ratelimit *warn; /* the engine's, for that warning */
 };
 
 struct rc_capture {
@@ -40,6 +43,7 @@ struct rc_capture {
 	 * own writer). */
 	struct rc_engine *engines[CAPTURE_MAX_ENGINES];
 	struct block_batch *batches[CAPTURE_MAX_ENGINES];
+	struct rc_ratelimit bad_warn[CAPTURE_MAX_ENGINES];
 	unsigned n_engines;
 	struct rc_writer *writers[RC_CAPTURE_MAX_THREADS];
 	unsigned n_writers;

@@ -53,13 +53,17 @@ static int block_next(struct rc_writer_batch *wb, struct rc_writer_packet *ret)
 		return 1;
 	}
 	if (!bb->lost_told) {
+		unsigned held;
+
 		bb->lost_told = true;
 		lost += rc_block_bad_packets(bb->block);
-		if (rc_block_bad_packets(bb->block))
+		/* The rate limit is the engine's; one writer thread walks its blocks. */
+		if (rc_block_bad_packets(bb->block) && rc_ratelimit_ok(bb->warn, 10000000000ull, &held))
 			rc_logf(bb->log, bb->log_ctx, RC_LOG_WARNING,
 				"a ring block held %llu unreadable packets; they are lost "
-				"(counted on the next packet's epb_dropcount)",
-				(unsigned long long)rc_block_bad_packets(bb->block));
+				"(counted on the next packet's epb_dropcount)%s",
+				(unsigned long long)rc_block_bad_packets(bb->block),
+				held ? "; more blocks did since the last such warning" : "");
 	}
 	if (!lost)
 		return 0;
@@ -123,6 +127,7 @@ static void worker_take_blocks(struct worker *wk, unsigned e)
 			*bb = (struct block_batch){ .batch.ops = &capture_block_ops, .block = taken[k],
 						    .iface = e / cap->n_threads,
 						    .lost = rc_block_drops_before(taken[k]),
+						    .warn = &cap->bad_warn[e],
 						    .log = cap->cfg.log, .log_ctx = cap->cfg.log_ctx };
 			/* Engine -> writer. The lane holds every block of this
 			 * thread's rings, so this cannot fail; if it did, the

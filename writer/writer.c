@@ -107,6 +107,7 @@ struct rc_writer {
 	uint64_t encoded;         /* EPBs encoded in all, for the limits */
 	bool warned_iface;
 	struct rc_ratelimit room_warn;
+	struct rc_ratelimit slow_warn;
 	bool no_isb;
 	/* Direct I/O (dio.h): while the current file is written with O_DIRECT,
 	 * buf is a staging buffer of the sink, at file offset dio_base, of
@@ -508,6 +509,7 @@ static void writer_close_file(struct rc_writer *w, const char *why)
 static void writer_rotate(struct rc_writer *w, uint64_t now)
 {
 	uint64_t t0 = now_ns();
+	unsigned held;
 
 	if (now >= w->rotate_at_ns)
 		now = w->rotate_at_ns;
@@ -520,9 +522,10 @@ static void writer_rotate(struct rc_writer *w, uint64_t now)
 	if (w->stopped || writer_open_file(w, now) < 0)
 		return;
 	writer_check_disk(w, t0);
-	if (w->rotate_at_ns != UINT64_MAX && now_ns() - t0 > w->rotate_at_ns - now)
-		rc_logf(w->log, w->log_ctx, RC_LOG_WARNING, "rotating to %s took longer than the time between rotations",
-			   w->out.path);
+	if (w->rotate_at_ns != UINT64_MAX && now_ns() - t0 > w->rotate_at_ns - now &&
+	    rc_ratelimit_ok(&w->slow_warn, 10 * NS_PER_S, &held))
+		rc_logf(w->log, w->log_ctx, RC_LOG_WARNING, "rotating to %s took longer than the time "
+			"between rotations%s", w->out.path, held ? " (and before, since the last such warning)" : "");
 }
 
 /* The current file's size once what is queued is written. */

@@ -37,6 +37,7 @@ struct fixture {
 	struct synth_block sb[N_BLOCKS];
 	struct rc_block rb[N_BLOCKS];
 	struct block_batch bb[N_BLOCKS];
+	struct rc_ratelimit warn;
 	char path[64];
 	int fd;
 };
@@ -71,7 +72,8 @@ static int setup(void **state)
 		ring_block_begin(&f->rb[i], (void *)f->sb[i].mem, BLOCK_SIZE,
 				 262144);
 		f->bb[i] = (struct block_batch){ .batch.ops = &capture_block_ops, .block = &f->rb[i],
-						 .iface = (uint32_t)(i % 2) }; /* two interfaces, interleaved */
+						 .iface = (uint32_t)(i % 2), /* two interfaces, interleaved */
+						 .warn = &f->warn };
 	}
 	/* The kernel lost 10 between blocks 2 and 3: the engine says so on
 	 * block 3, and the capture thread hands that over with it. */
