@@ -29,6 +29,7 @@
 #include <ringcap/compare.h>
 #include <ringcap/reader.h>
 
+#include "input.h"
 #include "report.h"
 
 #define EXIT_RUNTIME 1
@@ -313,15 +314,14 @@ static void input_log(void *ctx, enum rc_log_level level, const char *msg)
 
 /* Warnings are shown for the first read of a file only, not again when
  * A is read a second time for --annotate. */
-static int open_input(const char *path, bool warn, struct rc_reader **ret)
+/* A file, plain or gzip'd (input.c); reading warnings named for it. */
+static int open_input(const char *path, bool warn, struct cli_input *ret)
 {
-	int r = rc_reader_open(path, ret);
-
-	if (r < 0)
-		report_line("%s: cannot open: %s", path, strerror(-r));
-	else if (warn)
-		rc_reader_set_log(*ret, input_log, (void *)path);
-	return r;
+	if (cli_input_open(path, ret))
+		return -1;
+	if (warn)
+		rc_reader_set_log(ret->reader, input_log, (void *)path);
+	return 0;
 }
 
 static void explain_read_error(const char *path, struct rc_reader *rd, int r)
@@ -402,7 +402,7 @@ static int annotate_finish(const char *path, char *tmp, int r)
 
 static int write_annotated(const struct compare_args *args, const struct rc_compare_report *rep)
 {
-	struct rc_reader *a;
+	struct cli_input a;
 	char *tmp;
 	bool in_place;
 	int fd, r;
@@ -412,23 +412,23 @@ static int write_annotated(const struct compare_args *args, const struct rc_comp
 	fd = annotate_open(args->annotate, &tmp);
 	if (fd < 0) {
 		report_line("%s: cannot create: %s", args->annotate, strerror(errno));
-		rc_reader_close(a);
+		cli_input_close(&a);
 		return EXIT_RUNTIME;
 	}
 	in_place = !tmp;
 	/* The library closes the fd it is given; ours stays for the sync. */
-	r = rc_compare_annotate(rep, a, dup(fd));
+	r = rc_compare_annotate(rep, a.reader, dup(fd));
 	if (r == 0 && !in_place && fdatasync(fd) < 0) /* complete on disk before the rename */
 		r = -errno;
 	if (close(fd) < 0 && r == 0)
 		r = -errno;
 	r = annotate_finish(args->annotate, tmp, r);
 	if (r == -EBADMSG)
-		explain_read_error(args->a, a, r);
+		explain_read_error(args->a, a.reader, r);
 	else if (r < 0)
 		report_line("%s: cannot write: %s%s", args->annotate, strerror(-r),
 			    in_place ? "" : " (any file of that name is left as it was)");
-	rc_reader_close(a);
+	cli_input_close(&a);
 	return r == 0 ? 0 : r == -EBADMSG ? EXIT_USAGE : EXIT_RUNTIME;
 }
 
@@ -437,14 +437,14 @@ static int run_compare(const struct compare_args *args)
 	RC_OPTS(rc_compare_config, c, .window_ns = args->window_ns, .a_name = args->a,
 		.b_name = args->b, .log = report_log);
 	struct rc_compare_report *rep = NULL;
-	struct rc_reader *a = NULL, *b = NULL;
+	struct cli_input a = { 0 }, b = { 0 };
 	int r = EXIT_USAGE, e;
 
 	if (args->annotate && check_annotate_target(args))
 		return EXIT_USAGE;
 	if (open_input(args->a, true, &a) < 0 || open_input(args->b, true, &b) < 0)
 		goto out;
-	e = rc_compare_run(&c, a, b, &rep);
+	e = rc_compare_run(&c, a.reader, b.reader, &rep);
 	if (e < 0) {
 		/* The library named the file that failed. */
 		if (e == -ENOMEM)
@@ -459,8 +459,8 @@ static int run_compare(const struct compare_args *args)
 	r = args->annotate ? write_annotated(args, rep) : 0;
 out:
 	rc_compare_report_free(rep);
-	rc_reader_close(a);
-	rc_reader_close(b);
+	cli_input_close(&a);
+	cli_input_close(&b);
 	return r;
 }
 

@@ -149,7 +149,8 @@ static int filter_fits_kernel(const struct rc_filter *prog)
 int cli_filter_prepare(const struct cli_options *o, struct cli_filter *ret)
 {
 	struct rc_filter_config c = { .sz = sizeof(struct rc_filter_config), .snaplen = o->snaplen,
-				      .linux_ext = rc_filter_probe_linux_ext() > 0,
+				      /* A file (-r) has no kernel metadata: savefile rules. */
+				      .linux_ext = !o->read_file && rc_filter_probe_linux_ext() > 0,
 				      .netmask = filter_netmask(o) };
 	struct rc_filter_error err;
 	int r;
@@ -162,7 +163,7 @@ int cli_filter_prepare(const struct cli_options *o, struct cli_filter *ret)
 		return 0;
 	r = rc_filter_compile(ret->text, &c, &ret->prog, &err);
 	if (r == 0) {
-		r = filter_fits_kernel(ret->prog);
+		r = o->read_file ? 0 : filter_fits_kernel(ret->prog);
 		if (r)
 			cli_filter_release(ret);
 		return r;

@@ -29,6 +29,7 @@
 #include "compare_cmd.h"
 #include "filter.h"
 #include "ifaces.h"
+#include "offline.h"
 #include "options.h"
 #include "postcmd.h"
 #include "privs.h"
@@ -312,6 +313,14 @@ static int run_capture(struct cli_options *o, const struct cli_filter *f)
 		.log = report_log);
 	int r;
 
+	if (o->read_file) {
+		postcmd_init(&pc, o->post_cmd);
+		if (choose_output(o, &out, tmp_path, &name) < 0)
+			return EXIT_RUNTIME;
+		r = offline_run(o, f, &out, name);
+		postcmd_finish(&pc);
+		return r;
+	}
 	if (!o->n_ifaces && (r = choose_default_interface(o, default_if)))
 		return r;
 	if ((r = check_interfaces(o)))

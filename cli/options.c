@@ -45,7 +45,8 @@ enum {
 
 void cli_print_usage(void)
 {
-	printf("Usage: ringcap [-i IFACE]... [-w FILE|-] [-s SNAPLEN] [-c COUNT] [-p] [-B KIB]\n"
+	printf("Usage: ringcap [-i IFACE]... [-r FILE] [-w FILE|-] [-s SNAPLEN] [-c COUNT] [-p]\n"
+	      "               [-B KIB]\n"
 	      "               [-b KEY:VALUE]... [-a KEY:VALUE]... [-z CMD] [--tee -] [-q] [-U]\n"
 	      "               [--stats-interval S] [--status-interval S] [--block-size KIB]\n"
 	      "               [--block-timeout MS] [--threads N] [--fanout MODE] [--io MODE]\n"
@@ -61,6 +62,9 @@ void cli_print_usage(void)
 	      "                      -D's list; repeat for several (one file, one IDB each).\n"
 	      "                      Default: the first up, non-loopback one\n"
 	      "  -w FILE             pcapng output; '-' for stdout. Default: a temporary file\n"
+	      "  -r FILE             read packets from a pcap or pcapng file ('-': stdin; gzip'd\n"
+	      "                      files too) instead of capturing: the filter, -c, -a, -b,\n"
+	      "                      -w, --tee and -z apply, as tcpdump -r FILE -w OUT EXPR\n"
 	      "  -s SNAPLEN          bytes kept per packet (0 or default: %u)\n"
 	      "  -c COUNT            stop after COUNT packets\n"
 	      "  -a KEY:VALUE        stop when met: duration:SECONDS, filesize:KB, files:N,\n"
@@ -267,6 +271,9 @@ static int parse_io(const char *arg, struct cli_options *o)
 static int parse_one(int c, const char *arg, struct cli_options *o)
 {
 	switch (c) {
+	case 'r':
+		o->read_file = arg;
+		return 0;
 	case 'i':
 		if (o->n_ifaces == CLI_MAX_IFACES)
 			return usage_error("-i: at most %d interfaces", CLI_MAX_IFACES);
@@ -390,7 +397,6 @@ static const struct foreign_flag {
 	       "size, -B KIB)" },
 	{ 'G', "tcpdump's -G SECONDS is -b duration:SECONDS (or -b interval:SECONDS) here" },
 	{ 'W', "tcpdump's -W N is -b files:N here" },
-	{ 'r', "ringcap only captures; read files with tshark -r or tcpdump -r" },
 	{ 'V', "ringcap only captures; read files with tshark -r or tcpdump -r" },
 	{ 'P', "ringcap writes pcapng only; editcap -F pcap IN OUT converts a file" },
 	{ 'S', "ringcap does not print packets (tcpdump -S: ringcap -w - | tcpdump -S -r -); "
@@ -527,6 +533,13 @@ static int check_combinations(const struct cli_options *o)
 	if (o->fanout_files && (o->limits.packets || o->limits.filesize_bytes || o->limits.files))
 		return usage_error("--fanout-files: -c and -a packets/filesize/files would count "
 				   "per file; use -a duration, or one file");
+	if (o->read_file && (o->n_ifaces || o->threads > 1 || o->user))
+		return usage_error("-r: reads a file; -i, --threads and -Z are for capturing");
+	if (o->read_file && !o->output)
+		return usage_error("-r: give -w OUT (ringcap does not print packets: tcpdump -r FILE)");
+	if (o->read_file && (o->duration_s || o->rotate.duration_s || o->rotate.interval_s))
+		return usage_error("-r: -a duration and -b duration/interval go by the clock, "
+				   "which a file does not have; use packets or filesize");
 	if ((o->n_ifaces ? o->n_ifaces : 1) * o->threads > 64)
 		return usage_error("--threads %u: at most 64 sockets in all (interfaces x threads)",
 				   o->threads);
@@ -560,7 +573,7 @@ int cli_parse_options(int argc, char **argv, struct cli_options *ret)
 	int c, r;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":i:w:s:c:a:b:z:B:pqnUDLy:vhf:F:dZ:", longopts,
+	while ((c = getopt_long(argc, argv, ":i:w:s:c:a:b:z:B:r:pqnUDLy:vhf:F:dZ:", longopts,
 				NULL)) != -1) {
 		r = c == '?' || c == ':' ? getopt_error(c, argv) : parse_one(c, optarg, &o);
 		if (r)

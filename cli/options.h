@@ -31,6 +31,7 @@ struct cli_options {
 	char iface_by_number[CLI_MAX_IFACES][IF_NAMESIZE];
 	const char *linktype_name;  /* -y; checked by cli_ifaces_resolve() */
 	const char *output;         /* NULL: a temporary file; "-": stdout */
+	const char *read_file;      /* -r: packets from this file, not interfaces */
 	uint32_t snaplen;           /* 0: default */
 	uint64_t duration_s;        /* -a duration:S; 0: no limit */
 	struct rc_writer_rotation rotate;   /* -b */

@@ -122,7 +122,7 @@ static void test_every_foreign_flag_names_the_ringcap_way(void **state)
 {
 	/* tcpdump(8) and dumpcap(1) letters ringcap does not take (not -Z,
 	 * which is another change's). */
-	static const char letters[] = "CGWrVPStNMlIkjJQOgAexXEKmTuH#";
+	static const char letters[] = "CGWVPStNMlIkjJQOgAexXEKmTuH#";
 	char flag[3] = "-?";
 	const char *args[] = { flag, "1", NULL };
 

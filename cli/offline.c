@@ -1,0 +1,143 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * offline.c - -r FILE, as tcpdump -r FILE -w OUT EXPR: the file's packets
+ * through the capture filter (run here by the user-space interpreter, with
+ * savefile semantics: a VLAN tag is in the bytes, not in metadata) into
+ * the writer, which does -c, -a, -b, --tee and rotation as for a capture.
+ *
+ * DESIGN: the command's one loop of its own, because there is nothing to
+ * drain and no counters but what is read: reader -> filter -> writer, one
+ * packet at a time (rc_writer_write_packet copies it, the reader's buffer
+ * is reused). The file's interfaces become the output's, in the file's
+ * order, the first time a packet names one, so interface ids carry over.
+ */
+#include "offline.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <ringcap/filter.h>
+
+#include "input.h"
+#include "report.h"
+
+struct offline {
+	const char *path;
+	struct cli_input in;
+	struct rc_writer *w;
+	const struct sock_filter *insns;
+	size_t n_insns;
+	uint32_t added;           /* the file's interfaces given to the writer */
+	uint64_t read, matched;
+};
+
+/* The file's interfaces up to id, as IDBs; the filter speaks Ethernet. */
+static int offline_add_ifaces(struct offline *x, uint32_t id)
+{
+	for (; x->added <= id; x->added++) {
+		struct rc_reader_iface ri;
+		int r = rc_reader_iface(x->in.reader, x->added, &ri);
+
+		if (r < 0)
+			return r;
+		if (x->insns && ri.linktype != RC_LINKTYPE_ETHERNET) {
+			report_line("%s: interface %u is link type %u; capture filters need Ethernet "
+				    "framing", x->path, x->added, ri.linktype);
+			return -EPROTONOSUPPORT;
+		}
+		RC_OPTS(rc_writer_iface, wi, .name = ri.name[0] ? ri.name : NULL,
+			.linktype = ri.linktype, .snaplen = ri.snaplen);
+		if ((r = rc_writer_add_iface(x->w, 0, &wi)) < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* One packet: filtered, cut to what the filter keeps, written. */
+static int offline_packet(struct offline *x, const struct rc_reader_packet *p)
+{
+	uint32_t keep = p->caplen;
+	int r = offline_add_ifaces(x, p->iface);
+
+	if (r < 0)
+		return r;
+	x->read++;
+	if (x->insns) {
+		struct rc_filter_aux aux = { .wire_len = p->origlen };
+
+		keep = rc_filter_run(x->insns, x->n_insns, p->data, p->caplen, &aux);
+		if (!keep)
+			return 0;
+	}
+	x->matched++;
+	return rc_writer_write_packet(x->w, 0, &(struct rc_writer_packet){
+		.data = p->data, .caplen = keep < p->caplen ? keep : p->caplen, .origlen = p->origlen,
+		.ts_ns = (uint64_t)p->ts_ns, .iface = p->iface });
+}
+
+static int offline_loop(struct offline *x)
+{
+	struct rc_reader_packet p;
+	struct rc_writer_progress pr;
+	int e;
+
+	while ((e = rc_reader_next(x->in.reader, &p)) > 0) {
+		if ((e = offline_packet(x, &p)) < 0)
+			return e;
+		/* -c, -a: the writer stopped; the rest need not be read. */
+		rc_writer_progress(x->w, &pr);
+		if (pr.stopped)
+			return 0;
+	}
+	if (e == -EBADMSG)
+		report_line("%s: not a valid capture file: %s", x->path, rc_reader_error(x->in.reader));
+	else if (e < 0)
+		report_line("%s: cannot read: %s", x->path, strerror(-e));
+	return e;
+}
+
+static void offline_summary(const struct offline *x, const struct rc_writer_progress *p,
+			    const char *name)
+{
+	char b[32];
+
+	fprintf(stderr, "%" PRIu64 " packets read from %s\n", x->read, x->path);
+	if (x->insns)
+		fprintf(stderr, "%" PRIu64 " packets matched the filter\n", x->matched);
+	fprintf(stderr, "%" PRIu64 " packets written to %s (%s)\n", p->packets, name,
+		report_bytes(p->file_bytes, b, sizeof(b)));
+}
+
+int offline_run(const struct cli_options *o, const struct cli_filter *f,
+		const struct rc_writer_config *out, const char *name)
+{
+	struct offline x = { .path = o->read_file };
+	struct rc_writer_config c = *out;
+	struct rc_writer_progress p;
+	int e, r;
+
+	if (cli_input_open(o->read_file, &x.in))
+		return 1;
+	if (f->prog)
+		x.insns = rc_filter_insns(f->prog, &x.n_insns);
+	/* A copy of packets: no capture counters for ISBs to report. */
+	c.flags |= RC_WRITER_F_NO_ISB;
+	e = rc_writer_open(&c, &x.w);
+	if (e < 0) {
+		report_line("%s: cannot create the output file: %s", name, strerror(-e));
+		cli_input_close(&x.in);
+		return 1;
+	}
+	e = offline_loop(&x);
+	r = rc_writer_close(x.w, NULL, 0, &p);
+	cli_input_close(&x.in);
+	if (r < 0)
+		report_line("%s: write failed: %s; it holds the %" PRIu64 " packets written before "
+			    "the failure", name, strerror(-r), p.packets);
+	if (p.stopped == RC_WRITER_STOP_PACKETS)
+		fprintf(stderr, "stopped: -c %" PRIu64 " reached\n", o->limits.packets);
+	offline_summary(&x, &p, name);
+	return e == -EBADMSG || e == -EPROTONOSUPPORT ? 2 : e < 0 || r < 0 ? 1 : 0;
+}
