@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * ringcap/writer.h - write packets from any producer as pcapng, in a thread
- * of its own.
+ * ringcap/writer.h - write packets from any producer as pcapng (or classic
+ * pcap), in a thread of its own.
  *
  * DESIGN: a producer hands the writer batches of packets (struct
  * rc_writer_batch: a packet iterator and a release callback) through one
@@ -93,6 +93,17 @@ enum rc_writer_io {
 	RC_WRITER_IO_DIRECT,     /* O_DIRECT, or an error if the file system refuses it */
 };
 
+/* The file format (rc_writer_config.format). */
+enum rc_writer_format {
+	RC_WRITER_PCAPNG = 0,
+	/* Classic pcap, nanosecond timestamps: one link type per file (the
+	 * interfaces' snaplen is the largest), so interfaces of different link
+	 * types are -EINVAL. It has no place for ISBs, epb_flags, drop counts
+	 * or comments, and is always written buffered (it has no padding to
+	 * align a direct I/O file's end with). */
+	RC_WRITER_PCAP,
+};
+
 /* Zero means default for every field; there is no default output, so a
  * zeroed config (after sz) is -EINVAL. */
 struct rc_writer_config {
@@ -126,6 +137,8 @@ struct rc_writer_config {
 	 * absorbs a slow disk. Data reach the disk at least once a second. */
 	enum rc_writer_io io;
 	uint64_t staging_bytes;  /* direct I/O's buffers in all; 0 = 64 MiB */
+	/* Appended after 0.2.0: the file format. */
+	enum rc_writer_format format;
 };
 
 /* One packet as a producer hands it over. */
@@ -196,7 +209,8 @@ RC_API int rc_writer_write_packet(struct rc_writer *writer, unsigned lane,
 
 /* Appends an interface (an IDB) after what the lane queued so far, and to
  * the header of every later file; packets queued after it may name it.
- * Returns its index, or -ENOMEM, -EINVAL. Waits while the lane is full.
+ * Returns its index, or -ENOMEM, -EINVAL (also: a classic pcap file and
+ * a link type other than the file's). Waits while the lane is full.
  * The lane's producer thread (interfaces of all lanes share one index
  * space: add them from one lane). */
 RC_API int rc_writer_add_iface(struct rc_writer *writer, unsigned lane,
