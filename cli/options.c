@@ -54,13 +54,17 @@ void cli_print_usage(void)
 	      "       ringcap compare A.pcapng B.pcapng [--json] [--window MS] [--annotate OUT]\n"
 	      "       ringcap -D | -L [-i IFACE]... | --help | --version\n"
 	      "\n"
-	      "Capture packets through a TPACKET_V3 ring and write them as pcapng.\n"
+	      "Capture packets through a TPACKET_V3 ring and write them as pcapng\n"
+	      "(or, with -P, classic pcap).\n"
 	      "\n"
 	      "  -i, --interface IFACE\n"
 	      "                      interface to capture on, by name or by its number in\n"
 	      "                      -D's list; repeat for several (one file, one IDB each).\n"
 	      "                      Default: the first up, non-loopback one\n"
 	      "  -w FILE             pcapng output; '-' for stdout. Default: a temporary file\n"
+	      "  -P                  write classic pcap (nanosecond time stamps) instead of\n"
+	      "                      pcapng, for tools that read nothing else: one link type\n"
+	      "                      per file, no counters or packet flags in it\n"
 	      "  -s SNAPLEN          bytes kept per packet (0 or default: %u)\n"
 	      "  -c COUNT            stop after COUNT packets\n"
 	      "  -a KEY:VALUE        stop when met: duration:SECONDS, filesize:KB, files:N,\n"
@@ -324,6 +328,9 @@ static int parse_one(int c, const char *arg, struct cli_options *o)
 	case 'p':
 		o->no_promisc = true;
 		return 0;
+	case 'P':
+		o->format = RC_WRITER_PCAP;
+		return 0;
 	case 'q':
 		o->quiet = true;
 		return 0;
@@ -392,7 +399,6 @@ static const struct foreign_flag {
 	{ 'W', "tcpdump's -W N is -b files:N here" },
 	{ 'r', "ringcap only captures; read files with tshark -r or tcpdump -r" },
 	{ 'V', "ringcap only captures; read files with tshark -r or tcpdump -r" },
-	{ 'P', "ringcap writes pcapng only; editcap -F pcap IN OUT converts a file" },
 	{ 'S', "ringcap does not print packets (tcpdump -S: ringcap -w - | tcpdump -S -r -); "
 	       "its counters are on the status line and in the file's ISBs (dumpcap -S)" },
 	{ 't', "ringcap does not print packets (tcpdump -t: ringcap -w - | tcpdump -t -r -); "
@@ -527,6 +533,9 @@ static int check_combinations(const struct cli_options *o)
 	if (o->fanout_files && (o->limits.packets || o->limits.filesize_bytes || o->limits.files))
 		return usage_error("--fanout-files: -c and -a packets/filesize/files would count "
 				   "per file; use -a duration, or one file");
+	if (o->format == RC_WRITER_PCAP && o->io == RC_WRITER_IO_DIRECT)
+		return usage_error("-P: classic pcap is written buffered (it has no padding "
+				   "record for direct I/O); drop --io direct, or -P for pcapng");
 	if ((o->n_ifaces ? o->n_ifaces : 1) * o->threads > 64)
 		return usage_error("--threads %u: at most 64 sockets in all (interfaces x threads)",
 				   o->threads);
@@ -560,7 +569,7 @@ int cli_parse_options(int argc, char **argv, struct cli_options *ret)
 	int c, r;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":i:w:s:c:a:b:z:B:pqnUDLy:vhf:F:dZ:", longopts,
+	while ((c = getopt_long(argc, argv, ":i:w:s:c:a:b:z:B:pPqnUDLy:vhf:F:dZ:", longopts,
 				NULL)) != -1) {
 		r = c == '?' || c == ':' ? getopt_error(c, argv) : parse_one(c, optarg, &o);
 		if (r)
