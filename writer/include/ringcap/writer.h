@@ -8,13 +8,14 @@
  * lock-free single-producer/single-consumer queue per producer thread (a
  * lane). The writer knows nothing of where packets come from: a capture
  * ring block, a file being filtered, a test. On its thread it walks each
- * batch, encodes Enhanced Packet Blocks, and writes them; a packet of 256
+ * batch, encodes Enhanced Packet Blocks (or pcap records), and writes them; a packet of 256
  * bytes or more is not copied but written from the producer's memory by
  * writev(), smaller ones are copied with their EPB into a 1 MiB buffer.
  * A batch is released as soon as none of its bytes are needed any more,
  * i.e. after the write that took its large packets returns. The file only
- * ever grows by whole pcapng blocks; on a write error it is cut back to the
- * last whole block, so what was captured before the fault stays readable.
+ * ever grows by whole records (pcapng blocks, or pcap's header and packet
+ * records); on a write error it is cut back to the last whole record, so
+ * what was captured before the fault stays readable.
  *
  * With direct I/O (rc_writer_io) the writer copies every packet into
  * large aligned staging buffers instead, releases the batch at once, and
@@ -148,12 +149,12 @@ struct rc_writer_packet {
 	uint32_t origlen;        /* length on the wire */
 	uint64_t ts_ns;          /* nanoseconds since the epoch */
 	uint32_t iface;          /* index into the config's ifaces */
-	uint32_t epb_flags;      /* the pcapng epb_flags word; 0 writes none */
+	uint32_t epb_flags;      /* the pcapng epb_flags word; 0 writes none (pcap: never) */
 	/* Packets of this interface lost just before this one. The writer
 	 * puts them (with any it still holds) on this interface's next EPB as
-	 * epb_dropcount, where the loss happened. */
+	 * epb_dropcount, where the loss happened (pcap has no place for it). */
 	uint64_t lost;
-	const char *comment;     /* opt_comment; NULL writes none */
+	const char *comment;     /* opt_comment; NULL writes none (pcap: never) */
 };
 
 /* A batch of packets: embed it in the producer's own struct. */
