@@ -147,6 +147,23 @@ static void capture_thread_path(const char *path, unsigned t, char *ret, size_t 
 	snprintf(ret, size, "%.*s_t%u%s", base, path, t, path + base);
 }
 
+/* pcapng holds interfaces of different link types, but libpcap reads a
+ * pcapng file as one link type and refuses the rest: said once, before the
+ * writers (one per thread with file_per_thread) open. pcap refuses them
+ * itself (rc_writer_open). */
+static void capture_warn_linktypes(const struct rc_capture *cap, const struct rc_writer_config *wc)
+{
+	for (unsigned i = 1; wc->format == RC_WRITER_PCAPNG && i < wc->n_ifaces; i++) {
+		if (wc->ifaces[i].linktype == wc->ifaces[0].linktype)
+			continue;
+		rc_logf(cap->cfg.log, cap->cfg.log_ctx, RC_LOG_WARNING,
+			"%s and %s have different link types: tshark reads the file, but "
+			"libpcap-based readers (tcpdump -r) refuse it", wc->ifaces[0].name,
+			wc->ifaces[i].name);
+		return;
+	}
+}
+
 static int capture_open_writers(struct rc_capture *cap)
 {
 	struct rc_writer_iface ifaces[RC_CAPTURE_MAX_IFACES];
@@ -178,6 +195,7 @@ static int capture_open_writers(struct rc_capture *cap)
 	}
 	wc.ifaces = ifaces;
 	wc.n_ifaces = cap->n_ifaces;
+	capture_warn_linktypes(cap, &wc);
 	wc.lanes = cap->cfg.file_per_thread ? 1 : cap->n_threads;
 	cap->n_writers = cap->cfg.file_per_thread ? cap->n_threads : 1;
 	for (unsigned w = 0; w < cap->n_writers; w++) {

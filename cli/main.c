@@ -96,11 +96,22 @@ static int check_interfaces(const struct cli_options *o)
 	return 0;
 }
 
+/* -w NAME.pcap without -P: pcapng all the same, as dumpcap does, but said. */
+static void warn_pcap_name(const struct cli_options *o)
+{
+	size_t len = strlen(o->output);
+
+	if (o->format == RC_WRITER_PCAPNG && len > 5 && strcmp(o->output + len - 5, ".pcap") == 0)
+		report_line("%s: writing pcapng (use -P for classic pcap)", o->output);
+}
+
 /* Fills the writer's output: a path it opens itself (a file or a file
  * set), stdout, or dumpcap's temporary file. *name is for messages. */
 static int choose_output(const struct cli_options *o, struct rc_writer_config *c,
 			 char *tmp_path, const char **name)
 {
+	const char *ext;
+
 	if (o->output && strcmp(o->output, "-") == 0) {
 		if (isatty(STDOUT_FILENO)) {
 			report_line("-w -: stdout is a terminal; pipe it (ringcap -w - | tshark -r -)");
@@ -121,10 +132,12 @@ static int choose_output(const struct cli_options *o, struct rc_writer_config *c
 	}
 	if (o->output) {
 		*name = c->path = o->output;
+		warn_pcap_name(o);
 		return 0;
 	}
-	snprintf(tmp_path, 4096, "%s/ringcap_XXXXXX.pcapng", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-	c->fd = mkostemps(tmp_path, 7, O_CLOEXEC);
+	ext = o->format == RC_WRITER_PCAP ? ".pcap" : ".pcapng";
+	snprintf(tmp_path, 4096, "%s/ringcap_XXXXXX%s", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", ext);
+	c->fd = mkostemps(tmp_path, (int)strlen(ext), O_CLOEXEC);
 	c->flags |= RC_WRITER_F_FD;
 	*name = tmp_path;
 	if (c->fd < 0)
@@ -301,7 +314,7 @@ static int run_capture(struct cli_options *o, const struct cli_filter *f)
 			     .start_ns = mono_ns() };
 	RC_OPTS(rc_writer_config, out, .rotate = o->rotate, .limits = o->limits,
 		.stats_interval_s = o->stats_interval_s, .file_closed = postcmd_file_closed,
-		.file_closed_ctx = &pc, .log = report_log, .io = o->io,
+		.file_closed_ctx = &pc, .log = report_log, .io = o->io, .format = o->format,
 		.staging_bytes = (uint64_t)o->staging_mib << 20);
 	RC_OPTS(rc_capture_config, c, .ifaces = o->ifaces, .snaplen = o->snaplen,
 		.ring_size = o->ring_kib * 1024u, .block_size = o->block_kib * 1024u,

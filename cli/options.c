@@ -45,8 +45,8 @@ enum {
 
 void cli_print_usage(void)
 {
-	printf("Usage: ringcap [-i IFACE]... [-r FILE] [-w FILE|-] [-s SNAPLEN] [-c COUNT] [-p]\n"
-	      "               [-B KIB]\n"
+	printf("Usage: ringcap [-i IFACE]... [-r FILE] [-w FILE|-] [-P] [-s SNAPLEN] [-c COUNT]\n"
+	      "               [-p] [-B KIB]\n"
 	      "               [-b KEY:VALUE]... [-a KEY:VALUE]... [-z CMD] [--tee -] [-q] [-U]\n"
 	      "               [--stats-interval S] [--status-interval S] [--block-size KIB]\n"
 	      "               [--block-timeout MS] [--threads N] [--fanout MODE] [--io MODE]\n"
@@ -55,7 +55,8 @@ void cli_print_usage(void)
 	      "       ringcap compare A.pcapng B.pcapng [--json] [--window MS] [--annotate OUT]\n"
 	      "       ringcap -D | -L [-i IFACE]... | --help | --version\n"
 	      "\n"
-	      "Capture packets through a TPACKET_V3 ring and write them as pcapng.\n"
+	      "Capture packets through a TPACKET_V3 ring and write them as pcapng\n"
+	      "(or, with -P, classic pcap).\n"
 	      "\n"
 	      "  -i, --interface IFACE\n"
 	      "                      interface to capture on, by name or by its number in\n"
@@ -65,6 +66,9 @@ void cli_print_usage(void)
 	      "  -r FILE             read packets from a pcap or pcapng file ('-': stdin; gzip'd\n"
 	      "                      files too) instead of capturing: the filter, -c, -a, -b,\n"
 	      "                      -w, --tee and -z apply, as tcpdump -r FILE -w OUT EXPR\n"
+	      "  -P                  write classic pcap (nanosecond time stamps) instead of\n"
+	      "                      pcapng, for tools that read nothing else: one link type\n"
+	      "                      per file, no counters or packet flags in it\n"
 	      "  -s SNAPLEN          bytes kept per packet (0 or default: %u)\n"
 	      "  -c COUNT            stop after COUNT packets\n"
 	      "  -a KEY:VALUE        stop when met: duration:SECONDS, filesize:KB, files:N,\n"
@@ -331,6 +335,9 @@ static int parse_one(int c, const char *arg, struct cli_options *o)
 	case 'p':
 		o->no_promisc = true;
 		return 0;
+	case 'P':
+		o->format = RC_WRITER_PCAP;
+		return 0;
 	case 'q':
 		o->quiet = true;
 		return 0;
@@ -398,7 +405,6 @@ static const struct foreign_flag {
 	{ 'G', "tcpdump's -G SECONDS is -b duration:SECONDS (or -b interval:SECONDS) here" },
 	{ 'W', "tcpdump's -W N is -b files:N here" },
 	{ 'V', "ringcap only captures; read files with tshark -r or tcpdump -r" },
-	{ 'P', "ringcap writes pcapng only; editcap -F pcap IN OUT converts a file" },
 	{ 'S', "ringcap does not print packets (tcpdump -S: ringcap -w - | tcpdump -S -r -); "
 	       "its counters are on the status line and in the file's ISBs (dumpcap -S)" },
 	{ 't', "ringcap does not print packets (tcpdump -t: ringcap -w - | tcpdump -t -r -); "
@@ -540,6 +546,9 @@ static int check_combinations(const struct cli_options *o)
 	if (o->read_file && (o->duration_s || o->rotate.duration_s || o->rotate.interval_s))
 		return usage_error("-r: -a duration and -b duration/interval go by the clock, "
 				   "which a file does not have; use packets or filesize");
+	if (o->format == RC_WRITER_PCAP && o->io == RC_WRITER_IO_DIRECT)
+		return usage_error("-P: classic pcap is written buffered (it has no padding "
+				   "record for direct I/O); drop --io direct, or -P for pcapng");
 	if ((o->n_ifaces ? o->n_ifaces : 1) * o->threads > 64)
 		return usage_error("--threads %u: at most 64 sockets in all (interfaces x threads)",
 				   o->threads);
@@ -573,7 +582,7 @@ int cli_parse_options(int argc, char **argv, struct cli_options *ret)
 	int c, r;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":i:w:s:c:a:b:z:B:r:pqnUDLy:vhf:F:dZ:", longopts,
+	while ((c = getopt_long(argc, argv, ":i:w:s:c:a:b:z:B:r:pPqnUDLy:vhf:F:dZ:", longopts,
 				NULL)) != -1) {
 		r = c == '?' || c == ':' ? getopt_error(c, argv) : parse_one(c, optarg, &o);
 		if (r)

@@ -49,6 +49,7 @@ struct cli_options {
 	enum rc_engine_fanout fanout; /* --fanout */
 	bool fanout_files;          /* --fanout-files: a file per thread */
 	enum rc_writer_io io;       /* --io */
+	enum rc_writer_format format; /* -P: classic pcap */
 	uint32_t staging_mib;       /* --staging; 0: the writer's default */
 	uint32_t ring_kib;          /* -B */
 	uint32_t block_kib;         /* --block-size */

@@ -6,8 +6,9 @@
  * DESIGN: file names follow dumpcap (PREFIX_NNNNN_YYYYMMDDHHMMSS.EXT from
  * -w PREFIX.EXT, numbered from 00001, local time of opening) so scripts
  * written for dumpcap's ring buffers work unchanged. The output only ever
- * grows by whole pcapng blocks: a write that fails part-way is cut back to
- * the last whole block, so every file stays readable after any error. The
+ * grows by whole records (pcapng blocks, pcap's file header and packet
+ * records): a write that fails part-way is cut back to the last whole
+ * record, so every file stays readable after any error. The
  * tee carries one continuous section across rotations (its reader sees a
  * single capture), so it gets the header once and never the per-file ones.
  */
@@ -78,16 +79,34 @@ static int output_split_path(struct output *o, const char *path)
 	return 0;
 }
 
-int output_init(struct output *o, const struct rc_writer_config *c)
+/* A format that cannot pad a file (classic pcap) to O_DIRECT's alignment
+ * is written buffered; asked for direct I/O by name, that is an error. */
+static int output_io_mode(struct output *o, const struct rc_writer_config *c)
+{
+	o->io_mode = (int)c->io;
+	if (o->fmt->direct_io || c->io == RC_WRITER_IO_BUFFERED)
+		return 0;
+	o->io_mode = RC_WRITER_IO_BUFFERED;
+	if (c->io != RC_WRITER_IO_DIRECT)
+		return 0;
+	rc_logf(o->log, o->log_ctx, RC_LOG_ERROR, "direct I/O needs padding records, which %s "
+		"has not; write it buffered or as pcapng", o->fmt->name);
+	return -EINVAL;
+}
+
+int output_init(struct output *o, const struct rc_writer_config *c, const struct writer_format *fmt)
 {
 	struct stat st;
+	int r;
 
 	memset(o, 0, sizeof(*o));
 	o->fd = -1;
 	o->tee_fd = c->flags & RC_WRITER_F_TEE ? c->tee_fd : -1;
-	o->io_mode = (int)c->io;
+	o->fmt = fmt;
 	o->log = c->log;
 	o->log_ctx = c->log_ctx;
+	if ((r = output_io_mode(o, c)) < 0)
+		return r;
 	if (c->flags & RC_WRITER_F_FD) {
 		o->fd = c->fd;
 		o->seekable = fstat(o->fd, &st) == 0 && S_ISREG(st.st_mode);
@@ -222,18 +241,30 @@ static uint32_t iov_read32(const struct iovec *iov, unsigned n, size_t off)
 	return v;
 }
 
-/* Bytes of the first len of the stream that are whole pcapng blocks (the
- * length word of each block is at its offset 4). */
-static size_t whole_blocks(const struct iovec *iov, unsigned n, size_t len)
+/* The length of the record at offset off of the stream, which starts at
+ * the file's offset o->committed; 0 if its length word is not all there. */
+static size_t record_len(const struct output *o, const struct iovec *iov, unsigned n, size_t off,
+			 size_t len)
 {
-	size_t whole = 0;
-	uint32_t blen;
+	const struct writer_format *f = o->fmt;
 
-	while (whole + 8 <= len) {
-		blen = iov_read32(iov, n, whole + 4);
-		if (blen < 12 || whole + blen > len)
+	if (o->committed + off == 0 && f->file_head_len)
+		return f->file_head_len;
+	if (off + f->len_off + 4 > len)
+		return 0;
+	return iov_read32(iov, n, off + f->len_off) + f->len_add;
+}
+
+/* Bytes of the first len of the stream that are whole records. */
+static size_t whole_blocks(const struct output *o, const struct iovec *iov, unsigned n, size_t len)
+{
+	size_t whole = 0, rlen;
+
+	for (;;) {
+		rlen = record_len(o, iov, n, whole, len);
+		if (rlen < o->fmt->len_min || rlen > len - whole)
 			break;
-		whole += blen;
+		whole += rlen;
 	}
 	return whole;
 }
@@ -318,10 +349,10 @@ int output_writev(struct output *o, const struct iovec *iov, unsigned n, bool te
 		total += iov[i].iov_len;
 	memcpy(scratch, iov, n * sizeof(*iov));
 	done = writev_all(o->fd, scratch, n, &err);
-	whole = done == total ? total : whole_blocks(iov, n, done);
+	whole = done == total ? total : whole_blocks(o, iov, n, done);
 	if (whole != done && (!o->seekable || ftruncate(o->fd, (off_t)(o->committed + whole)) < 0 ||
 			      lseek(o->fd, (off_t)(o->committed + whole), SEEK_SET) < 0))
-		rc_logf(o->log, o->log_ctx, RC_LOG_ERROR, "%s: ends in a partial block that cannot be cut off",
+		rc_logf(o->log, o->log_ctx, RC_LOG_ERROR, "%s: ends in a partial record that cannot be cut off",
 			o->files_mode ? o->path : "output");
 	o->committed += whole;
 	*ret_written = whole;

@@ -14,13 +14,15 @@
 
 #include <ringcap/writer.h>
 
+#include "format.h"
 #include "log.h"
 
 struct output {
 	/* The current file (or the single fd). */
 	int fd;
 	bool seekable;
-	uint64_t committed;        /* bytes in it, always on a block boundary */
+	uint64_t committed;        /* bytes in it, always on a record boundary */
+	const struct writer_format *fmt; /* how to find whole records */
 	/* The file set; files_mode is false for a plain fd. */
 	bool files_mode;
 	char base[PATH_MAX];       /* -w dir/name.pcapng -> "dir/name" */
@@ -39,7 +41,7 @@ struct output {
 	void *log_ctx;
 };
 
-int output_init(struct output *o, const struct rc_writer_config *c);
+int output_init(struct output *o, const struct rc_writer_config *c, const struct writer_format *fmt);
 void output_free(struct output *o);
 
 /* Opens the next file of the set (named for the local time now_s) and
@@ -58,8 +60,8 @@ int output_writev(struct output *o, const struct iovec *iov, unsigned n, bool te
 size_t output_iov_advance(struct iovec **iov, unsigned *n, size_t bytes);
 
 /* Writes buf to the current file and the tee. On a failure the file is
- * cut back to its last whole pcapng block and *ret_written says how many
- * bytes of buf (whole blocks) made it. The tee failing only ends the tee. */
+ * cut back to its last whole record (of the format) and *ret_written says
+ * how many bytes of buf (whole records) made it. The tee failing only ends the tee. */
 int output_write(struct output *o, const uint8_t *buf, size_t len, bool tee, size_t *ret_written);
 int output_write_tee(struct output *o, const uint8_t *buf, size_t len);
 

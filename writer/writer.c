@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * writer.c - the writer thread: batches of packets in, pcapng out.
+ * writer.c - the writer thread: batches of packets in, pcapng (or classic
+ * pcap) out.
  *
  * DESIGN: small packets are copied into a 1 MiB buffer with their EPB;
  * packets of WRITEV_MIN bytes or more are not: their EPB head and tail go
@@ -15,6 +16,9 @@
  * The buffer is written when it passes the threshold, and whenever the
  * queue runs dry, so at low rates a batch reaches the output (a pipe to
  * tshark, say) as soon as it is submitted.
+ *
+ * The format is a table of encoders (format.h): below, "EPB" is whichever
+ * record the format writes per packet, "IDB" its interface record, if any.
  *
  * Counting: a packet counts as written (rc_writer_progress) only once the
  * write that carried its EPB has returned, and after a failed write only
@@ -50,6 +54,7 @@
 #include "dio.h"
 #include "opts.h"
 #include "thread.h"
+#include "format.h"
 #include "output.h"
 #include "pcapng.h"
 #include "spsc.h"
@@ -69,8 +74,6 @@
  * one memcpy is cheaper than an iovec). */
 #define WRITEV_MIN 256u
 #define DEFAULT_QUEUE_BATCHES 1024u
-/* The smallest EPB (no data, no options): bounds the EPBs one flush holds. */
-#define EPB_MIN_SIZE 32u
 #define NS_PER_S 1000000000ull
 #define DISK_WARN_INTERVAL_NS (60 * NS_PER_S)
 
@@ -89,6 +92,8 @@ struct pending_epb {
 
 struct rc_writer {
 	struct output out;
+	const struct writer_format *fmt;
+	uint16_t linktype;        /* the file's, when the format has only one */
 	unsigned n_ifaces;
 	struct writer_iface *ifaces;
 	uint8_t *buf;
@@ -589,7 +594,8 @@ static bool writer_put_epb(struct rc_writer *w, const struct rc_writer_packet *p
 {
 	/* The bound, not the size, is enough to reserve: one less call per
 	 * packet for the usual packet, which has no comment. */
-	size_t size = pkt->comment ? pcapng_epb_size(pkt, drops) : pkt->caplen + PCAPNG_EPB_MAX_OVERHEAD;
+	const struct writer_format *f = w->fmt;
+	size_t size = pkt->comment ? f->record_size(pkt, drops) : pkt->caplen + f->record_max_overhead;
 	uint8_t *p;
 
 	if (w->n_pend == w->max_pend && writer_flush(w) < 0)
@@ -598,7 +604,7 @@ static bool writer_put_epb(struct rc_writer *w, const struct rc_writer_packet *p
 	if (pkt->caplen < WRITEV_MIN || w->direct) {
 		p = writer_reserve(w, size);
 		if (p) {
-			w->used += pcapng_epb(p, pkt, drops);
+			w->used += f->record(p, pkt, drops);
 			writer_pend(w, pkt->caplen);
 		}
 		return p != NULL;
@@ -609,11 +615,11 @@ static bool writer_put_epb(struct rc_writer *w, const struct rc_writer_packet *p
 	p = writer_reserve(w, size - pkt->caplen);
 	if (!p)
 		return false;
-	w->used += pcapng_epb_nodata(p, pkt, drops);
-	writer_iov_push(w, w->buf + w->seg, (size_t)(p - w->buf) + PCAPNG_EPB_HEAD_LEN - w->seg);
+	w->used += f->record_nodata(p, pkt, drops);
+	writer_iov_push(w, w->buf + w->seg, (size_t)(p - w->buf) + f->record_head_len - w->seg);
 	writer_iov_push(w, pkt->data, pkt->caplen);
 	w->ref_bytes += pkt->caplen;
-	w->seg = (size_t)(p - w->buf) + PCAPNG_EPB_HEAD_LEN;
+	w->seg = (size_t)(p - w->buf) + f->record_head_len;
 	writer_pend(w, pkt->caplen);
 	return true;
 }
@@ -875,6 +881,9 @@ int rc_writer_add_iface(struct rc_writer *writer, unsigned lane, const struct rc
 
 	if (r < 0)
 		return r;
+	/* The file header named the one link type already. */
+	if (writer->fmt->one_linktype && ifc.linktype != writer->linktype)
+		return -EINVAL;
 	nlen = ifc.name ? strlen(ifc.name) + 1 : 0;
 	a = malloc(sizeof(*a) + nlen + (ifc.filter ? strlen(ifc.filter) + 1 : 0));
 	if (!a)
@@ -893,7 +902,7 @@ int rc_writer_add_iface(struct rc_writer *writer, unsigned lane, const struct rc
 static void writer_add_iface(struct rc_writer *w, struct rc_writer_batch *b)
 {
 	const struct rc_writer_iface *ifc = &((struct added_iface *)b)->ifc;
-	size_t size = pcapng_idb_size(ifc);
+	size_t size = w->fmt->iface_size(ifc);
 	struct writer_iface *ifaces = realloc(w->ifaces, (w->n_ifaces + 1) * sizeof(*ifaces));
 	uint8_t *header = realloc(w->header, w->header_len + size), *p;
 	struct rc_writer_iface_stats *st;
@@ -914,11 +923,11 @@ static void writer_add_iface(struct rc_writer *w, struct rc_writer_batch *b)
 		writer_stop(w, RC_WRITER_STOP_ERROR, -ENOMEM);
 		return;
 	}
-	pcapng_idb(w->header + w->header_len, ifc);
+	w->fmt->iface(w->header + w->header_len, ifc);
 	w->header_len += size;
 	w->ifaces[w->n_ifaces] = (struct writer_iface){ .filtered = ifc->filter && *ifc->filter };
 	if (!w->stopped && (p = writer_reserve(w, size)))
-		w->used += pcapng_idb(p, ifc);
+		w->used += w->fmt->iface(p, ifc);
 	w->n_ifaces++;
 }
 
@@ -996,30 +1005,26 @@ static void writer_free(struct rc_writer *w)
 	free(w);
 }
 
-/* SHB and IDBs, encoded once: every file of a set starts with them. */
+/* The file header (pcapng: SHB and IDBs), encoded once: every file of a
+ * set starts with it. */
 static int writer_build_header(struct rc_writer *w, const struct rc_writer_config *c,
 			       const struct rc_writer_iface *ifaces)
 {
 	struct utsname u;
 	char os[sizeof(u.sysname) + sizeof(u.release) + 1] = "";
-	const char *hw = NULL, *appl = c->userappl ? c->userappl : "ringcap " RC_VERSION_STRING;
-	size_t len;
+	struct format_head h = { .userappl = c->userappl ? c->userappl : "ringcap " RC_VERSION_STRING,
+				 .os = os, .ifaces = ifaces, .n_ifaces = w->n_ifaces };
 
 	if (uname(&u) == 0) {
 		snprintf(os, sizeof(os), "%s %s", u.sysname, u.release);
-		hw = u.machine;
+		h.hardware = u.machine;
 	}
-	len = pcapng_shb_size(hw, os, appl);
-	for (unsigned i = 0; i < w->n_ifaces; i++)
-		len += pcapng_idb_size(&ifaces[i]);
-	w->header = malloc(len);
+	w->header = malloc(w->fmt->head_size(&h));
 	if (!w->header)
 		return -ENOMEM;
-	w->header_len = pcapng_shb(w->header, hw, os, appl);
-	for (unsigned i = 0; i < w->n_ifaces; i++) {
-		w->header_len += pcapng_idb(w->header + w->header_len, &ifaces[i]);
+	w->header_len = w->fmt->head(w->header, &h);
+	for (unsigned i = 0; i < w->n_ifaces; i++)
 		w->ifaces[i].filtered = ifaces[i].filter && *ifaces[i].filter;
-	}
 	return 0;
 }
 
@@ -1033,10 +1038,10 @@ static int writer_alloc(struct rc_writer *w, const struct rc_writer_config *c,
 			max_snaplen = ifaces[i].snaplen;
 	/* Room for a full buffer plus the largest EPB, and ISBs with comments;
 	 * a packet's comment may be up to 64 KiB (an option's length field). */
-	w->cap = FLUSH_THRESHOLD + max_snaplen + PCAPNG_EPB_MAX_OVERHEAD + (192u << 10);
+	w->cap = FLUSH_THRESHOLD + max_snaplen + w->fmt->record_max_overhead + (192u << 10);
 	w->buf = w->own_buf = malloc(w->cap);
 	w->own_cap = w->cap;
-	w->max_pend = (uint32_t)(w->cap / EPB_MIN_SIZE) + OUTPUT_IOV_MAX;
+	w->max_pend = (uint32_t)(w->cap / w->fmt->record_min) + OUTPUT_IOV_MAX;
 	w->pend = malloc(w->max_pend * sizeof(*w->pend));
 	w->ifaces = calloc(w->n_ifaces + 1, sizeof(*w->ifaces));
 	w->stats_cap = w->n_ifaces;
@@ -1059,7 +1064,7 @@ static int writer_alloc(struct rc_writer *w, const struct rc_writer_config *c,
  * output is an error of rc_writer_open() itself. */
 static int writer_start_output(struct rc_writer *w, const struct rc_writer_config *c)
 {
-	int r = output_init(&w->out, c);
+	int r = output_init(&w->out, c, w->fmt);
 
 	if (r < 0)
 		return r;
@@ -1085,7 +1090,10 @@ static void writer_configure(struct rc_writer *w, const struct rc_writer_config 
 	w->wake_fd = w->stopped_fd = -1;
 	w->n_ifaces = c->n_ifaces;
 	w->announced = c->n_ifaces;
-	w->no_isb = c->flags & RC_WRITER_F_NO_ISB;
+	w->fmt = writer_format_get(c->format);
+	/* pcap has no ISBs: the kernel's drops are then only in the
+	 * capture's summary (and rc_writer_progress), not in the file. */
+	w->no_isb = (c->flags & RC_WRITER_F_NO_ISB) || !w->fmt->stats;
 	w->rotate = c->rotate;
 	w->limits = c->limits;
 	w->stats_interval_ns = (uint64_t)c->stats_interval_s * NS_PER_S;
@@ -1098,6 +1106,26 @@ static void writer_configure(struct rc_writer *w, const struct rc_writer_config 
 	w->start_ns = now_ns();
 	w->next_stats_ns = w->start_ns + w->stats_interval_ns;
 	pthread_mutex_init(&w->stats_lock, NULL);
+}
+
+/* A format with one link type per file (classic pcap) needs the
+ * interfaces at open, all of one link type. */
+static int writer_check_format(const struct rc_writer_config *c, const struct rc_writer_iface *ifaces)
+{
+	const struct writer_format *f = writer_format_get(c->format);
+	const char *why = NULL;
+
+	if (!f)
+		why = "rc_writer_config: no such format";
+	else if (f->one_linktype && !c->n_ifaces)
+		why = "pcap: give the interfaces at open (the file header names their link type)";
+	for (unsigned i = 1; f && f->one_linktype && i < c->n_ifaces && !why; i++)
+		if (ifaces[i].linktype != ifaces[0].linktype)
+			why = "pcap holds one link type per file, and the interfaces have different "
+			      "ones; write pcapng";
+	if (why)
+		rc_logf(c->log, c->log_ctx, RC_LOG_ERROR, "%s", why);
+	return why ? -EINVAL : 0;
 }
 
 /* The caller's config and IDBs, each read as the size it was built with;
@@ -1127,8 +1155,11 @@ static int writer_read_config(const struct rc_writer_config *config, struct rc_w
 		if (!ifaces[i].snaplen)
 			ifaces[i].snaplen = RC_SNAPLEN_MAX;
 	}
-	if (r < 0) {
+	if (r < 0)
 		rc_opts_log_error(r, "rc_writer_iface", c->log, c->log_ctx);
+	else
+		r = writer_check_format(c, ifaces);
+	if (r < 0) {
 		free(ifaces);
 		return r;
 	}
@@ -1159,6 +1190,7 @@ int rc_writer_open(const struct rc_writer_config *config, struct rc_writer **ret
 		return -ENOMEM;
 	}
 	writer_configure(w, &c);
+	w->linktype = c.n_ifaces ? ifaces[0].linktype : 0;
 	r = writer_alloc(w, &c, ifaces);
 	if (r == 0)
 		r = writer_start_output(w, &c);

@@ -706,6 +706,135 @@ static void test_list_interfaces(void **state)
 	assert_int_equal(netns_sh("grep -q '^[0-9]*\\.lo \\[Up, Running, Loopback\\]$' %s", path), 0);
 }
 
+/* A classic pcap file: its 24-byte header, then each frame's record. */
+static void assert_pcap_frames(const char *path, const struct frame *f, size_t n, uint32_t linktype)
+{
+	static uint8_t buf[1 << 20];
+	FILE *in = fopen(path, "rb");
+	size_t len, off = 24;
+	uint32_t h[6], r[4];
+
+	assert_non_null(in);
+	len = fread(buf, 1, sizeof(buf), in);
+	fclose(in);
+	assert_true(len >= 24);
+	memcpy(h, buf, sizeof(h));
+	assert_int_equal(h[0], 0xA1B23C4D);
+	assert_int_equal(h[1], 2 | 4 << 16);
+	assert_int_equal(h[4], 262144);
+	assert_int_equal(h[5], linktype);
+	for (size_t k = 0; k < n; k++) {
+		assert_true(off + 16 <= len);
+		memcpy(r, buf + off, sizeof(r));
+		assert_true(r[1] < 1000000000u); /* nanoseconds */
+		assert_int_equal(r[2], f[k].len);
+		assert_int_equal(r[3], f[k].len);
+		assert_true(off + 16 + r[2] <= len);
+		assert_memory_equal(buf + off + 16, f[k].data, f[k].len);
+		off += 16 + r[2];
+	}
+	assert_int_equal(off, len);
+}
+
+/* -P: classic pcap, the frames byte for byte, and tcpdump, tshark and
+ * capinfos read it; no "writing pcapng" note for the .pcap name. */
+static void test_pcap_output(void **state)
+{
+	struct ctx *c = *state;
+	char path[128];
+	const char *argv[] = { "ringcap", "-q", "-P", "-i", "rc0", "-w", path, NULL };
+	struct frame *f;
+	size_t n = frames_standard_set(&f);
+	struct proc p;
+
+	snprintf(path, sizeof(path), "%s/x.pcap", c->dir);
+	assert_int_equal(proc_start(&p, argv, -1), 0);
+	if (wait_file_size(path, 24, 5000) < 0) {
+		proc_wait(&p, 100);
+		fail_msg("ringcap did not start: %s", p.err);
+	}
+	assert_int_equal(frames_send("rc1", f, n), 0);
+	assert_int_equal(stop_capture(&p), 0);
+	assert_null(strstr(p.err, "writing pcapng"));
+	assert_non_null(strstr(p.err, "packets captured"));
+	assert_pcap_frames(path, f, n, 1);
+	assert_pcap_readers_agree(path, n);
+	proc_free(&p);
+	free(f);
+}
+
+/* -w NAME.pcap without -P: pcapng, as dumpcap writes, said once. */
+static void test_pcap_name_is_pcapng(void **state)
+{
+	struct ctx *c = *state;
+	char path[128];
+	const char *argv[] = { "ringcap", "-q", "-a", "duration:1", "-i", "rc0", "-w", path, NULL };
+	struct proc p;
+	struct tp_file t;
+	const char *note;
+
+	snprintf(path, sizeof(path), "%s/x.pcap", c->dir);
+	assert_int_equal(run_ringcap(argv, &p), 0);
+	note = strstr(p.err, "x.pcap: writing pcapng (use -P for classic pcap)\n");
+	assert_non_null(note);
+	assert_null(strstr(note + strlen("x.pcap: writing"), "writing pcapng")); /* once */
+	parse_ok(path, &t);
+	tp_free(&t);
+	proc_free(&p);
+}
+
+/* -P -w -: the pcap stream through a pipe, which the readers take. */
+static void test_pcap_stdout(void **state)
+{
+	struct ctx *c = *state;
+	const char *argv[] = { "ringcap", "-q", "-P", "-U", "-c", "20", "-i", "rc0", "-w", "-", NULL };
+	static uint8_t buf[1 << 20];
+	struct frame *f;
+	size_t n = frames_simple_set(&f, 20, 0), len = 0;
+	struct proc p;
+	int pipefd[2];
+	FILE *out;
+
+	assert_int_equal(pipe(pipefd), 0);
+	assert_int_equal(proc_start(&p, argv, pipefd[1]), 0);
+	close(pipefd[1]);
+	while (len < 24 && read_some(pipefd[0], buf, sizeof(buf), &len, 5000) > 0)
+		;
+	assert_true(len >= 24); /* the header: bound and listening */
+	assert_int_equal(frames_send("rc1", f, n), 0);
+	while (read_some(pipefd[0], buf, sizeof(buf), &len, 5000) > 0)
+		;
+	close(pipefd[0]);
+	assert_int_equal(proc_wait(&p, 5000), 0);
+	out = fopen(c->out, "wb");
+	fwrite(buf, 1, len, out);
+	fclose(out);
+	assert_pcap_frames(c->out, f, n, 1);
+	assert_pcap_readers_agree(c->out, n);
+	proc_free(&p);
+	free(f);
+}
+
+/* Interfaces of two link types: -P refuses them (pcap holds one), pcapng
+ * takes them and warns that libpcap's readers will not. */
+static void test_pcap_one_linktype(void **state)
+{
+	struct ctx *c = *state;
+	const char *pcap[] = { "ringcap", "-q", "-P", "-a", "duration:1", "-i", "rc0", "-i", "rctun",
+			       "-w", c->out, NULL };
+	const char *ng[] = { "ringcap", "-q", "-a", "duration:1", "-i", "rc0", "-i", "rctun",
+			     "-w", c->out, NULL };
+	struct proc p;
+
+	assert_int_equal(netns_sh("ip tuntap add dev rctun mode tun && ip link set rctun up"), 0);
+	assert_int_equal(run_ringcap(pcap, &p), 2);
+	assert_non_null(strstr(p.err, "pcap holds one link type"));
+	proc_free(&p);
+	assert_int_equal(run_ringcap(ng, &p), 0);
+	assert_non_null(strstr(p.err, "libpcap-based readers (tcpdump -r) refuse it"));
+	proc_free(&p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -732,6 +861,10 @@ int main(void)
 		T(test_disk_full_direct),
 		T(test_tun_is_raw),
 		T(test_list_interfaces),
+		T(test_pcap_output),
+		T(test_pcap_name_is_pcapng),
+		T(test_pcap_stdout),
+		T(test_pcap_one_linktype),
 #undef T
 	};
 

@@ -521,11 +521,83 @@ static void test_ring_with_postcommand(void **state)
 	free(f);
 }
 
+/* Records in a classic pcap file that starts with the one header and
+ * ends on a record boundary; -1 if it is not that. */
+static long pcap_records(const char *path)
+{
+	FILE *in = fopen(path, "rb");
+	uint8_t rec[16];
+	uint32_t caplen, magic = 0;
+	long n = 0, off = 24, size;
+
+	if (!in || fseek(in, 0, SEEK_END) < 0 || (size = ftell(in)) < 24) {
+		if (in)
+			fclose(in);
+		return -1;
+	}
+	rewind(in);
+	if (fread(&magic, 4, 1, in) != 1 || magic != 0xA1B23C4D || fseek(in, 24, SEEK_SET) < 0) {
+		fclose(in);
+		return -1;
+	}
+	while (off + 16 <= size && fread(rec, 1, 16, in) == 16) {
+		memcpy(&caplen, rec + 8, 4);
+		off += 16 + (long)caplen;
+		if (off > size || fseek(in, off, SEEK_SET) < 0)
+			break;
+		n++;
+	}
+	fclose(in);
+	return off == size ? n : -1;
+}
+
+/* -P with -b packets:10 and --tee -: every file of the set is a pcap file
+ * of its own (its own header, ten packets), the stream one continuous
+ * pcap file with the header once; the readers count them all. */
+static void test_rotate_pcap(void **state)
+{
+	struct ctx *c = *state;
+	char out[128], stream[128], pattern[160];
+	const char *argv[] = { "ringcap", "-q", "-P", "-i", "rc0", "-w", out, "-b", "packets:10",
+			       "--tee", "-", NULL };
+	struct frame *f;
+	size_t n = frames_simple_set(&f, 45, 0);
+	struct proc p;
+	glob_t g;
+	int fd;
+
+	snprintf(out, sizeof(out), "%s/out.pcap", c->dir);
+	snprintf(stream, sizeof(stream), "%s/stream.pcap", c->dir);
+	snprintf(pattern, sizeof(pattern), "%s/out_*.pcap", c->dir);
+	fd = open(stream, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	assert_true(fd >= 0);
+	assert_int_equal(proc_start(&p, argv, fd), 0);
+	close(fd);
+	assert_int_equal(wait_file_size(stream, 24, 5000), 0);
+	assert_int_equal(frames_send("rc1", f, n), 0);
+	assert_int_equal(stop_capture(&p), 0);
+	assert_non_null(strstr(p.err, "written to 5 files"));
+	assert_int_equal(glob(pattern, 0, NULL, &g), 0);
+	assert_int_equal(g.gl_pathc, 5);
+	for (size_t i = 0; i < g.gl_pathc; i++) {
+		long want = i < 4 ? 10 : 5;
+
+		assert_int_equal(pcap_records(g.gl_pathv[i]), want);
+		assert_pcap_readers_agree(g.gl_pathv[i], (size_t)want);
+	}
+	globfree(&g);
+	assert_int_equal(pcap_records(stream), (long)n);
+	assert_pcap_readers_agree(stream, n);
+	proc_free(&p);
+	free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, itest_setup, itest_teardown)
 		T(test_rotate_packets),
+		T(test_rotate_pcap),
 		T(test_rotate_filesize),
 		T(test_rotate_duration),
 		T(test_rotate_interval),

@@ -125,6 +125,18 @@ void assert_readers_agree(const char *path, size_t n)
 				  getenv("PCAPNG_CHECK"), path, n, path, path), 0);
 }
 
+void assert_pcap_readers_agree(const char *path, size_t n)
+{
+	assert_int_equal(netns_sh("f=%s; [ \"$(head -c 4 $f | od -An -tx1 | tr -d ' \\n')\" = 4d3cb2a1 ] "
+				  "|| { echo \"$f: not nanosecond pcap\"; false; }", path), 0);
+	assert_int_equal(netns_sh("n=$(tcpdump -tt -r %s 2>/dev/null | grep -c '^[0-9]*\\.[0-9]* '); [ \"$n\" = %zu ] "
+				  "|| { echo \"tcpdump -r: $n packets\"; false; }", path, n), 0);
+	assert_int_equal(netns_sh("n=$(tshark -r %s 2>/dev/null | wc -l); [ \"$n\" = %zu ] "
+				  "|| { echo \"tshark -r: $n packets\"; false; }", path, n), 0);
+	assert_int_equal(netns_sh("capinfos -M -c %s | grep -Eq 'Number of packets: +%zu$' "
+				  "|| { capinfos -M -c %s; false; }", path, n, path), 0);
+}
+
 void parse_ok(const char *path, struct tp_file *t)
 {
 	if (tp_parse_file(path, t) < 0)
@@ -144,5 +156,8 @@ int itest_main(const char *name, const struct CMUnitTest *tests, size_t n)
 		fprintf(stderr, "integration tests need root (network namespaces)\n");
 		return getenv("CI") && strcmp(getenv("CI"), "true") == 0 ? 1 : 77;
 	}
+	/* ITEST_FILTER=test_pcap_* runs those tests only (a developer's aid). */
+	if (getenv("ITEST_FILTER"))
+		cmocka_set_test_filter(getenv("ITEST_FILTER"));
 	return _cmocka_run_group_tests(name, tests, n, NULL, NULL);
 }

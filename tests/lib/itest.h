@@ -42,6 +42,9 @@ void assert_frames(const struct tp_file *t, uint32_t iface, const struct frame *
 void assert_isb(const struct tp_file *t, uint32_t iface, uint64_t delivered);
 /* tshark, capinfos and tcpdump all read the file and count n packets. */
 void assert_readers_agree(const char *path, size_t n);
+/* The same for a classic pcap file (-P), which pcapng-check.sh does not
+ * take: nanosecond magic, and tcpdump, tshark and capinfos count n. */
+void assert_pcap_readers_agree(const char *path, size_t n);
 void parse_ok(const char *path, struct tp_file *t);
 /* Skips (77) without root, fails under CI=true; else runs the tests. */
 int itest_main(const char *name, const struct CMUnitTest *tests, size_t n);

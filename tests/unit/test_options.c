@@ -122,7 +122,7 @@ static void test_every_foreign_flag_names_the_ringcap_way(void **state)
 {
 	/* tcpdump(8) and dumpcap(1) letters ringcap does not take (not -Z,
 	 * which is another change's). */
-	static const char letters[] = "CGWVPStNMlIkjJQOgAexXEKmTuH#";
+	static const char letters[] = "CGWVStNMlIkjJQOgAexXEKmTuH#";
 	char flag[3] = "-?";
 	const char *args[] = { flag, "1", NULL };
 
@@ -138,6 +138,23 @@ static void test_every_foreign_flag_names_the_ringcap_way(void **state)
 		assert_non_null(strchr(captured, '\n'));
 		assert_ptr_equal(strchr(captured, '\n'), captured + strlen(captured) - 1);
 	}
+}
+
+/* dumpcap's -P: classic pcap, which cannot be written with direct I/O. */
+static void test_pcap_flag(void **state)
+{
+	const char *p[] = { "-P", "-w", "x.pcap", NULL };
+	const char *none[] = { "-w", "x.pcap", NULL };
+	const char *direct[] = { "-P", "--io", "direct", "-w", "x.pcap", NULL };
+	struct cli_options o;
+
+	(void)state;
+	assert_int_equal(parse(&o, p), 0);
+	assert_int_equal(o.format, RC_WRITER_PCAP);
+	assert_int_equal(parse(&o, none), 0);
+	assert_int_equal(o.format, RC_WRITER_PCAPNG);
+	assert_int_equal(parse_stderr(direct), 2);
+	assert_non_null(strstr(captured, "-P: classic pcap is written buffered"));
 }
 
 static void test_foreign_flags_say_what_to_type(void **state)
@@ -400,6 +417,7 @@ int main(void)
 		cmocka_unit_test(test_tcpdump_rotation_flags_are_usage_errors),
 		cmocka_unit_test(test_every_foreign_flag_names_the_ringcap_way),
 		cmocka_unit_test(test_foreign_flags_say_what_to_type),
+		cmocka_unit_test(test_pcap_flag),
 		cmocka_unit_test(test_a_missing_value_names_the_flag),
 		cmocka_unit_test(test_v_alone_is_the_version),
 		cmocka_unit_test(test_long_spellings),

@@ -8,6 +8,7 @@
  * holds. Also the packet-by-packet API. Runs under TSan too.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <setjmp.h>
@@ -342,6 +343,157 @@ static void test_packets_one_by_one(void **state)
 	tp_free(&t);
 }
 
+/* Classic pcap (-P): the file header and records byte for byte against
+ * pcap-savefile(5), host order (the test machines are little-endian). */
+static void test_pcap_bytes(void **state)
+{
+	struct fixture *f = *state;
+	static const struct rc_writer_iface ifc[1] = {
+		{ .sz = sizeof(ifc[0]), .name = "a", .linktype = 1, .snaplen = 1500 },
+	};
+	RC_OPTS(rc_writer_config, c, .fd = f->fd, .flags = RC_WRITER_F_FD, .ifaces = ifc,
+		.n_ifaces = 1, .format = RC_WRITER_PCAP);
+	RC_OPTS(rc_writer_iface, same, .name = "b", .linktype = 1);
+	RC_OPTS(rc_writer_iface, other, .name = "c", .linktype = 101);
+	static const uint8_t want[] = {
+		0x4d, 0x3c, 0xb2, 0xa1, 2, 0, 4, 0, /* magic (ns), version 2.4 */
+		0, 0, 0, 0, 0, 0, 0, 0,             /* thiszone, sigfigs */
+		0xdc, 0x05, 0, 0, 1, 0, 0, 0,       /* snaplen 1500, LINKTYPE_ETHERNET */
+		0x02, 0, 0, 0, 0x15, 0xcd, 0x5b, 0x07, /* 2 s, 123456789 ns */
+		4, 0, 0, 0, 60, 0, 0, 0,            /* caplen 4, origlen 60 */
+		0xde, 0xad, 0xbe, 0xef,
+	};
+	uint8_t data[300], got[sizeof(want) + 16 + 300 + 1];
+	struct rc_writer_progress p;
+	struct rc_writer *w;
+	int fd;
+
+	for (unsigned k = 0; k < sizeof(data); k++)
+		data[k] = (uint8_t)k;
+	memcpy(data, "\xde\xad\xbe\xef", 4);
+	assert_int_equal(rc_writer_open(&c, &w), 0);
+	assert_int_equal(rc_writer_write_packet(w, 0, &(struct rc_writer_packet){
+		.data = data, .caplen = 4, .origlen = 60, .ts_ns = 2123456789ull,
+		.epb_flags = 1, .lost = 5, .comment = "not in pcap" }), 0);
+	/* pcap has one link type per file. */
+	assert_int_equal(rc_writer_add_iface(w, 0, &other), -EINVAL);
+	assert_int_equal(rc_writer_add_iface(w, 0, &same), 1);
+	/* 300 bytes: the writev path, the packet from the producer's memory. */
+	assert_int_equal(rc_writer_write_packet(w, 0, &(struct rc_writer_packet){
+		.data = data, .caplen = 300, .origlen = 300, .ts_ns = 3000000001ull,
+		.iface = 1 }), 0);
+	assert_int_equal(rc_writer_close(w, NULL, 0, &p), 0);
+	assert_int_equal(p.packets, 2);
+	assert_int_equal(p.file_bytes, sizeof(want) + 16 + 300);
+	fd = open(f->path, O_RDONLY); /* the writer closed f->fd */
+	assert_int_equal(read(fd, got, sizeof(got)), sizeof(want) + 16 + 300);
+	close(fd);
+	assert_memory_equal(got, want, sizeof(want));
+	assert_memory_equal(got + sizeof(want), "\x03\0\0\0\x01\0\0\0\x2c\x01\0\0\x2c\x01\0\0", 16);
+	assert_memory_equal(got + sizeof(want) + 16, data, 300);
+}
+
+/* Walks a classic pcap file: the number of whole records, their caplen in
+ * all, and whether the file ends on a record boundary. */
+static bool pcap_walk(const char *path, size_t *ret_n, uint64_t *ret_bytes, uint64_t *ret_len)
+{
+	FILE *fp = fopen(path, "rb");
+	uint8_t head[24], rec[16], frame[2000];
+	uint32_t caplen;
+	size_t n = 0, got;
+	uint64_t bytes = 0, len = 24;
+	bool whole = true;
+
+	assert_non_null(fp);
+	assert_int_equal(fread(head, 1, 24, fp), 24);
+	while ((got = fread(rec, 1, 16, fp)) == 16) {
+		memcpy(&caplen, rec + 8, 4);
+		assert_true(caplen <= sizeof(frame));
+		if (fread(frame, 1, caplen, fp) != caplen) {
+			whole = false;
+			break;
+		}
+		/* Record n is packet n of the fixture's blocks. */
+		for (uint32_t k = 0; k < caplen; k++)
+			assert_int_equal(frame[k], pkt_byte((int)(n / PER_BLOCK), (int)(n % PER_BLOCK), k));
+		n++;
+		bytes += caplen;
+		len += 16 + caplen;
+	}
+	whole = whole && got == 0;
+	fclose(fp);
+	*ret_n = n;
+	*ret_bytes = bytes;
+	*ret_len = len;
+	return whole;
+}
+
+/* The write error of test_write_error_cuts_back, in pcap: the file is cut
+ * back to its last whole record, and the counts are what it holds. */
+static void test_pcap_write_error_cuts_back(void **state)
+{
+	struct fixture *f = *state;
+	static const struct rc_writer_iface ifaces[2] = {
+		{ .sz = sizeof(ifaces[0]), .name = "tap0", .linktype = 1 },
+		{ .sz = sizeof(ifaces[0]), .name = "tap1", .linktype = 1 },
+	};
+	RC_OPTS(rc_writer_config, c, .fd = f->fd, .flags = RC_WRITER_F_FD, .ifaces = ifaces,
+		.n_ifaces = 2, .queue_batches = N_BLOCKS, .format = RC_WRITER_PCAP);
+	struct rlimit old, small = { .rlim_cur = 20000 };
+	struct rc_writer_progress p;
+	struct rc_writer *w;
+	uint64_t bytes, len;
+	size_t n;
+	int r;
+
+	signal(SIGXFSZ, SIG_IGN);
+	getrlimit(RLIMIT_FSIZE, &old);
+	small.rlim_max = old.rlim_max;
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &small), 0);
+	assert_int_equal(rc_writer_open(&c, &w), 0);
+	for (int i = 0; i < N_BLOCKS; i++)
+		assert_int_equal(rc_writer_submit(w, 0, &f->bb[i].batch), 0);
+	r = rc_writer_close(w, NULL, 0, &p);
+	setrlimit(RLIMIT_FSIZE, &old);
+	assert_int_equal(r, -EFBIG);
+	assert_all_released(f);
+	assert_true(pcap_walk(f->path, &n, &bytes, &len));
+	assert_true(n > 0 && n < N_BLOCKS * PER_BLOCK);
+	assert_true(len <= 20000);
+	assert_int_equal(p.packets, n);
+	assert_int_equal(p.bytes, bytes);
+	assert_int_equal(p.file_bytes, len);
+}
+
+/* pcap holds one link type: interfaces of two are refused at open, and so
+ * is direct I/O asked for by name (pcap cannot pad a file to its units). */
+static void test_pcap_refused(void **state)
+{
+	struct fixture *f = *state;
+	static const struct rc_writer_iface ifaces[2] = {
+		{ .sz = sizeof(ifaces[0]), .name = "eth0", .linktype = 1 },
+		{ .sz = sizeof(ifaces[0]), .name = "tun0", .linktype = 101 },
+	};
+	RC_OPTS(rc_writer_config, c, .path = f->path, .ifaces = ifaces, .n_ifaces = 2,
+		.format = RC_WRITER_PCAP);
+	struct rc_writer *w = NULL;
+
+	assert_int_equal(rc_writer_open(&c, &w), -EINVAL);
+	c.n_ifaces = 0;
+	assert_int_equal(rc_writer_open(&c, &w), -EINVAL);
+	c.n_ifaces = 1;
+	c.io = RC_WRITER_IO_DIRECT;
+	assert_int_equal(rc_writer_open(&c, &w), -EINVAL);
+	c.format = (enum rc_writer_format)7;
+	c.io = RC_WRITER_IO_AUTO;
+	assert_int_equal(rc_writer_open(&c, &w), -EINVAL);
+	assert_null(w);
+	/* Auto mode writes pcap buffered, and it works. */
+	c.format = RC_WRITER_PCAP;
+	assert_int_equal(rc_writer_open(&c, &w), 0);
+	assert_int_equal(rc_writer_close(w, NULL, 0, NULL), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -351,6 +503,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_unreadable_packets_are_counted, setup, teardown),
 		cmocka_unit_test(test_bad_config_fails_open),
 		cmocka_unit_test_setup_teardown(test_packets_one_by_one, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pcap_bytes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pcap_write_error_cuts_back, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pcap_refused, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("writer", tests, NULL, NULL);

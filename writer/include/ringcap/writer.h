@@ -1,20 +1,21 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * ringcap/writer.h - write packets from any producer as pcapng, in a thread
- * of its own.
+ * ringcap/writer.h - write packets from any producer as pcapng (or classic
+ * pcap), in a thread of its own.
  *
  * DESIGN: a producer hands the writer batches of packets (struct
  * rc_writer_batch: a packet iterator and a release callback) through one
  * lock-free single-producer/single-consumer queue per producer thread (a
  * lane). The writer knows nothing of where packets come from: a capture
  * ring block, a file being filtered, a test. On its thread it walks each
- * batch, encodes Enhanced Packet Blocks, and writes them; a packet of 256
+ * batch, encodes Enhanced Packet Blocks (or pcap records), and writes them; a packet of 256
  * bytes or more is not copied but written from the producer's memory by
  * writev(), smaller ones are copied with their EPB into a 1 MiB buffer.
  * A batch is released as soon as none of its bytes are needed any more,
  * i.e. after the write that took its large packets returns. The file only
- * ever grows by whole pcapng blocks; on a write error it is cut back to the
- * last whole block, so what was captured before the fault stays readable.
+ * ever grows by whole records (pcapng blocks, or pcap's header and packet
+ * records); on a write error it is cut back to the last whole record, so
+ * what was captured before the fault stays readable.
  *
  * With direct I/O (rc_writer_io) the writer copies every packet into
  * large aligned staging buffers instead, releases the batch at once, and
@@ -93,6 +94,17 @@ enum rc_writer_io {
 	RC_WRITER_IO_DIRECT,     /* O_DIRECT, or an error if the file system refuses it */
 };
 
+/* The file format (rc_writer_config.format). */
+enum rc_writer_format {
+	RC_WRITER_PCAPNG = 0,
+	/* Classic pcap, nanosecond timestamps: one link type per file (the
+	 * interfaces' snaplen is the largest), so interfaces of different link
+	 * types are -EINVAL. It has no place for ISBs, epb_flags, drop counts
+	 * or comments, and is always written buffered (it has no padding to
+	 * align a direct I/O file's end with). */
+	RC_WRITER_PCAP,
+};
+
 /* Zero means default for every field; there is no default output, so a
  * zeroed config (after sz) is -EINVAL. */
 struct rc_writer_config {
@@ -126,6 +138,8 @@ struct rc_writer_config {
 	 * absorbs a slow disk. Data reach the disk at least once a second. */
 	enum rc_writer_io io;
 	uint64_t staging_bytes;  /* direct I/O's buffers in all; 0 = 64 MiB */
+	/* Appended after 0.2.0: the file format. */
+	enum rc_writer_format format;
 };
 
 /* One packet as a producer hands it over. */
@@ -135,12 +149,12 @@ struct rc_writer_packet {
 	uint32_t origlen;        /* length on the wire */
 	uint64_t ts_ns;          /* nanoseconds since the epoch */
 	uint32_t iface;          /* index into the config's ifaces */
-	uint32_t epb_flags;      /* the pcapng epb_flags word; 0 writes none */
+	uint32_t epb_flags;      /* the pcapng epb_flags word; 0 writes none (pcap: never) */
 	/* Packets of this interface lost just before this one. The writer
 	 * puts them (with any it still holds) on this interface's next EPB as
-	 * epb_dropcount, where the loss happened. */
+	 * epb_dropcount, where the loss happened (pcap has no place for it). */
 	uint64_t lost;
-	const char *comment;     /* opt_comment; NULL writes none */
+	const char *comment;     /* opt_comment; NULL writes none (pcap: never) */
 };
 
 /* A batch of packets: embed it in the producer's own struct. */
@@ -196,7 +210,8 @@ RC_API int rc_writer_write_packet(struct rc_writer *writer, unsigned lane,
 
 /* Appends an interface (an IDB) after what the lane queued so far, and to
  * the header of every later file; packets queued after it may name it.
- * Returns its index, or -ENOMEM, -EINVAL. Waits while the lane is full.
+ * Returns its index, or -ENOMEM, -EINVAL (also: a classic pcap file and
+ * a link type other than the file's). Waits while the lane is full.
  * The lane's producer thread (interfaces of all lanes share one index
  * space: add them from one lane). */
 RC_API int rc_writer_add_iface(struct rc_writer *writer, unsigned lane,

@@ -1,0 +1,161 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * format.c - the writer's format table: pcapng (pcapng.c's encoders) and
+ * classic pcap (encoded here: two fixed headers).
+ *
+ * DESIGN: classic pcap (pcap-savefile(5)) is written with the nanosecond
+ * magic, as the writer's timestamps are nanoseconds, in host byte order,
+ * which the magic lets readers detect. It has one link type and one
+ * snaplen per file, no interface records, no statistics and no per-packet
+ * options: epb_flags, drop counts and comments have no place in it, so with
+ * pcap the kernel's drops are only in the capture's summary, not the file.
+ * It also has no padding record, so a file cannot be padded to O_DIRECT's
+ * alignment: pcap files are always written through the page cache.
+ */
+#include "format.h"
+
+#include <string.h>
+
+#include "formats.h"
+#include "pcapng.h"
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	memcpy(p, &v, sizeof(v));
+}
+
+static void put16(uint8_t *p, uint16_t v)
+{
+	memcpy(p, &v, sizeof(v));
+}
+
+size_t pcap_file_head(uint8_t *buf, uint32_t snaplen, uint32_t linktype)
+{
+	put32(buf, RC_PCAP_MAGIC_NS);
+	put16(buf + 4, 2);  /* version_major */
+	put16(buf + 6, 4);  /* version_minor */
+	put32(buf + 8, 0);  /* thiszone: timestamps are UTC */
+	put32(buf + 12, 0); /* sigfigs */
+	put32(buf + 16, snaplen);
+	put32(buf + 20, linktype);
+	return PCAP_FILE_HEAD_LEN;
+}
+
+static size_t pcap_record_nodata(uint8_t *buf, const struct rc_writer_packet *pkt, uint64_t drops)
+{
+	(void)drops;
+	put32(buf, (uint32_t)(pkt->ts_ns / 1000000000u));
+	put32(buf + 4, (uint32_t)(pkt->ts_ns % 1000000000u));
+	put32(buf + 8, pkt->caplen);
+	put32(buf + 12, pkt->origlen);
+	return PCAP_RECORD_HEAD_LEN;
+}
+
+size_t pcap_record(uint8_t *buf, const struct rc_writer_packet *pkt)
+{
+	pcap_record_nodata(buf, pkt, 0);
+	memcpy(buf + PCAP_RECORD_HEAD_LEN, pkt->data, pkt->caplen);
+	return PCAP_RECORD_HEAD_LEN + pkt->caplen;
+}
+
+static size_t pcap_head_size(const struct format_head *h)
+{
+	(void)h;
+	return PCAP_FILE_HEAD_LEN;
+}
+
+/* The largest snaplen; the link type all interfaces share (the writer
+ * refused a set that does not). */
+static size_t pcap_head(uint8_t *buf, const struct format_head *h)
+{
+	uint32_t snaplen = 0;
+
+	for (unsigned i = 0; i < h->n_ifaces; i++)
+		if (h->ifaces[i].snaplen > snaplen)
+			snaplen = h->ifaces[i].snaplen;
+	return pcap_file_head(buf, snaplen, h->n_ifaces ? h->ifaces[0].linktype : 0);
+}
+
+static size_t pcap_iface_size(const struct rc_writer_iface *iface)
+{
+	(void)iface;
+	return 0;
+}
+
+static size_t pcap_iface(uint8_t *buf, const struct rc_writer_iface *iface)
+{
+	(void)buf;
+	(void)iface;
+	return 0;
+}
+
+static size_t pcap_record_size(const struct rc_writer_packet *pkt, uint64_t drops)
+{
+	(void)drops;
+	return PCAP_RECORD_HEAD_LEN + pkt->caplen;
+}
+
+static size_t pcap_record_drops(uint8_t *buf, const struct rc_writer_packet *pkt, uint64_t drops)
+{
+	(void)drops;
+	return pcap_record(buf, pkt);
+}
+
+static size_t ng_head_size(const struct format_head *h)
+{
+	size_t len = pcapng_shb_size(h->hardware, h->os, h->userappl);
+
+	for (unsigned i = 0; i < h->n_ifaces; i++)
+		len += pcapng_idb_size(&h->ifaces[i]);
+	return len;
+}
+
+static size_t ng_head(uint8_t *buf, const struct format_head *h)
+{
+	size_t len = pcapng_shb(buf, h->hardware, h->os, h->userappl);
+
+	for (unsigned i = 0; i < h->n_ifaces; i++)
+		len += pcapng_idb(buf + len, &h->ifaces[i]);
+	return len;
+}
+
+static const struct writer_format formats[] = {
+	[RC_WRITER_PCAPNG] = {
+		.name = "pcapng",
+		.head_size = ng_head_size, .head = ng_head,
+		.iface_size = pcapng_idb_size, .iface = pcapng_idb,
+		.record_size = pcapng_epb_size, .record = pcapng_epb,
+		.record_nodata = pcapng_epb_nodata,
+		.record_head_len = PCAPNG_EPB_HEAD_LEN,
+		.record_max_overhead = PCAPNG_EPB_MAX_OVERHEAD,
+		.record_min = 32,    /* an EPB with no data and no options */
+		.len_off = 4,        /* block total length (pcapng section 3.1) */
+		.len_add = 0,
+		.len_min = 12,       /* type, length, trailing length */
+		.file_head_len = 0,  /* the SHB is a block like any other */
+		.stats = true,
+		.direct_io = true,   /* dio.c pads with a block of an unknown type */
+	},
+	[RC_WRITER_PCAP] = {
+		.name = "pcap",
+		.head_size = pcap_head_size, .head = pcap_head,
+		.iface_size = pcap_iface_size, .iface = pcap_iface,
+		.record_size = pcap_record_size, .record = pcap_record_drops,
+		.record_nodata = pcap_record_nodata,
+		.record_head_len = PCAP_RECORD_HEAD_LEN,
+		.record_max_overhead = PCAP_RECORD_HEAD_LEN,
+		.record_min = PCAP_RECORD_HEAD_LEN,
+		.len_off = 8,        /* incl_len: the bytes after the record header */
+		.len_add = PCAP_RECORD_HEAD_LEN,
+		.len_min = PCAP_RECORD_HEAD_LEN,
+		.file_head_len = PCAP_FILE_HEAD_LEN,
+		.one_linktype = true,
+	},
+};
+
+const struct writer_format *writer_format_get(enum rc_writer_format format)
+{
+	if ((unsigned)format >= sizeof(formats) / sizeof(formats[0]))
+		return NULL;
+	return &formats[format];
+}
