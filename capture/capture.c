@@ -300,26 +300,34 @@ void rc_capture_stats(struct rc_capture *cap, struct rc_capture_stats *ret)
 		ret->received += st[i].received;
 		ret->dropped += st[i].dropped;
 	}
-	/* After run the writers are closed: their last word is the result's. */
-	if (cap->result.end != RC_CAPTURE_RUNNING) {
+	/* Once the writers are closed their last word is the result's; see
+	 * run_close_writers for the lock. */
+	pthread_mutex_lock(&cap->stats_lock);
+	if (cap->writers_closed) {
 		ret->written = cap->result.total.written;
-		return;
-	}
-	for (unsigned w = 0; w < cap->n_writers; w++) {
-		struct rc_writer_progress p;
+	} else {
+		for (unsigned w = 0; w < cap->n_writers; w++) {
+			struct rc_writer_progress p;
 
-		rc_writer_progress(cap->writers[w], &p);
-		ret->written.packets += p.packets;
-		ret->written.bytes += p.bytes;
-		ret->written.file_bytes += p.file_bytes;
-		ret->written.files += p.files;
-		ret->written.file_size += p.file_size;
-		ret->written.staging_used += p.staging_used;
-		ret->written.staging_size += p.staging_size;
-		if (p.stopped && !ret->written.stopped) {
-			ret->written.stopped = p.stopped;
-			ret->written.error = p.error;
+			rc_writer_progress(cap->writers[w], &p);
+			capture_progress_add(&ret->written, &p);
 		}
+	}
+	pthread_mutex_unlock(&cap->stats_lock);
+}
+
+void capture_progress_add(struct rc_writer_progress *t, const struct rc_writer_progress *p)
+{
+	t->packets += p->packets;
+	t->bytes += p->bytes;
+	t->file_bytes += p->file_bytes;
+	t->files += p->files;
+	t->file_size += p->file_size;
+	t->staging_used += p->staging_used;
+	t->staging_size += p->staging_size;
+	if (p->stopped && !t->stopped) {
+		t->stopped = p->stopped;
+		t->error = p->error;
 	}
 }
 

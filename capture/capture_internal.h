@@ -48,6 +48,7 @@ struct rc_capture {
 	struct rc_writer *writers[RC_CAPTURE_MAX_THREADS];
 	unsigned n_writers;
 	bool ran;
+	bool writers_closed;      /* under stats_lock: result.total is final */
 	bool run_thread_started;
 	pthread_t run_thread;
 	int run_result;
@@ -73,6 +74,8 @@ int capture_ms_until(uint64_t until, uint64_t now);
 /* Publishes engine e's counters (read just now by its thread) and passes
  * them on to the writer that counts them. Capture threads. */
 void capture_publish(struct rc_capture *cap, unsigned e, const struct rc_engine_stats *st);
+/* Adds writer progress p to the total t (the stop reason of the first). */
+void capture_progress_add(struct rc_writer_progress *t, const struct rc_writer_progress *p);
 /* Interface sums of the published counters, into ret (n_ifaces entries). */
 void capture_sum_stats(struct rc_capture *cap, struct rc_capture_iface_stats *ret);
 

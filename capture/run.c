@@ -205,22 +205,23 @@ static void run_close_writers(struct rc_capture *cap)
 	struct rc_capture_result *res = &cap->result;
 	struct rc_writer_progress *t = &res->total.written;
 
+	/* Under stats_lock: rc_capture_stats, on any thread, must see either
+	 * the open writers or their final word, never a writer being freed.
+	 * (The capture threads, the lock's other users, are joined.) */
+	pthread_mutex_lock(&cap->stats_lock);
 	for (unsigned w = 0; w < cap->n_writers; w++) {
 		struct rc_writer_progress p;
 		int r;
 
-		pthread_mutex_lock(&cap->stats_lock);
 		run_writer_stats(cap, w, ws);
-		pthread_mutex_unlock(&cap->stats_lock);
 		r = rc_writer_close(cap->writers[w], ws, cap->n_ifaces, &p);
 		cap->writers[w] = NULL;
 		if (r < 0 && !res->error)
 			res->error = r;
-		t->packets += p.packets;
-		t->bytes += p.bytes;
-		t->file_bytes += p.file_bytes;
-		t->files += p.files;
+		capture_progress_add(t, &p);
 	}
+	cap->writers_closed = true;
+	pthread_mutex_unlock(&cap->stats_lock);
 	if (res->error && res->end != RC_CAPTURE_END_IFACE_GONE && res->end != RC_CAPTURE_END_ERROR)
 		res->end = RC_CAPTURE_END_WRITE_ERROR;
 }

@@ -46,33 +46,34 @@ void report_line(const char *fmt, ...)
 	pthread_mutex_unlock(&report_lock);
 }
 
-const char *report_bytes(uint64_t bytes, char *buf, unsigned size)
+/* v in the largest of units (powers of 1000) that keeps it at 1000 or
+ * less: "134.2 kB", "8.1 Mbit/s". */
+static const char *report_scaled(uint64_t v, const char *const units[5], char *buf, unsigned size)
 {
-	static const char *const units[] = { "B", "kB", "MB", "GB", "TB" };
-	double v = (double)bytes;
+	double d = (double)v;
 	unsigned u = 0;
 
-	while (v >= 1000 && u < 4) {
-		v /= 1000;
+	while (d >= 1000 && u < 4) {
+		d /= 1000;
 		u++;
 	}
-	snprintf(buf, size, u ? "%.1f %s" : "%.0f %s", v, units[u]);
+	snprintf(buf, size, u ? "%.1f %s" : "%.0f %s", d, units[u]);
 	return buf;
 }
 
-/* "8.1 Mbit/s": network people count bits, in powers of 1000. */
+const char *report_bytes(uint64_t bytes, char *buf, unsigned size)
+{
+	static const char *const units[] = { "B", "kB", "MB", "GB", "TB" };
+
+	return report_scaled(bytes, units, buf, size);
+}
+
+/* Network people count bits. */
 static const char *report_bits(uint64_t bits, char *buf, unsigned size)
 {
 	static const char *const units[] = { "bit/s", "kbit/s", "Mbit/s", "Gbit/s", "Tbit/s" };
-	double v = (double)bits;
-	unsigned u = 0;
 
-	while (v >= 1000 && u < 4) {
-		v /= 1000;
-		u++;
-	}
-	snprintf(buf, size, u ? "%.1f %s" : "%.0f %s", v, units[u]);
-	return buf;
+	return report_scaled(bits, units, buf, size);
 }
 
 void report_format_status(const struct report_status *st, char *buf, unsigned size)

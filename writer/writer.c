@@ -1080,6 +1080,7 @@ static int writer_start_output(struct rc_writer *w, const struct rc_writer_confi
 	/* Direct I/O counts the header once it is on disk. */
 	if (!w->direct)
 		__atomic_store_n(&w->file_bytes, w->header_len, __ATOMIC_RELAXED);
+	__atomic_store_n(&w->file_size, w->direct ? w->used : w->out.committed, __ATOMIC_RELAXED);
 	return output_write_tee(&w->out, w->header, w->header_len);
 }
 

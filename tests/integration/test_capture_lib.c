@@ -43,6 +43,14 @@ static bool log_has(const char *what)
 	return r;
 }
 
+/* Link events are said by a capture thread: give it 2.5 s. */
+static void wait_log(const char *what)
+{
+	for (int i = 0; i < 50 && !log_has(what); i++)
+		sleep_ms(50);
+	assert_true(log_has(what));
+}
+
 static const char *const rc0[] = { "rc0" };
 
 /* Small, quick rings, so a stop drains in ~50 ms. */
@@ -186,14 +194,10 @@ static void test_link_down_and_up(void **state)
 	assert_int_equal(frames_send("rc1", f, 100), 0);
 	sleep_ms(50);
 	assert_int_equal(netns_sh("ip link set rc0 down"), 0);
-	for (int i = 0; i < 50 && !log_has("rc0: interface went down"); i++)
-		sleep_ms(50);
-	assert_true(log_has("rc0: interface went down; waiting for it to come back"));
+	wait_log("rc0: interface went down; waiting for it to come back");
 	assert_int_equal(netns_sh("ip link set rc0 up"), 0);
 	assert_int_equal(netns_wait_running("rc0"), 0);
-	for (int i = 0; i < 50 && !log_has("rc0: interface is up again"); i++)
-		sleep_ms(50);
-	assert_true(log_has("rc0: interface is up again"));
+	wait_log("rc0: interface is up again");
 	assert_int_equal(frames_send("rc1", f + 100, 100), 0);
 	stop(cap, &res);
 	assert_int_equal(res.end, RC_CAPTURE_END_STOP);
