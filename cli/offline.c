@@ -49,8 +49,12 @@ static int offline_add_ifaces(struct offline *x, uint32_t id)
 		}
 		RC_OPTS(rc_writer_iface, wi, .name = ri.name[0] ? ri.name : NULL,
 			.linktype = ri.linktype, .snaplen = ri.snaplen);
-		if ((r = rc_writer_add_iface(x->w, 0, &wi)) < 0)
+		if ((r = rc_writer_add_iface(x->w, 0, &wi)) < 0) {
+			report_line("%s: interface %u (link type %u) cannot go into the output: %s%s",
+				    x->path, x->added, ri.linktype, strerror(-r),
+				    r == -EINVAL ? " (classic pcap holds one link type; write pcapng)" : "");
 			return r;
+		}
 	}
 	return 0;
 }
@@ -77,25 +81,29 @@ static int offline_packet(struct offline *x, const struct rc_reader_packet *p)
 		.ts_ns = (uint64_t)p->ts_ns, .iface = p->iface });
 }
 
-static int offline_loop(struct offline *x)
+static int offline_read_error(const struct offline *x, int e)
 {
-	struct rc_reader_packet p;
-	struct rc_writer_progress pr;
-	int e;
+	if (e == -EBADMSG)
+		report_line("%s: not a valid capture file: %s", x->path, rc_reader_error(x->in.reader));
+	else if (e < 0)
+		report_line("%s: cannot read: %s", x->path, strerror(-e));
+	return e;
+}
 
-	while ((e = rc_reader_next(x->in.reader, &p)) > 0) {
-		if ((e = offline_packet(x, &p)) < 0)
+/* From the packet in *p on (e is what reading it returned). */
+static int offline_loop(struct offline *x, struct rc_reader_packet *p, int e)
+{
+	struct rc_writer_progress pr;
+
+	for (; e > 0; e = rc_reader_next(x->in.reader, p)) {
+		if ((e = offline_packet(x, p)) < 0)
 			return e;
 		/* -c, -a: the writer stopped; the rest need not be read. */
 		rc_writer_progress(x->w, &pr);
 		if (pr.stopped)
 			return 0;
 	}
-	if (e == -EBADMSG)
-		report_line("%s: not a valid capture file: %s", x->path, rc_reader_error(x->in.reader));
-	else if (e < 0)
-		report_line("%s: cannot read: %s", x->path, strerror(-e));
-	return e;
+	return offline_read_error(x, e);
 }
 
 static void offline_summary(const struct offline *x, const struct rc_writer_progress *p,
@@ -110,12 +118,39 @@ static void offline_summary(const struct offline *x, const struct rc_writer_prog
 		report_bytes(p->file_bytes, b, sizeof(b)));
 }
 
+/* The interfaces the file has declared by its first packet, for the
+ * writer's open: classic pcap's header must name the link type. */
+static int offline_open_writer(struct offline *x, struct rc_writer_config *c)
+{
+	struct rc_writer_iface ifaces[64];
+	uint32_t n = rc_reader_iface_count(x->in.reader);
+
+	for (x->added = 0; x->added < n && x->added < 64; x->added++) {
+		struct rc_reader_iface ri;
+
+		if (rc_reader_iface(x->in.reader, x->added, &ri) < 0)
+			break;
+		if (x->insns && ri.linktype != RC_LINKTYPE_ETHERNET) {
+			report_line("%s: interface %u is link type %u; capture filters need Ethernet "
+				    "framing", x->path, x->added, ri.linktype);
+			return -EPROTONOSUPPORT;
+		}
+		ifaces[x->added] = (struct rc_writer_iface){ .sz = sizeof(ifaces[0]),
+			.name = ri.name[0] ? ri.name : NULL, .linktype = ri.linktype,
+			.snaplen = ri.snaplen };
+	}
+	c->ifaces = ifaces;
+	c->n_ifaces = x->added;
+	return rc_writer_open(c, &x->w);
+}
+
 int offline_run(const struct cli_options *o, const struct cli_filter *f,
 		const struct rc_writer_config *out, const char *name)
 {
 	struct offline x = { .path = o->read_file };
 	struct rc_writer_config c = *out;
-	struct rc_writer_progress p;
+	struct rc_writer_progress p = { 0 };
+	struct rc_reader_packet pkt;
 	int e, r;
 
 	if (cli_input_open(o->read_file, &x.in))
@@ -124,13 +159,15 @@ int offline_run(const struct cli_options *o, const struct cli_filter *f,
 		x.insns = rc_filter_insns(f->prog, &x.n_insns);
 	/* A copy of packets: no capture counters for ISBs to report. */
 	c.flags |= RC_WRITER_F_NO_ISB;
-	e = rc_writer_open(&c, &x.w);
-	if (e < 0) {
-		report_line("%s: cannot create the output file: %s", name, strerror(-e));
+	e = rc_reader_next(x.in.reader, &pkt);
+	r = e < 0 ? offline_read_error(&x, e) : offline_open_writer(&x, &c);
+	if (r < 0) {
+		if (r != -EPROTONOSUPPORT && e >= 0)
+			report_line("%s: cannot create the output file: %s", name, strerror(-r));
 		cli_input_close(&x.in);
-		return 1;
+		return r == -EBADMSG || r == -EPROTONOSUPPORT ? 2 : 1;
 	}
-	e = offline_loop(&x);
+	e = offline_loop(&x, &pkt, e);
 	r = rc_writer_close(x.w, NULL, 0, &p);
 	cli_input_close(&x.in);
 	if (r < 0)

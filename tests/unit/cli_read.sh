@@ -36,6 +36,10 @@ check "-b packets:10 files" $(((total + 9) / 10)) "$(ls "$tmp"/set_*.pcapng | wc
 check "-b packets:10 first file" 10 "$(count "$(ls "$tmp"/set_00001_*.pcapng)")"
 "$RC" -r - -w "$tmp/s.pcapng" <"$f" 2>/dev/null
 check "-r - (stdin)" "$total" "$(count "$tmp/s.pcapng")"
+"$RC" -r "$f" -P -w "$tmp/p.pcap" udp 2>/dev/null
+tcpdump -r "$f" -w "$tmp/t.pcap" udp 2>/dev/null
+check "-r -P: classic pcap, nanosecond magic" "4d3cb2a1" "$(od -An -tx1 -N4 "$tmp/p.pcap" | tr -d ' ')"
+check "-r -P: the packets tcpdump keeps" "$(count "$tmp/t.pcap")" "$(tcpdump -r "$tmp/p.pcap" 2>/dev/null | wc -l)"
 gzip -c "$f" >"$tmp/g.pcap.gz"
 "$RC" -r "$tmp/g.pcap.gz" -w "$tmp/g.pcapng" udp 2>/dev/null
 tcpdump -r "$f" -w "$tmp/t.pcap" udp 2>/dev/null
