@@ -66,6 +66,21 @@ typedef void (*rc_log_fn)(void *ctx, enum rc_log_level level, const char *msg);
 #define RC_LINKTYPE_IPV6 229
 #define RC_LINKTYPE_LINUX_SLL2 276
 
+/* The SLL2 pseudo-header ringcap builds for -i any and for interfaces
+ * whose frames have no link-layer header of their own (the cooked ones):
+ * protocol, reserved, ifindex, ARPHRD type, packet type, address length,
+ * address (8 bytes). */
+#define RC_SLL2_HDR_LEN 20u
+
+/* Where a packet's timestamp comes from: libpcap's time stamp types, in
+ * pcap-tstamp(7)'s names (host, adapter, adapter_unsynced). */
+enum rc_tstamp_type {
+	RC_TSTAMP_HOST = 0,           /* the kernel's clock, at receive */
+	RC_TSTAMP_ADAPTER,            /* the NIC's clock, synchronized to the host's */
+	RC_TSTAMP_ADAPTER_UNSYNCED,   /* the NIC's own clock, as it runs */
+};
+#define RC_TSTAMP_TYPES 3u
+
 /* The largest snaplen and the default, as libpcap's MAXIMUM_SNAPLEN: any
  * larger packet (a 256 KiB GRO super-packet) is cut to this. */
 #define RC_SNAPLEN_MAX 262144u
