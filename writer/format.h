@@ -51,14 +51,17 @@ struct writer_format {
 	bool one_linktype;
 };
 
-/* The format's encoders; NULL for a value outside the enum. */
-const struct writer_format *writer_format_get(enum rc_writer_format format);
+/* The format's encoders for timestamps of that precision; NULL for a
+ * value outside the enums. */
+const struct writer_format *writer_format_get(enum rc_writer_format format,
+					      enum rc_writer_ts_precision precision);
 
 /* Classic pcap's records (pcap-savefile(5)), pure functions for the unit
- * tests. The file header: nanosecond magic, version 2.4. */
+ * tests. The file header: nanosecond (or, micro, microsecond) magic,
+ * version 2.4; a record with a timestamp in nanoseconds. */
 #define PCAP_FILE_HEAD_LEN 24u
 #define PCAP_RECORD_HEAD_LEN 16u
-size_t pcap_file_head(uint8_t *buf, uint32_t snaplen, uint32_t linktype);
+size_t pcap_file_head(uint8_t *buf, uint32_t snaplen, uint32_t linktype, bool micro);
 size_t pcap_record(uint8_t *buf, const struct rc_writer_packet *pkt);
 
 #endif

@@ -20,8 +20,13 @@
 #define SHB_OS 3
 #define SHB_USERAPPL 4
 #define IF_NAME 2
+#define IF_DESCRIPTION 3
+#define IF_MACADDR 6
+#define IF_SPEED 8
 #define IF_TSRESOL 9
 #define IF_FILTER 11
+#define IF_OS 12
+#define IF_HARDWARE 15
 #define EPB_FLAGS 2
 #define EPB_DROPCOUNT 4
 #define ISB_STARTTIME 2
@@ -31,7 +36,6 @@
 #define ISB_OSDROP 7
 #define ISB_USRDELIV 8
 
-#define TSRESOL_NANOSECONDS 9
 #define BLOCK_HEADER_LEN 8  /* type + total length */
 #define BLOCK_TRAILER_LEN 4 /* total length again */
 #define OPT_HEADER_LEN 4
@@ -62,7 +66,8 @@ static void put16(uint8_t *p, uint16_t v)
 	memcpy(p, &v, sizeof(v));
 }
 
-/* Timestamps are two 32-bit words, high first, in if_tsresol units. */
+/* Timestamps are two 32-bit words, high first, in if_tsresol units: the
+ * writer hands the encoders timestamps already in the file's units. */
 static void put_ts(uint8_t *p, uint64_t ns)
 {
 	put32(p, (uint32_t)(ns >> 32));
@@ -146,25 +151,34 @@ static size_t idb_filter_len(const struct rc_writer_iface *iface)
 	return iface->filter && *iface->filter ? 1 + strlen(iface->filter) : 0;
 }
 
+/* Options in the spec's order; each only when the caller knows it. */
 size_t pcapng_idb_size(const struct rc_writer_iface *iface)
 {
 	size_t flen = idb_filter_len(iface);
 
-	return BLOCK_HEADER_LEN + 8 + opt_str_size(iface->name) + opt_size(1) +
-	       (flen ? opt_size(flen) : 0) + OPT_HEADER_LEN + BLOCK_TRAILER_LEN;
+	return BLOCK_HEADER_LEN + 8 + opt_str_size(iface->comment) + opt_str_size(iface->name) +
+	       opt_str_size(iface->description) + (iface->has_mac ? opt_size(6) : 0) +
+	       (iface->speed_bps ? opt_size(8) : 0) + opt_size(1) + (flen ? opt_size(flen) : 0) +
+	       opt_str_size(iface->os) + opt_str_size(iface->hardware) + OPT_HEADER_LEN +
+	       BLOCK_TRAILER_LEN;
 }
 
-size_t pcapng_idb(uint8_t *buf, const struct rc_writer_iface *iface)
+size_t pcapng_idb(uint8_t *buf, const struct rc_writer_iface *iface, uint8_t tsresol)
 {
 	uint8_t *p = block_begin(buf, RC_PCAPNG_IDB);
-	uint8_t tsresol = TSRESOL_NANOSECONDS;
 	size_t flen = idb_filter_len(iface);
 
 	put16(p, iface->linktype);
 	put16(p + 2, 0);
 	put32(p + 4, iface->snaplen);
 	p += 8;
+	p = opt_str(p, OPT_COMMENT, iface->comment);
 	p = opt_str(p, IF_NAME, iface->name);
+	p = opt_str(p, IF_DESCRIPTION, iface->description);
+	if (iface->has_mac)
+		p = opt_put(p, IF_MACADDR, iface->mac, 6);
+	if (iface->speed_bps)
+		p = opt_u64(p, IF_SPEED, iface->speed_bps);
 	p = opt_put(p, IF_TSRESOL, &tsresol, 1);
 	if (flen) {
 		put16(p, IF_FILTER);
@@ -174,6 +188,8 @@ size_t pcapng_idb(uint8_t *buf, const struct rc_writer_iface *iface)
 		memset(p + OPT_HEADER_LEN + flen, 0, pad4(flen) - flen);
 		p += opt_size(flen);
 	}
+	p = opt_str(p, IF_OS, iface->os);
+	p = opt_str(p, IF_HARDWARE, iface->hardware);
 	return block_end(buf, opt_end(p));
 }
 
@@ -264,11 +280,11 @@ size_t pcapng_isb(uint8_t *buf, const struct pcapng_isb *isb)
 	uint8_t *p = block_begin(buf, RC_PCAPNG_ISB);
 
 	put32(p, isb->iface_id);
-	put_ts(p + 4, isb->end_ns);
+	put_ts(p + 4, isb->end_ts);
 	p += 12;
 	p = opt_str(p, OPT_COMMENT, isb->comment);
-	p = opt_ts(p, ISB_STARTTIME, isb->start_ns);
-	p = opt_ts(p, ISB_ENDTIME, isb->end_ns);
+	p = opt_ts(p, ISB_STARTTIME, isb->start_ts);
+	p = opt_ts(p, ISB_ENDTIME, isb->end_ts);
 	if (isb->counted) {
 		p = opt_u64(p, isb->filtered ? ISB_FILTERACCEPT : ISB_IFRECV, isb->received);
 		p = opt_u64(p, ISB_OSDROP, isb->dropped);

@@ -24,8 +24,8 @@
 
 struct pcapng_isb {
 	uint32_t iface_id;
-	uint64_t start_ns;
-	uint64_t end_ns;
+	uint64_t start_ts; /* in the interface's if_tsresol units */
+	uint64_t end_ts;
 	bool counted;    /* received and dropped are known: write them */
 	uint64_t received;
 	uint64_t dropped;
@@ -39,7 +39,8 @@ struct pcapng_isb {
 size_t pcapng_shb_size(const char *hardware, const char *os, const char *userappl);
 size_t pcapng_shb(uint8_t *buf, const char *hardware, const char *os, const char *userappl);
 size_t pcapng_idb_size(const struct rc_writer_iface *iface);
-size_t pcapng_idb(uint8_t *buf, const struct rc_writer_iface *iface);
+/* tsresol: if_tsresol's value, 9 (nanoseconds) or 6 (microseconds). */
+size_t pcapng_idb(uint8_t *buf, const struct rc_writer_iface *iface, uint8_t tsresol);
 /* An EPB with the packet's options (epb_flags, opt_comment when set) and
  * epb_dropcount when dropcount is not 0. */
 size_t pcapng_epb_size(const struct rc_writer_packet *pkt, uint64_t dropcount);

@@ -137,6 +137,7 @@ struct rc_writer {
 	uint64_t stats_interval_ns;
 	uint64_t max_delay_ns;
 	uint64_t start_ns;
+	uint32_t ts_div;  /* nanoseconds per unit of the file's timestamps: 1 or 1000 */
 	/* The current file. */
 	uint64_t file_packets;
 	uint64_t file_opened_ns;
@@ -404,8 +405,8 @@ static void writer_write_isbs(struct rc_writer *w, const char *comment)
 	for (unsigned i = 0; i < w->n_ifaces && w->stopped != RC_WRITER_STOP_ERROR; i++) {
 		struct pcapng_isb isb = {
 			.iface_id = i,
-			.start_ns = w->start_ns,
-			.end_ns = end,
+			.start_ts = w->start_ns / w->ts_div,
+			.end_ts = end / w->ts_div,
 			.counted = w->stats_known,
 			.received = w->stats[i].received,
 			.dropped = w->stats[i].dropped,
@@ -592,11 +593,20 @@ static void writer_pend(struct rc_writer *w, uint32_t caplen)
  * (its batch is written out before it is released, writer_handle_batch). */
 static bool writer_put_epb(struct rc_writer *w, const struct rc_writer_packet *pkt, uint64_t drops)
 {
+	const struct writer_format *f = w->fmt;
+	struct rc_writer_packet coarse;
+	size_t size;
+	uint8_t *p;
+
+	/* The encoders write timestamps in the file's units. */
+	if (w->ts_div != 1) {
+		coarse = *pkt;
+		coarse.ts_ns /= w->ts_div;
+		pkt = &coarse;
+	}
 	/* The bound, not the size, is enough to reserve: one less call per
 	 * packet for the usual packet, which has no comment. */
-	const struct writer_format *f = w->fmt;
-	size_t size = pkt->comment ? f->record_size(pkt, drops) : pkt->caplen + f->record_max_overhead;
-	uint8_t *p;
+	size = pkt->comment ? f->record_size(pkt, drops) : pkt->caplen + f->record_max_overhead;
 
 	if (w->n_pend == w->max_pend && writer_flush(w) < 0)
 		return false;
@@ -867,16 +877,24 @@ static const struct rc_writer_batch_ops iface_ops = {
 	.release = copied_release,
 };
 
-static char *copy_string(char *to, const char *s)
+/* Copies *s to *to and points *s there; returns the end of the copy. */
+static char *copy_string(char *to, const char **s)
 {
-	return s ? memcpy(to, s, strlen(s) + 1) : NULL;
+	size_t len = *s ? strlen(*s) + 1 : 0;
+
+	if (*s)
+		*s = memcpy(to, *s, len);
+	return to + len;
 }
 
 int rc_writer_add_iface(struct rc_writer *writer, unsigned lane, const struct rc_writer_iface *iface)
 {
 	struct rc_writer_iface ifc;
 	struct added_iface *a;
-	size_t nlen;
+	const char **strs[] = { &ifc.name, &ifc.filter, &ifc.description, &ifc.hardware,
+				&ifc.os, &ifc.comment };
+	size_t len = 0;
+	char *to;
 	int r = rc_opts_copy(&ifc, sizeof(ifc), iface);
 
 	if (r < 0)
@@ -884,15 +902,17 @@ int rc_writer_add_iface(struct rc_writer *writer, unsigned lane, const struct rc
 	/* The file header named the one link type already. */
 	if (writer->fmt->one_linktype && ifc.linktype != writer->linktype)
 		return -EINVAL;
-	nlen = ifc.name ? strlen(ifc.name) + 1 : 0;
-	a = malloc(sizeof(*a) + nlen + (ifc.filter ? strlen(ifc.filter) + 1 : 0));
+	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
+		len += *strs[i] ? strlen(*strs[i]) + 1 : 0;
+	a = malloc(sizeof(*a) + len);
 	if (!a)
 		return -ENOMEM;
 	a->batch.ops = &iface_ops;
+	ifc.snaplen = ifc.snaplen ? ifc.snaplen : RC_SNAPLEN_MAX;
+	to = a->strings;
+	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
+		to = copy_string(to, strs[i]);
 	a->ifc = ifc;
-	a->ifc.snaplen = ifc.snaplen ? ifc.snaplen : RC_SNAPLEN_MAX;
-	a->ifc.name = copy_string(a->strings, ifc.name);
-	a->ifc.filter = copy_string(a->strings + nlen, ifc.filter);
 	r = writer_submit_wait(writer, lane, &a->batch);
 	return r < 0 ? r : (int)__atomic_fetch_add(&writer->announced, 1, __ATOMIC_RELAXED);
 }
@@ -1091,7 +1111,8 @@ static void writer_configure(struct rc_writer *w, const struct rc_writer_config 
 	w->wake_fd = w->stopped_fd = -1;
 	w->n_ifaces = c->n_ifaces;
 	w->announced = c->n_ifaces;
-	w->fmt = writer_format_get(c->format);
+	w->fmt = writer_format_get(c->format, c->ts_precision);
+	w->ts_div = c->ts_precision == RC_WRITER_TS_MICRO ? 1000u : 1u;
 	/* pcap has no ISBs: the kernel's drops are then only in the
 	 * capture's summary (and rc_writer_progress), not in the file. */
 	w->no_isb = (c->flags & RC_WRITER_F_NO_ISB) || !w->fmt->stats;
@@ -1113,11 +1134,11 @@ static void writer_configure(struct rc_writer *w, const struct rc_writer_config 
  * interfaces at open, all of one link type. */
 static int writer_check_format(const struct rc_writer_config *c, const struct rc_writer_iface *ifaces)
 {
-	const struct writer_format *f = writer_format_get(c->format);
+	const struct writer_format *f = writer_format_get(c->format, c->ts_precision);
 	const char *why = NULL;
 
 	if (!f)
-		why = "rc_writer_config: no such format";
+		why = "rc_writer_config: no such format or timestamp precision";
 	else if (f->one_linktype && !c->n_ifaces)
 		why = "pcap: give the interfaces at open (the file header names their link type)";
 	for (unsigned i = 1; f && f->one_linktype && i < c->n_ifaces && !why; i++)

@@ -61,8 +61,39 @@ static void test_idb(void **state)
 
 	(void)state;
 	assert_int_equal(pcapng_idb_size(&ifc), sizeof(want));
-	n = pcapng_idb(buf, &ifc);
+	n = pcapng_idb(buf, &ifc, 9);
 	check_block(buf, n, want, sizeof(want));
+}
+
+/* 4.2 with every option ringcap knows, in the spec's order: opt_comment,
+ * if_name, if_description, if_MACaddr, if_speed, if_tsresol 6 (micro),
+ * if_os, if_hardware. */
+static void test_idb_evidence(void **state)
+{
+	static const uint8_t want[] = {
+		1, 0, 0, 0, 0x6c, 0, 0, 0,
+		0x14, 1, 0, 0, 0xe8, 5, 0, 0,
+		1, 0, 5, 0, 'g', 'r', 'o', ' ', 'o', 0, 0, 0,
+		2, 0, 3, 0, 'r', 'c', '0', 0,
+		3, 0, 4, 0, 'v', 'e', 't', 'h',
+		6, 0, 6, 0, 2, 0, 0, 0, 0, 1, 0, 0,
+		8, 0, 8, 0, 0x00, 0xe4, 0x0b, 0x54, 0x02, 0, 0, 0,
+		9, 0, 1, 0, 6, 0, 0, 0,
+		12, 0, 11, 0, 'L', 'i', 'n', 'u', 'x', ' ', '6', '.', '1', '.', '0', 0,
+		15, 0, 4, 0, 'v', 'e', 't', 'h',
+		0, 0, 0, 0,
+		0x6c, 0, 0, 0,
+	};
+	struct rc_writer_iface ifc = { .name = "rc0", .linktype = 276, .snaplen = 1512,
+				       .description = "veth", .hardware = "veth",
+				       .os = "Linux 6.1.0", .comment = "gro o",
+				       .speed_bps = 10000000000ull, .has_mac = true,
+				       .mac = { 2, 0, 0, 0, 0, 1 } };
+	uint8_t buf[160];
+
+	(void)state;
+	assert_int_equal(pcapng_idb_size(&ifc), sizeof(want));
+	check_block(buf, pcapng_idb(buf, &ifc, 6), want, sizeof(want));
 }
 
 /* 4.3: EPB with a 5-byte packet (3 bytes of zero padding), timestamp
@@ -139,7 +170,7 @@ static void check_isb(bool filtered, uint16_t received_code)
 		0, 0, 0, 0,
 		0x58, 0, 0, 0,
 	};
-	struct pcapng_isb isb = { .iface_id = 1, .start_ns = 0x10, .end_ns = 0x20,
+	struct pcapng_isb isb = { .iface_id = 1, .start_ts = 0x10, .end_ts = 0x20,
 				  .counted = true, .received = 100, .dropped = 3, .delivered = 97,
 				  .filtered = filtered };
 	uint8_t buf[128];
@@ -168,7 +199,7 @@ static void test_isb_uncounted(void **state)
 		0, 0, 0, 0,
 		0x40, 0, 0, 0,
 	};
-	struct pcapng_isb isb = { .start_ns = 0x10, .end_ns = 0x20, .received = 9, .delivered = 5 };
+	struct pcapng_isb isb = { .start_ts = 0x10, .end_ts = 0x20, .received = 9, .delivered = 5 };
 	uint8_t buf[128];
 
 	(void)state;
@@ -203,6 +234,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_shb),
 		cmocka_unit_test(test_idb),
+		cmocka_unit_test(test_idb_evidence),
 		cmocka_unit_test(test_epb_inbound_unicast_padding),
 		cmocka_unit_test(test_epb_outbound_dropcount),
 		cmocka_unit_test(test_epb_flags_map),

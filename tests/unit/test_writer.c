@@ -393,6 +393,58 @@ static void test_pcap_bytes(void **state)
 	assert_memory_equal(got + sizeof(want) + 16, data, 300);
 }
 
+/* --time-stamp-precision micro: if_tsresol 6 and EPB and ISB times in
+ * microseconds (truncated, as libpcap does); pcap's microsecond magic. */
+static void test_micro_precision(void **state)
+{
+	struct fixture *f = *state;
+	static const struct rc_writer_iface ifc[1] = {
+		{ .sz = sizeof(ifc[0]), .name = "a", .linktype = 1, .snaplen = 1500 },
+	};
+	RC_OPTS(rc_writer_config, c, .fd = f->fd, .flags = RC_WRITER_F_FD, .ifaces = ifc,
+		.n_ifaces = 1, .ts_precision = RC_WRITER_TS_MICRO);
+	static const uint8_t data[4] = { 1, 2, 3, 4 };
+	struct rc_writer_packet pkt = { .data = data, .caplen = 4, .origlen = 4,
+					.ts_ns = 1700000000123456789ull };
+	struct rc_writer_progress p;
+	struct rc_writer *w;
+	struct tp_file t;
+	uint8_t got[16 + 24];
+	uint32_t word;
+	int fd;
+
+	assert_int_equal(rc_writer_open(&c, &w), 0);
+	assert_int_equal(rc_writer_write_packet(w, 0, &pkt), 0);
+	assert_int_equal(rc_writer_close(w, NULL, 0, &p), 0);
+	assert_int_equal(tp_parse_file(f->path, &t), 0);
+	assert_int_equal(t.idb[0].tsresol, 6);
+	assert_int_equal(t.n_epb, 1);
+	assert_true(t.epb[0].ts == 1700000000123456ull);
+	assert_int_equal(t.n_isb, 1);
+	/* The ISB's times are the writer's clock, now, in microseconds. */
+	assert_true(t.isb[0].endtime > 1700000000000000ull && t.isb[0].endtime < 4000000000000000ull);
+	assert_true(t.isb[0].starttime <= t.isb[0].endtime);
+	tp_free(&t);
+
+	/* The same packet in classic pcap. */
+	fd = open(f->path, O_RDWR | O_TRUNC);
+	assert_true(fd >= 0);
+	c.fd = fd;
+	c.format = RC_WRITER_PCAP;
+	assert_int_equal(rc_writer_open(&c, &w), 0);
+	assert_int_equal(rc_writer_write_packet(w, 0, &pkt), 0);
+	assert_int_equal(rc_writer_close(w, NULL, 0, &p), 0);
+	fd = open(f->path, O_RDONLY);
+	assert_int_equal(read(fd, got, sizeof(got)), 24 + 16);
+	close(fd);
+	memcpy(&word, got, 4);
+	assert_int_equal(word, 0xa1b2c3d4u);
+	memcpy(&word, got + 24, 4);
+	assert_int_equal(word, 1700000000u);
+	memcpy(&word, got + 28, 4);
+	assert_int_equal(word, 123456u);
+}
+
 /* Walks a classic pcap file: the number of whole records, their caplen in
  * all, and whether the file ends on a record boundary. */
 static bool pcap_walk(const char *path, size_t *ret_n, uint64_t *ret_bytes, uint64_t *ret_len)
@@ -504,6 +556,7 @@ int main(void)
 		cmocka_unit_test(test_bad_config_fails_open),
 		cmocka_unit_test_setup_teardown(test_packets_one_by_one, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pcap_bytes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_micro_precision, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pcap_write_error_cuts_back, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pcap_refused, setup, teardown),
 	};

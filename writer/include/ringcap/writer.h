@@ -50,6 +50,16 @@ struct rc_writer_iface {
 	uint16_t linktype;     /* RC_LINKTYPE_* */
 	uint32_t snaplen;      /* 0 = RC_SNAPLEN_MAX */
 	const char *filter;    /* if_filter, the expression text; NULL if none */
+	/* Appended after 0.2.0: what the capture knows of the interface and
+	 * of how it was captured, so the file carries the evidence. Each is
+	 * written only when set. */
+	const char *description; /* if_description */
+	const char *hardware;  /* if_hardware: driver, version, firmware */
+	const char *os;        /* if_os: the kernel the interface ran on */
+	const char *comment;   /* opt_comment: direction, offloads, namespace... */
+	uint64_t speed_bps;    /* if_speed, bits per second; 0 = unknown */
+	uint8_t mac[6];        /* if_MACaddr, with has_mac */
+	bool has_mac;
 };
 
 /* dumpcap's -b: start a new file when any condition is met. A zero field
@@ -105,6 +115,13 @@ enum rc_writer_format {
 	RC_WRITER_PCAP,
 };
 
+/* What the file's timestamps count (rc_writer_config.ts_precision):
+ * tcpdump's --time-stamp-precision. Micro truncates, as libpcap does. */
+enum rc_writer_ts_precision {
+	RC_WRITER_TS_NANO = 0,
+	RC_WRITER_TS_MICRO,
+};
+
 /* Zero means default for every field; there is no default output, so a
  * zeroed config (after sz) is -EINVAL. */
 struct rc_writer_config {
@@ -140,6 +157,9 @@ struct rc_writer_config {
 	uint64_t staging_bytes;  /* direct I/O's buffers in all; 0 = 64 MiB */
 	/* Appended after 0.2.0: the file format. */
 	enum rc_writer_format format;
+	/* and the timestamps' resolution in the file (pcapng's if_tsresol 9
+	 * or 6; pcap's nanosecond or microsecond magic). */
+	enum rc_writer_ts_precision ts_precision;
 };
 
 /* One packet as a producer hands it over. */
