@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "netns.h"
 #include "opts.h"
 #include "thread.h"
 
@@ -95,6 +97,22 @@ static const char *capture_open_error(int r)
 	default:
 		return NULL;
 	}
+}
+
+/* Adds one line to interface i's IDB comment. */
+static void capture_note(struct rc_capture *cap, unsigned i, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void capture_note(struct rc_capture *cap, unsigned i, const char *fmt, ...)
+{
+	char *ev = cap->evidence[i];
+	size_t len = strlen(ev);
+	va_list ap;
+
+	if (len && len + 1 < sizeof(cap->evidence[i]))
+		ev[len++] = '\n';
+	va_start(ap, fmt);
+	vsnprintf(ev + len, sizeof(cap->evidence[i]) - len, fmt, ap);
+	va_end(ap);
 }
 
 static int capture_open_engines(struct rc_capture *cap)
@@ -188,6 +206,7 @@ static int capture_open_writers(struct rc_capture *cap)
 			.sz = sizeof(struct rc_writer_iface), .name = rc_engine_ifname(eng),
 			.linktype = rc_engine_linktype(eng), .snaplen = rc_engine_snaplen(eng),
 			.filter = cap->cfg.filter_text,
+			.comment = cap->evidence[e / cap->n_threads][0] ? cap->evidence[e / cap->n_threads] : NULL,
 		};
 		/* A lane holds all blocks of the rings its thread drains. */
 		wc.queue_batches += rc_engine_block_count(eng);
@@ -240,6 +259,50 @@ static int capture_init(struct rc_capture *cap, const struct rc_capture_config *
 	return capture_check_memory(cap);
 }
 
+/* The sockets are created inside the namespace and keep it for life
+ * (common/netns.h); everything else, the files included, happens in the
+ * caller's. */
+static int capture_open_in_netns(struct rc_capture *cap)
+{
+	const char *ns = cap->cfg.netns;
+	char path[4096];
+	int saved, r = rc_netns_enter(ns, &saved), back;
+
+	if (r < 0) {
+		rc_netns_path(ns, path, sizeof(path));
+		rc_logf(cap->cfg.log, cap->cfg.log_ctx, RC_LOG_ERROR, "--netns %s: %s", ns,
+			r == -ENOENT ? "no such network namespace (no such file as the name stands for)" :
+			r == -EPERM ? "entering a network namespace needs CAP_SYS_ADMIN" :
+			r == -EINVAL ? "not a network namespace" : strerror(-r));
+		return r;
+	}
+	r = capture_open_engines(cap);
+	back = rc_netns_leave(saved);
+	if (back < 0) {
+		/* Files must not be created in a namespace the caller did not
+		 * ask for, and this thread would stay there. */
+		rc_logf(cap->cfg.log, cap->cfg.log_ctx, RC_LOG_ERROR,
+			"cannot return from network namespace %s: %s", ns, strerror(-back));
+		return r < 0 ? r : back;
+	}
+	for (unsigned i = 0; r == 0 && ns && *ns && i < cap->n_ifaces; i++) {
+		rc_netns_path(ns, path, sizeof(path));
+		capture_note(cap, i, "network namespace: %s", path);
+	}
+	return r;
+}
+
+int rc_capture_list_interfaces(const char *netns, rc_iface_fn fn, void *ctx)
+{
+	int saved, r = rc_netns_enter(netns, &saved), back;
+
+	if (r < 0)
+		return r;
+	r = rc_engine_list_interfaces(fn, ctx);
+	back = rc_netns_leave(saved);
+	return back < 0 ? back : r;
+}
+
 int rc_capture_open(const struct rc_capture_config *config, struct rc_capture **ret)
 {
 	struct rc_capture *cap = calloc(1, sizeof(*cap));
@@ -249,7 +312,7 @@ int rc_capture_open(const struct rc_capture_config *config, struct rc_capture **
 		return -ENOMEM;
 	r = capture_init(cap, config);
 	if (r == 0)
-		r = capture_open_engines(cap);
+		r = capture_open_in_netns(cap);
 	if (r == 0 && cap->cfg.before_output)
 		r = cap->cfg.before_output(cap->cfg.before_output_ctx);
 	if (r == 0 && cap->cfg.output)

@@ -45,6 +45,9 @@ struct rc_capture {
 	struct block_batch *batches[CAPTURE_MAX_ENGINES];
 	struct rc_ratelimit bad_warn[CAPTURE_MAX_ENGINES];
 	unsigned n_engines;
+	/* What each interface's IDB says of how it was captured (opt_comment
+	 * lines), gathered while the engines open. */
+	char evidence[RC_CAPTURE_MAX_IFACES][1024];
 	struct rc_writer *writers[RC_CAPTURE_MAX_THREADS];
 	unsigned n_writers;
 	bool ran;

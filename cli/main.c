@@ -46,16 +46,33 @@ static void list_one(void *ctx, const struct rc_iface_info *info)
 	       info->running ? ", Running" : "", info->loopback ? ", Loopback" : "");
 }
 
+/* --netns: every listing is of that namespace's interfaces. */
+static const char *list_netns;
+
+static int list_in_netns(rc_iface_fn fn, void *ctx)
+{
+	return rc_capture_list_interfaces(list_netns, fn, ctx);
+}
+
+/* One line for a listing that failed: the namespace's errors by name. */
+static int list_failed(int r)
+{
+	if (list_netns && (r == -ENOENT || r == -EPERM || r == -EINVAL))
+		report_line("--netns %s: %s", list_netns,
+			    r == -ENOENT ? "no such network namespace" :
+			    r == -EPERM ? "entering a network namespace needs CAP_SYS_ADMIN" :
+					  "not a network namespace");
+	else
+		report_line("cannot list interfaces: %s", strerror(-r));
+	return EXIT_RUNTIME;
+}
+
 static int list_interfaces(void)
 {
 	unsigned n = 0;
-	int r = rc_engine_list_interfaces(list_one, &n);
+	int r = list_in_netns(list_one, &n);
 
-	if (r < 0) {
-		report_line("cannot list interfaces: %s", strerror(-r));
-		return EXIT_RUNTIME;
-	}
-	return 0;
+	return r < 0 ? list_failed(r) : 0;
 }
 
 static void pick_default(void *ctx, const struct rc_iface_info *info)
@@ -69,8 +86,13 @@ static void pick_default(void *ctx, const struct rc_iface_info *info)
 /* Like tcpdump: no -i means the first interface that is up and not lo. */
 static int choose_default_interface(struct cli_options *o, char name[64])
 {
+	int r;
+
 	name[0] = 0;
-	if (rc_engine_list_interfaces(pick_default, name) < 0 || !name[0]) {
+	r = list_in_netns(pick_default, name);
+	if (r < 0)
+		return list_failed(r);
+	if (!name[0]) {
 		report_line("no interface is up to capture on; name one with -i (ringcap -D lists them)");
 		return EXIT_RUNTIME;
 	}
@@ -79,18 +101,40 @@ static int choose_default_interface(struct cli_options *o, char name[64])
 	return 0;
 }
 
+struct find_iface {
+	const char *name;
+	bool found;
+};
+
+static void find_one(void *ctx, const struct rc_iface_info *info)
+{
+	struct find_iface *f = ctx;
+
+	f->found |= strcmp(info->name, f->name) == 0;
+}
+
 /* The engine would say "no such interface" too; the command knows the
- * way out (-D), and says it before anything is opened. */
+ * way out (-D), and says it before anything is opened. Looked up in the
+ * namespace the capture will be in. */
 static int check_interfaces(const struct cli_options *o)
 {
 	for (unsigned i = 0; i < o->n_ifaces; i++) {
-		if (if_nametoindex(o->ifaces[i]))
+		struct find_iface f = { .name = o->ifaces[i] };
+		int r = list_in_netns(find_one, &f);
+
+		if (r < 0)
+			return list_failed(r);
+		if (f.found)
 			continue;
-		if (strcmp(o->ifaces[i], "any") == 0)
-			report_line("any: the 'any' pseudo-interface is not supported; "
-				    "give each interface with -i (ringcap -D lists them)");
+		/* if_nametoindex looks in the caller's namespace only. */
+		if ((!o->netns && if_nametoindex(o->ifaces[i])) || strcmp(o->ifaces[i], "any") == 0)
+			report_line("%s: ringcap cannot capture on this kind of interface "
+				    "(ringcap -D lists those it can)", o->ifaces[i]);
 		else
-			report_line("%s: no such interface (ringcap -D lists them)", o->ifaces[i]);
+			report_line("%s: no such interface%s%s (ringcap%s%s -D lists them)",
+				    o->ifaces[i], o->netns ? " in network namespace " : "",
+				    o->netns ? o->netns : "", o->netns ? " --netns " : "",
+				    o->netns ? o->netns : "");
 		return EXIT_RUNTIME;
 	}
 	return 0;
@@ -315,7 +359,7 @@ static int run_capture(struct cli_options *o, const struct cli_filter *f)
 	RC_OPTS(rc_writer_config, out, .rotate = o->rotate, .limits = o->limits,
 		.stats_interval_s = o->stats_interval_s, .file_closed = postcmd_file_closed,
 		.file_closed_ctx = &pc, .log = report_log, .io = o->io, .format = o->format,
-		.staging_bytes = (uint64_t)o->staging_mib << 20);
+		.staging_bytes = (uint64_t)o->staging_mib << 20, .ts_precision = o->ts_precision);
 	RC_OPTS(rc_capture_config, c, .ifaces = o->ifaces, .snaplen = o->snaplen,
 		.ring_size = o->ring_kib * 1024u, .block_size = o->block_kib * 1024u,
 		.block_timeout_ms = o->block_timeout_ms, .no_promisc = o->no_promisc,
@@ -323,7 +367,7 @@ static int run_capture(struct cli_options *o, const struct cli_filter *f)
 		.threads = o->threads, .fanout = o->fanout, .file_per_thread = o->fanout_files,
 		.duration_ms = o->duration_s * 1000, .output = &out, .on_tick = on_tick,
 		.on_tick_ctx = &st, .before_output = drop_privileges, .before_output_ctx = o,
-		.log = report_log);
+		.log = report_log, .netns = o->netns);
 	int r;
 
 	if (o->read_file) {
@@ -392,7 +436,8 @@ int main(int argc, char **argv)
 	r = cli_parse_options(argc, argv, &o);
 	if (r)
 		return EXIT_USAGE;
-	r = cli_ifaces_resolve(&o, rc_engine_list_interfaces);
+	list_netns = o.netns;
+	r = cli_ifaces_resolve(&o, list_in_netns);
 	if (r)
 		return r;
 	switch (o.action) {
@@ -405,7 +450,7 @@ int main(int argc, char **argv)
 	case CLI_LIST_INTERFACES:
 		return list_interfaces();
 	case CLI_LIST_LINKTYPES:
-		return cli_ifaces_print_linktypes(&o, rc_engine_list_interfaces);
+		return cli_ifaces_print_linktypes(&o, list_in_netns);
 	case CLI_CAPTURE:
 	default:
 		return filter_then_capture(&o);

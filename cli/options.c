@@ -34,6 +34,11 @@ enum {
 	OPT_STAGING,
 	OPT_STATUS_INTERVAL,
 	OPT_NO_SANDBOX,
+	OPT_NETNS,
+	OPT_TS_PRECISION,
+	OPT_MICRO,
+	OPT_NANO,
+	OPT_NO_OFFLOAD,
 };
 
 
@@ -51,9 +56,11 @@ void cli_print_usage(void)
 	      "               [--stats-interval S] [--status-interval S] [--block-size KIB]\n"
 	      "               [--block-timeout MS] [--threads N] [--fanout MODE] [--io MODE]\n"
 	      "               [--staging MIB] [-y TYPE] [-Z USER] [--no-sandbox] [-d|-dd|-ddd]\n"
+	      "               [-Q in|out|inout] [--netns NS] [--no-offload] [-j TYPE]\n"
+	      "               [--time-stamp-precision micro|nano]\n"
 	      "               [-f EXPRESSION | -F FILE | EXPRESSION...]\n"
 	      "       ringcap compare A.pcapng B.pcapng [--json] [--window MS] [--annotate OUT]\n"
-	      "       ringcap -D | -L [-i IFACE]... | --help | --version\n"
+	      "       ringcap -D | -L [-i IFACE]... | -J [-i IFACE] [--netns NS] | --help | --version\n"
 	      "\n"
 	      "Capture packets through a TPACKET_V3 ring and write them as pcapng\n"
 	      "(or, with -P, classic pcap).\n"
@@ -61,6 +68,8 @@ void cli_print_usage(void)
 	      "  -i, --interface IFACE\n"
 	      "                      interface to capture on, by name or by its number in\n"
 	      "                      -D's list; repeat for several (one file, one IDB each).\n"
+	      "                      'any': all interfaces, in LINUX_SLL2 framing, with the\n"
+	      "                      VLAN tags the kernel stripped put back.\n"
 	      "                      Default: the first up, non-loopback one\n"
 	      "  -w FILE             pcapng output; '-' for stdout. Default: a temporary file\n"
 	      "  -r FILE             read packets from a pcap or pcapng file ('-': stdin; gzip'd\n"
@@ -109,6 +118,19 @@ void cli_print_usage(void)
 	      "                      gid, uid), so files are created as USER\n"
 	      "  --no-sandbox        no seccomp filter (for debugging; capabilities are\n"
 	      "                      still dropped)\n"
+	      "  -Q, --direction DIR only packets received (in), sent (out), or both (inout,\n"
+	      "                      the default); the choice is in the file\n"
+	      "  --netns NS          capture in network namespace NS: a name from ip netns, or\n"
+	      "                      a path such as /proc/PID/ns/net (with -D: list its\n"
+	      "                      interfaces)\n"
+	      "  --no-offload        turn GRO, LRO, rx-gro-hw and rx-gro-list off on the\n"
+	      "                      interfaces while capturing, and back on after\n"
+	      "  -J, --list-time-stamp-types\n"
+	      "                      the time stamp types an interface offers, and exit\n"
+	      "  -j, --time-stamp-type TYPE\n"
+	      "                      host (default), adapter or adapter_unsynced\n"
+	      "  --time-stamp-precision P\n"
+	      "                      nano (default) or micro; --nano, --micro for short\n"
 	      "  -f EXPRESSION       capture filter (pcap-filter(7)); or give it as the\n"
 	      "                      trailing arguments\n"
 	      "  -F FILE             read the capture filter from FILE\n"
@@ -382,6 +404,34 @@ static int parse_one(int c, const char *arg, struct cli_options *o)
 	case OPT_NO_SANDBOX:
 		o->no_sandbox = true;
 		return 0;
+	case OPT_NETNS:
+		if (!*arg)
+			return usage_error("--netns: needs a name or a path");
+		o->netns = arg;
+		return 0;
+	case 'Q':
+		if (strcmp(arg, "in") && strcmp(arg, "out") && strcmp(arg, "inout"))
+			return usage_error("-Q: '%s' is not one of in, out, inout", arg);
+		o->direction = arg;
+		return 0;
+	case 'j':
+		o->tstamp_type = arg; /* checked against the interface, cli_tstamp */
+		return 0;
+	case 'J':
+		o->action = CLI_LIST_TSTAMP_TYPES;
+		return 0;
+	case OPT_TS_PRECISION:
+		if (strcmp(arg, "micro") && strcmp(arg, "nano"))
+			return usage_error("--time-stamp-precision: '%s' is not micro or nano", arg);
+		o->ts_precision = strcmp(arg, "micro") ? RC_WRITER_TS_NANO : RC_WRITER_TS_MICRO;
+		return 0;
+	case OPT_MICRO:
+	case OPT_NANO:
+		o->ts_precision = c == OPT_MICRO ? RC_WRITER_TS_MICRO : RC_WRITER_TS_NANO;
+		return 0;
+	case OPT_NO_OFFLOAD:
+		o->no_offload = true;
+		return 0;
 	default:
 		return 2;
 	}
@@ -419,10 +469,6 @@ static const struct foreign_flag {
 	       "interfaces" },
 	{ 'k', "ringcap has no monitor mode: it captures Ethernet-framed and raw-IP "
 	       "interfaces" },
-	{ 'j', "ringcap has one time stamp source, the kernel's, in nanoseconds" },
-	{ 'J', "ringcap has one time stamp source, the kernel's, in nanoseconds" },
-	{ 'Q', "ringcap captures both directions; keep one with the filter 'inbound' or "
-	       "'outbound'" },
 	{ 'O', "ringcap's filter compiler has no optimiser to turn off; -d shows its program" },
 	{ 'g', "ringcap's files follow the umask: umask 027 makes them group-readable" },
 	{ 'A', PRINTS }, { 'e', PRINTS }, { 'x', PRINTS }, { 'X', PRINTS }, { 'E', PRINTS },
@@ -445,12 +491,6 @@ static const struct foreign_long {
 	{ "no-optimize", "ringcap's filter compiler has no optimiser to turn off; -d shows its program" },
 	{ "ifname", "the IDB carries the interface's own name" },
 	{ "ifdescr", "the IDB carries the interface's own name" },
-	{ "time-stamp-precision", "ringcap always writes nanosecond time stamps" },
-	{ "nano", "ringcap always writes nanosecond time stamps" },
-	{ "micro", "ringcap always writes nanosecond time stamps" },
-	{ "time-stamp-type", "ringcap has one time stamp source, the kernel's, in nanoseconds" },
-	{ "list-time-stamp-types", "ringcap has one time stamp source, the kernel's, in nanoseconds" },
-	{ "direction", "keep one direction with the filter 'inbound' or 'outbound'" },
 	{ "monitor-mode", "ringcap has no monitor mode" },
 	{ "temp-dir", "without -w ringcap writes to $TMPDIR (default /tmp): TMPDIR=DIR ringcap ..." },
 	{ "update-interval", "how soon packets reach the file is --block-timeout MS" },
@@ -539,8 +579,10 @@ static int check_combinations(const struct cli_options *o)
 	if (o->fanout_files && (o->limits.packets || o->limits.filesize_bytes || o->limits.files))
 		return usage_error("--fanout-files: -c and -a packets/filesize/files would count "
 				   "per file; use -a duration, or one file");
-	if (o->read_file && (o->n_ifaces || o->threads > 1 || o->user))
-		return usage_error("-r: reads a file; -i, --threads and -Z are for capturing");
+	if (o->read_file && (o->n_ifaces || o->threads > 1 || o->user || o->netns || o->direction ||
+			     o->tstamp_type || o->no_offload))
+		return usage_error("-r: reads a file; -i, --threads, -Z, -Q, -j, --netns and "
+				   "--no-offload are for capturing");
 	if (o->read_file && !o->output)
 		return usage_error("-r: give -w OUT (ringcap does not print packets: tcpdump -r FILE)");
 	if (o->read_file && (o->duration_s || o->rotate.duration_s || o->rotate.interval_s))
@@ -573,6 +615,14 @@ int cli_parse_options(int argc, char **argv, struct cli_options *ret)
 		{ "interface", required_argument, NULL, 'i' },
 		{ "list-interfaces", no_argument, NULL, 'D' },
 		{ "no-sandbox", no_argument, NULL, OPT_NO_SANDBOX },
+		{ "netns", required_argument, NULL, OPT_NETNS },
+		{ "direction", required_argument, NULL, 'Q' },
+		{ "time-stamp-type", required_argument, NULL, 'j' },
+		{ "list-time-stamp-types", no_argument, NULL, 'J' },
+		{ "time-stamp-precision", required_argument, NULL, OPT_TS_PRECISION },
+		{ "micro", no_argument, NULL, OPT_MICRO },
+		{ "nano", no_argument, NULL, OPT_NANO },
+		{ "no-offload", no_argument, NULL, OPT_NO_OFFLOAD },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct cli_options o = { .action = CLI_CAPTURE, .stats_interval_s = DEFAULT_STATS_INTERVAL_S,
@@ -582,7 +632,7 @@ int cli_parse_options(int argc, char **argv, struct cli_options *ret)
 	int c, r;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":i:w:s:c:a:b:z:B:r:pPqnUDLy:vhf:F:dZ:", longopts,
+	while ((c = getopt_long(argc, argv, ":i:w:s:c:a:b:z:B:r:pPqnUDLy:vhf:F:dZ:Q:j:J", longopts,
 				NULL)) != -1) {
 		r = c == '?' || c == ':' ? getopt_error(c, argv) : parse_one(c, optarg, &o);
 		if (r)

@@ -19,6 +19,7 @@ enum cli_action {
 	CLI_CAPTURE,
 	CLI_LIST_INTERFACES,
 	CLI_LIST_LINKTYPES,         /* -L */
+	CLI_LIST_TSTAMP_TYPES,      /* -J */
 	CLI_HELP,
 	CLI_VERSION,
 };
@@ -64,6 +65,12 @@ struct cli_options {
 	unsigned dump;              /* -d, -dd, -ddd: print the filter program and exit */
 	const char *user;           /* -Z: become this user once the sockets are open */
 	bool no_sandbox;            /* --no-sandbox: no seccomp filter */
+	/* The wire as it is. */
+	const char *netns;          /* --netns NAME|PATH */
+	const char *direction;      /* -Q, --direction: in, out, inout */
+	const char *tstamp_type;    /* -j, --time-stamp-type */
+	enum rc_writer_ts_precision ts_precision; /* --time-stamp-precision, --micro, --nano */
+	bool no_offload;            /* --no-offload: GRO/LRO off while capturing */
 };
 
 /* Returns 0, or 2 after printing one line that names the bad argument. */

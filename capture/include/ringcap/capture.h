@@ -94,6 +94,11 @@ struct rc_capture_config {
 	/* Errors, kernel drops (rate-limited), link events: one line each. */
 	rc_log_fn log;
 	void *log_ctx;
+	/* Appended after 0.2.0: the wire as it is. */
+	/* Open the sockets in this network namespace: a name as `ip netns`
+	 * knows it, or a path such as /proc/PID/ns/net (needs CAP_SYS_ADMIN).
+	 * Each IDB says which. NULL: the caller's. */
+	const char *netns;
 };
 
 enum rc_capture_end {
@@ -162,6 +167,11 @@ RC_API void rc_capture_result(const struct rc_capture *capture, struct rc_captur
 
 /* The interface names, as given (index = the pcapng interface id). */
 RC_API const char *rc_capture_ifname(const struct rc_capture *capture, unsigned iface);
+
+/* rc_engine_list_interfaces inside network namespace netns (as the
+ * config's; NULL: the caller's), for -D --netns. 0 or -errno (the
+ * namespace's errors as for rc_capture_open). Any thread. */
+RC_API int rc_capture_list_interfaces(const char *netns, rc_iface_fn fn, void *ctx);
 
 /* Closes the engines (and the writers if run never did) and frees. NULL
  * is a no-op. */
