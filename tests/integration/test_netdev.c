@@ -17,9 +17,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/syscall.h>
 #include <sys/socket.h>
 #include <sys/utsname.h>
 #include <unistd.h>
+
+#include <linux/capability.h>
 
 #include <ringcap/netdev.h>
 
@@ -292,6 +295,46 @@ static void test_handle_from_another_namespace(void **state)
 	rc_netdev_close(a.nd);
 }
 
+struct unprivileged {
+	struct rc_netdev *nd;
+	int r;
+};
+
+/* Capabilities are per thread: this one gives up CAP_NET_ADMIN. */
+static void *unprivileged_disable(void *arg)
+{
+	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct d[2];
+	struct unprivileged *u = arg;
+
+	if (syscall(SYS_capget, &h, d) < 0)
+		return NULL;
+	d[CAP_NET_ADMIN / 32].effective &= ~(1u << (CAP_NET_ADMIN % 32));
+	if (syscall(SYS_capset, &h, d) < 0)
+		return NULL;
+	u->r = rc_netdev_disable_rx_offloads(u->nd, NULL, 0);
+	return NULL;
+}
+
+static void test_disable_without_privilege(void **state)
+{
+	struct unprivileged a = { .nd = open_rc0(), .r = 1 };
+	pthread_t t;
+
+	(void)state;
+	assert_int_equal(netns_sh("ethtool -K rc0 gro on"), 0);
+	assert_int_equal(pthread_create(&t, NULL, unprivileged_disable, &a), 0);
+	pthread_join(t, NULL);
+	assert_int_equal(a.r, -EPERM);
+	assert_non_null(strstr(log_text, "rc0: cannot change its features: Operation not permitted "
+				"(it takes CAP_NET_ADMIN)"));
+	assert_string_equal(ethtool_k("generic-receive-offload"), "on");
+	/* Nothing was changed, so nothing is restored. */
+	assert_int_equal(netns_sh("ethtool -K rc0 gro off"), 0);
+	rc_netdev_close(a.nd);
+	assert_string_equal(ethtool_k("generic-receive-offload"), "off");
+}
+
 static void test_tstamp(void **state)
 {
 	struct rc_netdev *nd = open_rc0();
@@ -322,6 +365,7 @@ int main(void)
 		IT(test_close_restores),
 		IT(test_restore_after_delete),
 		IT(test_handle_from_another_namespace),
+		IT(test_disable_without_privilege),
 		IT(test_tstamp),
 	};
 
