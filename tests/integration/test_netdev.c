@@ -139,6 +139,26 @@ static void test_info(void **state)
 	rc_netdev_close(nd);
 }
 
+/* Loopback: no driver info, no address that means anything, no speed;
+ * none of it is an error. */
+static void test_info_loopback(void **state)
+{
+	RC_OPTS(rc_netdev_config, c, .ifname = "lo");
+	struct rc_netdev_info info = { .sz = sizeof(info) };
+	struct rc_netdev *nd = NULL;
+
+	(void)state;
+	assert_int_equal(rc_netdev_open(&c, &nd), 0);
+	assert_int_equal(rc_netdev_info(nd, &info), 0);
+	assert_int_equal(info.arphrd, ARPHRD_LOOPBACK);
+	assert_int_equal(info.addr_len, 0);
+	assert_string_equal(info.driver, "");
+	assert_string_equal(info.hardware, "");
+	assert_int_equal(info.speed_bps, 0);
+	assert_memory_equal(info.os, "Linux ", 6);
+	rc_netdev_close(nd);
+}
+
 static void test_offloads_text(void **state)
 {
 	struct rc_netdev *nd = open_rc0();
@@ -155,6 +175,9 @@ static void test_offloads_text(void **state)
 	assert_non_null(strstr(text, "rx-gro-hw off [fixed]"));
 	assert_true(flags & RC_NETDEV_F_RX_MERGE);
 	assert_true(flags & RC_NETDEV_F_TX_SEGMENT);
+	/* veth leaves checksums of what it sends to the receiver. */
+	assert_non_null(strstr(text, "tx-checksum-ip-generic on"));
+	assert_true(flags & RC_NETDEV_F_TX_CSUM);
 	assert_int_equal(netns_sh("ethtool -K rc0 gro off tso off tx-udp-segmentation off"), 0);
 	flags = rc_netdev_offloads(nd, text, sizeof(text));
 	assert_true(flags >= 0);
@@ -360,6 +383,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		IT(test_open_errors),
 		IT(test_info),
+		IT(test_info_loopback),
 		IT(test_offloads_text),
 		IT(test_disable_and_restore),
 		IT(test_close_restores),
