@@ -252,11 +252,7 @@ static unsigned nd_rx_merge_mask(const struct nd_features *f, uint32_t *mask)
 	return n;
 }
 
-/* "changed: rx-gro on->off, ...; kept: rx-gro-hw on [fixed]": every
- * capture-relevant feature whose state moved (dependent ones too), then
- * the receive merges still on. Returns how many of those went off. */
-static int nd_describe_change(const struct nd_features *before, const struct nd_features *after,
-			      struct nd_text *t)
+int nd_describe_change(const struct nd_features *before, const struct nd_features *after, struct nd_text *t)
 {
 	const char *sep = "";
 	int off = 0;

@@ -65,6 +65,11 @@ void nd_text_add(struct nd_text *t, const char *fmt, ...) __attribute__((format(
 
 /* rc_netdev_offloads on a table: the text and the RC_NETDEV_F_* flags. */
 int nd_offloads_format(const struct nd_features *f, struct nd_text *t);
+/* rc_netdev_disable_rx_offloads's text, "changed: rx-gro on->off, ...;
+ * kept: rx-gro-hw on [fixed]": every capture-relevant feature whose state
+ * moved (dependent ones too), then the receive merges still on. Returns
+ * how many of those went off. */
+int nd_describe_change(const struct nd_features *before, const struct nd_features *after, struct nd_text *t);
 /* The features rc_netdev_disable_rx_offloads asks off, NULL-terminated. */
 extern const char *const nd_rx_merge_features[];
 

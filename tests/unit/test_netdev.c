@@ -131,6 +131,35 @@ static void test_offloads_format(void **state)
 	assert_int_equal(format(b, NULL, 0), RC_NETDEV_F_TX_SEGMENT | RC_NETDEV_F_TX_CSUM);
 }
 
+/* What --no-offload says: the moves, dependent ones included, then the
+ * merges a device keeps on. */
+static void test_describe_change(void **state)
+{
+	/* rx-gro and rx-lro on, rx-gro-hw on and fixed, udp forwarding on. */
+	const struct ethtool_get_features_block before[2] = {
+		{ .available = ~BIT(5), .active = BIT(3) | BIT(4) | BIT(5) | BIT(7) },
+		{ .available = ~0u, .active = BIT(33) },
+	};
+	/* GRO off took udp forwarding with it; LRO stayed on (ETHTOOL_F_WISH). */
+	const struct ethtool_get_features_block after[2] = {
+		{ .available = ~BIT(5), .active = BIT(4) | BIT(5) | BIT(7) },
+		{ .available = ~0u },
+	};
+	const struct nd_features b = { .count = 35, .names = names, .blocks = before };
+	const struct nd_features a = { .count = 35, .names = names, .blocks = after };
+	char buf[RC_NETDEV_TEXT_MAX];
+	struct nd_text t;
+
+	(void)state;
+	nd_text_init(&t, buf, sizeof(buf));
+	assert_int_equal(nd_describe_change(&b, &a, &t), 1);
+	assert_string_equal(buf, "changed: rx-gro on->off, rx-udp-gro-forwarding on->off; "
+			    "kept: rx-lro on, rx-gro-hw on [fixed]");
+	nd_text_init(&t, buf, sizeof(buf));
+	assert_int_equal(nd_describe_change(&a, &a, &t), 0);
+	assert_string_equal(buf, "changed: none; kept: rx-lro on, rx-gro-hw on [fixed]");
+}
+
 static void test_feature_get(void **state)
 {
 	const struct ethtool_get_features_block b[2] = {
@@ -158,6 +187,7 @@ int main(void)
 		cmocka_unit_test(test_tstamp_names),
 		cmocka_unit_test(test_tstamp_types_from_info),
 		cmocka_unit_test(test_offloads_format),
+		cmocka_unit_test(test_describe_change),
 		cmocka_unit_test(test_feature_get),
 	};
 

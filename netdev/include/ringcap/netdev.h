@@ -46,7 +46,6 @@
 #ifndef RINGCAP_NETDEV_H
 #define RINGCAP_NETDEV_H
 
-#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -75,7 +74,8 @@ RC_API void rc_netdev_close(struct rc_netdev *nd);
 
 /* For the pcapng interface block (if_hardware, if_MACaddr, if_speed,
  * if_os). An output struct, versioned as the configs: set sz = sizeof;
- * the library writes only the fields that fit in it. Strings are
+ * the library writes only the fields that fit in it (and, from a newer
+ * header, sets sz to the bytes it wrote). Strings are
  * NUL-terminated, "" where the device says nothing. */
 struct rc_netdev_info {
 	size_t sz;
