@@ -908,6 +908,13 @@ static struct rc_filter_node *parse_qualified(struct parser *p)
 	return proto_abbrev(p, &q);
 }
 
+/* Packet type and interface: the kernel knows them in a live capture
+ * (ancillary loads), an SLL2 file has them in each packet's header. */
+static bool parse_knows_direction(const struct parser *p)
+{
+	return p->cfg->linux_ext || p->cfg->linktype == RC_LINKTYPE_LINUX_SLL2;
+}
+
 /* vlan/mpls/pppoes with an optional number, pppoed, inbound/outbound. */
 static struct rc_filter_node *parse_link_keyword(struct parser *p)
 {
@@ -927,8 +934,11 @@ static struct rc_filter_node *parse_link_keyword(struct parser *p)
 			continue;
 		p->pos++;
 		if ((tab[i].kind == NK_INBOUND || tab[i].kind == NK_OUTBOUND ||
-		     tab[i].kind == NK_IFINDEX) && !p->cfg->linux_ext)
-			return SEMANTIC(p, t, "not a live capture, '%s' not supported", tab[i].word);
+		     tab[i].kind == NK_IFINDEX) && !parse_knows_direction(p))
+			return p->cfg->linktype && p->cfg->linktype != RC_LINKTYPE_ETHERNET
+				? SEMANTIC(p, t, "'%s' not supported on %s when reading savefiles",
+					   tab[i].word, rc_filter_link_name(p->cfg->linktype))
+				: SEMANTIC(p, t, "not a live capture, '%s' not supported", tab[i].word);
 		if (!(n = node_new(p, tab[i].kind)))
 			return NULL;
 		if (tab[i].max && cur(p)->type == TK_NUM) {
