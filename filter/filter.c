@@ -44,8 +44,9 @@ static int filter_kernel_rules(struct sock_filter *insns, size_t len, struct rc_
 }
 
 /* libpcap refuses an expression its optimizer proves never matches;
- * ringcap's tests that cannot match are the link type's (raw IP's "arp"),
- * so only then is the program searched for a reachable accepting return.
+ * ringcap's only tests of a known outcome are the link type's (raw IP's
+ * "arp", raw IPv4's "ip"), so only then is the program searched for a
+ * reachable accepting return.
  * Jumps only go forward, so one pass in order marks every reachable
  * instruction. */
 static int filter_matches_something(struct sock_filter *insns, size_t len,
@@ -106,7 +107,7 @@ static int filter_build(const char *expr, const struct rc_filter_config *cfg,
 		r = rc_filter_code_layout(&code, ret, ret_len);
 	if (r == 0)
 		r = filter_kernel_rules(*ret, *ret_len, err);
-	if (r == 0 && code.never)
+	if (r == 0 && code.constant)
 		r = filter_matches_something(*ret, *ret_len, cfg, err);
 	if (r == -E2BIG && err) {
 		struct rc_filter_token whole = { .text = "", .col = 1 };

@@ -127,7 +127,7 @@ struct rc_filter_code {
 	unsigned nlabels, label_cap;
 	struct rc_filter_regs now;       /* registers where the next insn goes */
 	bool dead;          /* no path falls through to the next insn */
-	bool never;         /* a test that never matches on this link (raw IP's "arp") */
+	bool constant;      /* a test the link type decides (raw IP's "arp", IPv4's "ip") */
 	int failed;         /* -ENOMEM, -E2BIG */
 };
 

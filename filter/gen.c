@@ -252,8 +252,9 @@ static uint32_t gen_ppp_proto(uint32_t v)
 
 /* Raw IP has no type field: LINKTYPE_RAW tells IPv4 from IPv6 by the
  * version nibble, LINKTYPE_IPV4/IPV6 by the link type itself, and any
- * other protocol never matches (libpcap's gen_false; if nothing else can
- * match, compilation fails as libpcap's does, see filter.c). */
+ * other protocol never matches (libpcap's gen_true and gen_false; if the
+ * whole expression then matches nothing, as "not ip" on LINKTYPE_IPV4,
+ * compilation fails as libpcap's does, see filter.c). */
 static void gen_linktype_raw(struct gen *g, uint32_t v, int lt, int lf)
 {
 	uint32_t version = v == 0x0800 ? 4 : v == 0x86dd ? 6 : 0;
@@ -263,12 +264,11 @@ static void gen_linktype_raw(struct gen *g, uint32_t v, int lt, int lf)
 		gen_cmp(g, BASE_LINK, 1, 0, 0xf0, BPF_JEQ, version << 4, lt, lf);
 		return;
 	}
-	if (version && version == only) {
+	g->c->constant = true;
+	if (version && version == only)
 		jump(g, BPF_JA, 0, lt, lt);
-		return;
-	}
-	g->c->never = true;
-	jump(g, BPF_JA, 0, lf, lf);
+	else
+		jump(g, BPF_JA, 0, lf, lf);
 }
 
 /* The frame carries ethertype v at the current network layer. */
