@@ -140,7 +140,7 @@ int rc_filter_compile(const char *expr, const struct rc_filter_config *config,
 	if (!rc_filter_link_name(cfg->linktype)) {
 		if (err)
 			snprintf(err->message, sizeof(err->message),
-				 "link type %u is not supported (Ethernet, Linux cooked v2 "
+				 "link type %u is not supported (Ethernet, Linux cooked "
 				 "and raw IP are)", cfg->linktype);
 		return -EPROTONOSUPPORT;
 	}

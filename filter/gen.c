@@ -19,7 +19,9 @@
  *
  * Link types other than Ethernet follow libpcap's gencode.c: Linux cooked
  * v2 (SLL2) has a plain protocol field at 0 and the network layer at 20,
- * so every type test is one compare; raw IP has no type field at all, so
+ * so every type test is one compare; v1 (SLL) has it at 14 and says in it
+ * when an 802.2 LLC header (or raw 802.3) follows; raw IP has no type
+ * field at all, so
  * "ip" and "ip6" look at the version nibble (LINKTYPE_RAW) or are known
  * from the link type (LINKTYPE_IPV4/IPV6), and every other protocol never
  * matches. What needs Ethernet's header (MAC addresses, 802.1Q, MPLS,
@@ -38,6 +40,8 @@
 #define GEN_PACKET_OUTGOING 4
 #define GEN_SLL2_PKTTYPE 10  /* the packet type byte of the SLL2 header */
 #define GEN_SLL2_IFINDEX 4
+#define GEN_SLL_P_802_3 0x0001 /* SLL's protocol for raw 802.3 frames (Novell IPX) */
+#define GEN_SLL_P_802_2 0x0004 /* and for frames with an 802.2 LLC header */
 
 enum gen_base {
 	BASE_LINK,   /* from the start of the (innermost) frame */
@@ -74,6 +78,7 @@ static const struct gen_link {
 } gen_links[] = {
 	{ RC_LINKTYPE_ETHERNET, "LINKTYPE_ETHERNET", 12, 14 },
 	{ RC_LINKTYPE_LINUX_SLL2, "LINKTYPE_LINUX_SLL2 (Linux cooked v2)", 0, RC_SLL2_HDR_LEN },
+	{ RC_LINKTYPE_LINUX_SLL, "LINKTYPE_LINUX_SLL (Linux cooked v1)", 14, 16 },
 	{ RC_LINKTYPE_RAW, "LINKTYPE_RAW (raw IP)", 0, 0 },
 	{ RC_LINKTYPE_IPV4, "LINKTYPE_IPV4 (raw IPv4)", 0, 0 },
 	{ RC_LINKTYPE_IPV6, "LINKTYPE_IPV6 (raw IPv6)", 0, 0 },
@@ -223,7 +228,14 @@ static void gen_linktype_snap(struct gen *g, uint32_t v, int lt, int lf)
 	int is802 = label(g), snap = label(g), other = v == 0x8137 ? label(g) : lf;
 
 	gen_cmp(g, BASE_LL, 2, 0, 0xffffffffu, BPF_JEQ, v, lt, RC_FILTER_LBL_NEXT);
-	jump(g, BPF_JGT, GEN_ETHERMTU, lf, is802);
+	if (g->link == RC_LINKTYPE_LINUX_SLL) {
+		/* SLL names raw 802.3 (IPX only) and 802.2 in its protocol field */
+		if (v == 0x8137)
+			jump(g, BPF_JEQ, GEN_SLL_P_802_3, lt, RC_FILTER_LBL_NEXT);
+		jump(g, BPF_JEQ, GEN_SLL_P_802_2, is802, lf);
+	} else {
+		jump(g, BPF_JGT, GEN_ETHERMTU, lf, is802);
+	}
 	place(g, is802);
 	gen_cmp(g, BASE_NL, 4, 4, 0xffffffffu, BPF_JEQ, (oui & 0xffff) << 16 | v, snap, other);
 	place(g, snap);
@@ -231,6 +243,10 @@ static void gen_linktype_snap(struct gen *g, uint32_t v, int lt, int lf)
 	if (v != 0x8137)
 		return;
 	place(g, other);
+	if (g->link == RC_LINKTYPE_LINUX_SLL) {
+		gen_cmp(g, BASE_NL, 1, 0, 0xffffffffu, BPF_JEQ, 0xe0, lt, lf);
+		return;
+	}
 	gen_cmp(g, BASE_NL, 1, 0, 0xffffffffu, BPF_JEQ, 0xe0, lt, RC_FILTER_LBL_NEXT);
 	gen_cmp(g, BASE_NL, 2, 0, 0xffffffffu, BPF_JEQ, 0xffff, lt, lf);
 }
@@ -307,13 +323,19 @@ static void gen_linktype(struct gen *g, uint32_t v, int lt, int lf)
 		return;
 	}
 	if (v <= GEN_ETHERMTU) {
-		/* An 802.3 frame: the type field is a length; match the DSAP. */
+		/* An 802.3 frame: the type field is a length; match the DSAP.
+		 * SLL says 802.2 in its protocol field instead. */
 		int l = label(g);
+		bool sll = g->link == RC_LINKTYPE_LINUX_SLL;
 
-		gen_cmp(g, BASE_LL, 2, 0, 0xffffffffu, BPF_JGT, GEN_ETHERMTU, lf, l);
+		if (sll)
+			gen_cmp(g, BASE_LL, 2, 0, 0xffffffffu, BPF_JEQ, GEN_SLL_P_802_2, l, lf);
+		else
+			gen_cmp(g, BASE_LL, 2, 0, 0xffffffffu, BPF_JGT, GEN_ETHERMTU, lf, l);
 		place(g, l);
-		/* ISO and NetBEUI use the same SAP on both sides: match both. */
-		if (v == 0xfe || v == 0xf0)
+		/* ISO and NetBEUI (on SLL also IP over 802.2, as libpcap's
+		 * gen_linux_sll_linktype) use the same SAP on both sides. */
+		if (v == 0xfe || v == 0xf0 || (sll && v == 0x06))
 			gen_cmp(g, BASE_NL, 2, 0, 0xffffffffu, BPF_JEQ, v << 8 | v, lt, lf);
 		else
 			gen_cmp(g, BASE_NL, 1, 0, 0xffffffffu, BPF_JEQ, v, lt, lf);
@@ -1129,6 +1151,8 @@ static void gen_meta(struct gen *g, const struct rc_filter_node *n, int lt, int 
 	default: /* inbound, outbound: the kernel's packet type */
 		if (sll2)
 			emit(g, BPF_LD | BPF_B | BPF_ABS, GEN_SLL2_PKTTYPE);
+		else if (g->cfg->linktype == RC_LINKTYPE_LINUX_SLL)
+			emit(g, BPF_LD | BPF_H | BPF_ABS, 0); /* SLL's packet type, 2 bytes */
 		else
 			emit(g, BPF_LD | BPF_H | BPF_ABS, (uint32_t)(SKF_AD_OFF + SKF_AD_PKTTYPE));
 		jump(g, BPF_JEQ, GEN_PACKET_OUTGOING, out ? lt : lf, out ? lf : lt);

@@ -909,10 +909,12 @@ static struct rc_filter_node *parse_qualified(struct parser *p)
 }
 
 /* Packet type and interface: the kernel knows them in a live capture
- * (ancillary loads), an SLL2 file has them in each packet's header. */
-static bool parse_knows_direction(const struct parser *p)
+ * (ancillary loads), an SLL2 file has them in each packet's header, an
+ * SLL (v1) file only the packet type. */
+static bool parse_knows_direction(const struct parser *p, enum rc_filter_kind k)
 {
-	return p->cfg->linux_ext || p->cfg->linktype == RC_LINKTYPE_LINUX_SLL2;
+	return p->cfg->linux_ext || p->cfg->linktype == RC_LINKTYPE_LINUX_SLL2 ||
+	       (p->cfg->linktype == RC_LINKTYPE_LINUX_SLL && k != NK_IFINDEX);
 }
 
 /* vlan/mpls/pppoes with an optional number, pppoed, inbound/outbound. */
@@ -934,7 +936,7 @@ static struct rc_filter_node *parse_link_keyword(struct parser *p)
 			continue;
 		p->pos++;
 		if ((tab[i].kind == NK_INBOUND || tab[i].kind == NK_OUTBOUND ||
-		     tab[i].kind == NK_IFINDEX) && !parse_knows_direction(p))
+		     tab[i].kind == NK_IFINDEX) && !parse_knows_direction(p, tab[i].kind))
 			return p->cfg->linktype && p->cfg->linktype != RC_LINKTYPE_ETHERNET
 				? SEMANTIC(p, t, "'%s' not supported on %s when reading savefiles",
 					   tab[i].word, rc_filter_link_name(p->cfg->linktype))

@@ -39,8 +39,8 @@ struct sock_filter;
 struct rc_filter_config {
 	size_t sz;         /* sizeof(struct rc_filter_config): RC_OPTS */
 	uint32_t snaplen;  /* the accept return value; 0 = 262144 */
-	/* 0 = RC_LINKTYPE_ETHERNET; also RC_LINKTYPE_LINUX_SLL2, _RAW, _IPV4
-	 * and _IPV6, with libpcap's meaning of each primitive there. */
+	/* 0 = RC_LINKTYPE_ETHERNET; also RC_LINKTYPE_LINUX_SLL2, _LINUX_SLL,
+	 * _RAW, _IPV4 and _IPV6, with libpcap's meaning of each primitive. */
 	uint32_t linktype;
 	/* Live Linux capture: the kernel strips the outer VLAN tag and offers
 	 * it (and the packet type) as ancillary loads (SO_BPF_EXTENSIONS).
