@@ -53,8 +53,11 @@ static const struct cooked_layout cooked_layouts[] = {
 /* The kernel's view of one load's offset k; false: it has none. */
 static bool cooked_fix_load(const struct cooked_layout *l, uint16_t code, uint32_t *k)
 {
-	if (BPF_MODE(code) == BPF_ABS && (int32_t)*k < 0)
-		return true; /* already an ancillary or SKF_NET_OFF load */
+	/* The kernel reads negative offsets as ancillary data or relative
+	 * to the network or link header (SKF_NET_OFF, SKF_LL_OFF), which the
+	 * cooked header does not move. */
+	if ((int32_t)*k < 0)
+		return true;
 	if (*k >= l->hdr_len) {
 		*k -= l->hdr_len;
 		return true;
