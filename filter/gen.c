@@ -21,11 +21,11 @@
  * v2 (SLL2) has a plain protocol field at 0 and the network layer at 20,
  * so every type test is one compare; v1 (SLL) has it at 14 and says in it
  * when an 802.2 LLC header (or raw 802.3) follows; raw IP has no type
- * field at all, so
- * "ip" and "ip6" look at the version nibble (LINKTYPE_RAW) or are known
- * from the link type (LINKTYPE_IPV4/IPV6), and every other protocol never
- * matches. What needs Ethernet's header (MAC addresses, 802.1Q, MPLS,
- * 802.2) is refused there, naming the link type, as libpcap refuses it.
+ * field at all, so "ip" and "ip6" look at the version nibble
+ * (LINKTYPE_RAW) or are known from the link type (LINKTYPE_IPV4/IPV6), and
+ * every other protocol never matches. What needs Ethernet's header (MAC
+ * addresses, 802.1Q, MPLS, "llc") is refused there, naming the link type,
+ * as libpcap refuses it.
  */
 #include "filter_internal.h"
 
