@@ -40,6 +40,8 @@
 #define GEN_PACKET_OUTGOING 4
 #define GEN_SLL2_PKTTYPE 10  /* the packet type byte of the SLL2 header */
 #define GEN_SLL2_IFINDEX 4
+#define GEN_LLCSAP_IPX 0xe0
+#define GEN_ETHERTYPE_IPX 0x8137
 #define GEN_SLL_P_802_3 0x0001 /* SLL's protocol for raw 802.3 frames (Novell IPX) */
 #define GEN_SLL_P_802_2 0x0004 /* and for frames with an 802.2 LLC header */
 
@@ -220,34 +222,37 @@ static void gen_bytes(struct gen *g, enum gen_base base, uint32_t off, const uin
 }
 
 /* AppleTalk, AARP and IPX also travel in 802.2 SNAP frames (AppleTalk
- * with Apple's OUI 08:00:07), and IPX in two more 802.3 forms: with its
- * own SAP (0xe0) and "raw" (0xffff where the LLC header would be). */
+ * with Apple's OUI 08:00:07). "ipx" is libpcap's IPX SAP (0xe0), which
+ * means every IPX framing: Ethernet II (type 0x8137), SNAP, 802.2 with
+ * that SAP and "raw" 802.3 (0xffff where the LLC header would be). */
 static void gen_linktype_snap(struct gen *g, uint32_t v, int lt, int lf)
 {
+	bool ipx = v == GEN_LLCSAP_IPX;
+	uint32_t type = ipx ? GEN_ETHERTYPE_IPX : v;
 	uint32_t oui = v == 0x809b ? 0x080007 : 0;
-	int is802 = label(g), snap = label(g), other = v == 0x8137 ? label(g) : lf;
+	int is802 = label(g), snap = label(g), other = ipx ? label(g) : lf;
 
-	gen_cmp(g, BASE_LL, 2, 0, 0xffffffffu, BPF_JEQ, v, lt, RC_FILTER_LBL_NEXT);
+	gen_cmp(g, BASE_LL, 2, 0, 0xffffffffu, BPF_JEQ, type, lt, RC_FILTER_LBL_NEXT);
 	if (g->link == RC_LINKTYPE_LINUX_SLL) {
 		/* SLL names raw 802.3 (IPX only) and 802.2 in its protocol field */
-		if (v == 0x8137)
+		if (ipx)
 			jump(g, BPF_JEQ, GEN_SLL_P_802_3, lt, RC_FILTER_LBL_NEXT);
 		jump(g, BPF_JEQ, GEN_SLL_P_802_2, is802, lf);
 	} else {
 		jump(g, BPF_JGT, GEN_ETHERMTU, lf, is802);
 	}
 	place(g, is802);
-	gen_cmp(g, BASE_NL, 4, 4, 0xffffffffu, BPF_JEQ, (oui & 0xffff) << 16 | v, snap, other);
+	gen_cmp(g, BASE_NL, 4, 4, 0xffffffffu, BPF_JEQ, (oui & 0xffff) << 16 | type, snap, other);
 	place(g, snap);
 	gen_cmp(g, BASE_NL, 4, 0, 0xffffffffu, BPF_JEQ, 0xaaaa0300u | oui >> 16, lt, other);
-	if (v != 0x8137)
+	if (!ipx)
 		return;
 	place(g, other);
 	if (g->link == RC_LINKTYPE_LINUX_SLL) {
-		gen_cmp(g, BASE_NL, 1, 0, 0xffffffffu, BPF_JEQ, 0xe0, lt, lf);
+		gen_cmp(g, BASE_NL, 1, 0, 0xffffffffu, BPF_JEQ, GEN_LLCSAP_IPX, lt, lf);
 		return;
 	}
-	gen_cmp(g, BASE_NL, 1, 0, 0xffffffffu, BPF_JEQ, 0xe0, lt, RC_FILTER_LBL_NEXT);
+	gen_cmp(g, BASE_NL, 1, 0, 0xffffffffu, BPF_JEQ, GEN_LLCSAP_IPX, lt, RC_FILTER_LBL_NEXT);
 	gen_cmp(g, BASE_NL, 2, 0, 0xffffffffu, BPF_JEQ, 0xffff, lt, lf);
 }
 
@@ -257,7 +262,8 @@ static uint32_t gen_ppp_proto(uint32_t v)
 {
 	static const uint32_t map[][2] = {
 		{ 0x0800, 0x0021 }, { 0x86dd, 0x0057 }, { 0x6003, 0x0027 }, { 0x809b, 0x0029 },
-		{ 0x8137, 0x002b }, { 0x8847, 0x0281 },
+		{ GEN_LLCSAP_IPX, 0x002b }, { 0x8847, 0x0281 }, { 0x0600, 0x0025 },
+		{ 0xfe, 0x0023 }, { 0x42, 0x0031 }, /* OSI, and STP as bridging PDUs */
 	};
 
 	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
@@ -314,11 +320,11 @@ static void gen_linktype(struct gen *g, uint32_t v, int lt, int lf)
 	}
 	if (g->link == RC_LINKTYPE_LINUX_SLL2) {
 		/* libpcap compares the protocol field with the value as it is,
-		 * SAPs included ("iso" is 0x00fe); its "ipx" is the IPX SAP. */
-		gen_cmp(g, BASE_LL, 2, 0, 0xffffffffu, BPF_JEQ, v == 0x8137 ? 0xe0 : v, lt, lf);
+		 * SAPs included ("iso" is 0x00fe, "ipx" 0x00e0). */
+		gen_cmp(g, BASE_LL, 2, 0, 0xffffffffu, BPF_JEQ, v, lt, lf);
 		return;
 	}
-	if (v == 0x809b || v == 0x80f3 || v == 0x8137) {
+	if (v == 0x809b || v == 0x80f3 || v == GEN_LLCSAP_IPX) {
 		gen_linktype_snap(g, v, lt, lf);
 		return;
 	}

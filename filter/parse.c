@@ -964,7 +964,7 @@ static struct rc_filter_node *parse_link_keyword(struct parser *p)
 static struct rc_filter_node *parse_link_abbrev(struct parser *p)
 {
 	static const struct { const char *word; uint32_t type; } tab[] = {
-		{ "lat", 0x6004 }, { "atalk", 0x809b }, { "aarp", 0x80f3 }, { "ipx", 0x8137 }, { "mopdl", 0x6001 }, { "moprc", 0x6002 },
+		{ "lat", 0x6004 }, { "atalk", 0x809b }, { "aarp", 0x80f3 }, { "ipx", 0xe0 }, { "mopdl", 0x6001 }, { "moprc", 0x6002 },
 		{ "sca", 0x6007 }, { "stp", 0x42 }, { "netbeui", 0xf0 },
 	};
 	struct rc_filter_node *n;

@@ -489,7 +489,7 @@ static const char *const sll2_exprs[] = {
 	"ether[12:4] = 0x03030303", "ether[8:2] = 65534", "ether proto 0x88cc",
 	"len >= 80 and inbound", "pppoes", "pppoed", "pppoes 0x1234 and udp port 53",
 	"pppoes and host 10.0.0.2", "ip or pppoes and ip", "stp", "iso", "ipx", "netbeui",
-	"atalk", "aarp", "decnet", "ether proto 0x0004",
+	"atalk", "aarp", "decnet", "ether proto 0x0004", "ether proto 0x8137",
 };
 
 /* On SLL (v1): its header (no interface in a file) and 802.2. */
@@ -498,7 +498,7 @@ static const char *const sll_exprs[] = {
 	"outbound or arp", "link[0:2] = 4", "ether[6:4] = 0x03030303", "ether[2:2] = 65534",
 	"ether proto 0x88cc", "len >= 80 and inbound", "pppoes", "pppoed",
 	"pppoes 0x1234 and udp port 53", "stp", "iso", "ipx", "netbeui", "atalk", "aarp",
-	"decnet", "ether proto 6", "not stp and not ip",
+	"decnet", "ether proto 6", "not stp and not ip", "ether proto 0x8137", "ipx and not stp",
 };
 
 struct linktype_case {
