@@ -18,8 +18,9 @@
  * socket does not count the header, so "len" gets the header's length
  * added back (libpcap leaves it short), which keeps "len > 100" meaning
  * what it means in the file. That add is an inserted instruction, so the
- * jumps over it are recomputed, and a conditional jump the insertion
- * pushes past 255 instructions makes the program too big to rewrite.
+ * jumps over it are recomputed; a conditional jump the insertion pushes
+ * past 255 instructions, or a program pushed past RC_FILTER_MAX_INSNS,
+ * is too big to rewrite.
  */
 #include "filter_internal.h"
 
@@ -149,8 +150,9 @@ int rc_filter_cooked_for_kernel(const struct sock_filter *insns, size_t len, uin
 	if (!pos)
 		return -ENOMEM;
 	n = cooked_positions(insns, len, pos);
-	out = n <= BPF_MAXINSNS ? malloc(n * sizeof(*out)) : NULL;
-	r = n > BPF_MAXINSNS ? -E2BIG : !out ? -ENOMEM : cooked_rewrite(l, insns, len, pos, out);
+	/* The compiler's budget, which leaves the engine room for its prologue. */
+	out = n <= RC_FILTER_MAX_INSNS ? malloc(n * sizeof(*out)) : NULL;
+	r = n > RC_FILTER_MAX_INSNS ? -E2BIG : !out ? -ENOMEM : cooked_rewrite(l, insns, len, pos, out);
 	free(pos);
 	if (r < 0) {
 		free(out);

@@ -906,6 +906,28 @@ static void test_cooked_len(void **state)
 	assert_int_equal(rewrite(big, 300, RC_LINKTYPE_LINUX_SLL2, out, &n), -E2BIG);
 }
 
+/* The rewrite keeps the compiler's budget: a full-size program with one
+ * "len" in it no longer fits. */
+static void test_cooked_budget(void **state)
+{
+	static struct sock_filter full[RC_FILTER_MAX_INSNS];
+	struct sock_filter *k = NULL;
+	size_t n;
+
+	(void)state;
+	for (size_t i = 0; i < RC_FILTER_MAX_INSNS - 1; i++)
+		full[i] = (struct sock_filter)LD(BPF_B, 20);
+	full[RC_FILTER_MAX_INSNS - 1] = (struct sock_filter)RET_ALL;
+	assert_int_equal(rc_filter_cooked_for_kernel(full, RC_FILTER_MAX_INSNS,
+						     RC_LINKTYPE_LINUX_SLL2, &k, &n), 0);
+	assert_int_equal(n, RC_FILTER_MAX_INSNS);
+	assert_int_equal(k[0].k, 0);
+	free(k);
+	full[0] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_LEN, 0);
+	assert_int_equal(rc_filter_cooked_for_kernel(full, RC_FILTER_MAX_INSNS,
+						     RC_LINKTYPE_LINUX_SLL2, &k, &n), -E2BIG);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -915,6 +937,7 @@ int main(void)
 		cmocka_unit_test(test_raw_live),
 		cmocka_unit_test(test_cooked_rewrite_rules),
 		cmocka_unit_test(test_cooked_len),
+		cmocka_unit_test(test_cooked_budget),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

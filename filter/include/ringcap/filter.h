@@ -103,7 +103,8 @@ RC_API uint32_t rc_filter_run(const struct sock_filter *insns, size_t len,
  * the header's end, an indexed load that could reach the header): filter
  * in user space or tell the user; -EINVAL for another link type or a
  * program rc_filter_check() refuses; -E2BIG when the rewritten program no
- * longer fits the kernel's limits; -ENOMEM. Keeps no state: any thread. */
+ * longer fits (RC_FILTER_MAX_INSNS, 8-bit jumps); -ENOMEM. Keeps no
+ * state: any thread. */
 RC_API int rc_filter_cooked_for_kernel(const struct sock_filter *insns, size_t len,
 				       uint32_t linktype, struct sock_filter **ret,
 				       size_t *ret_len);
