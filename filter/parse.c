@@ -960,20 +960,22 @@ static struct rc_filter_node *parse_link_keyword(struct parser *p)
 }
 
 /* Link-layer protocols named by a single word: an Ethernet type, or an
- * 802.2 LLC SAP (gen.c tells them apart by value, as libpcap does). */
+ * 802.2 LLC SAP (gen.c tells them apart by value, as libpcap does). The
+ * values are names.c's, the one table of them. */
 static struct rc_filter_node *parse_link_abbrev(struct parser *p)
 {
-	static const struct { const char *word; uint32_t type; } tab[] = {
-		{ "lat", 0x6004 }, { "atalk", 0x809b }, { "aarp", 0x80f3 }, { "ipx", 0xe0 }, { "mopdl", 0x6001 }, { "moprc", 0x6002 },
-		{ "sca", 0x6007 }, { "stp", 0x42 }, { "netbeui", 0xf0 },
+	static const char *const words[] = {
+		"lat", "atalk", "aarp", "ipx", "mopdl", "moprc", "sca", "stp", "netbeui",
 	};
 	struct rc_filter_node *n;
+	uint32_t type;
 
-	for (size_t i = 0; i < sizeof(tab) / sizeof(tab[0]); i++) {
-		if (!accept_word(p, tab[i].word))
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+		if (!rc_filter_ether_proto_number(words[i], strlen(words[i]), &type) ||
+		    !accept_word(p, words[i]))
 			continue;
 		if ((n = node_new(p, NK_ETHERTYPE)))
-			n->v[0] = tab[i].type;
+			n->v[0] = type;
 		return n;
 	}
 	return NULL;
