@@ -43,6 +43,50 @@ static int filter_kernel_rules(struct sock_filter *insns, size_t len, struct rc_
 	return r;
 }
 
+/* libpcap refuses an expression its optimizer proves never matches;
+ * ringcap's only tests of a known outcome are the link type's (raw IP's
+ * "arp", raw IPv4's "ip"), so only then is the program searched for a
+ * reachable accepting return.
+ * Jumps only go forward, so one pass in order marks every reachable
+ * instruction. */
+static int filter_matches_something(struct sock_filter *insns, size_t len,
+				    const struct rc_filter_config *cfg, struct rc_filter_error *err)
+{
+	bool *seen = calloc(len, sizeof(*seen));
+	bool accepts = false;
+
+	if (!seen) {
+		free(insns);
+		return -ENOMEM;
+	}
+	seen[0] = true;
+	for (size_t pc = 0; pc < len && !accepts; pc++) {
+		const struct sock_filter *in = &insns[pc];
+
+		if (!seen[pc])
+			continue;
+		if (BPF_CLASS(in->code) == BPF_RET)
+			accepts = BPF_RVAL(in->code) != BPF_K || in->k != 0;
+		else if (in->code == (BPF_JMP | BPF_JA))
+			seen[pc + 1 + in->k] = true;
+		else if (BPF_CLASS(in->code) == BPF_JMP)
+			seen[pc + 1 + in->jt] = seen[pc + 1 + in->jf] = true;
+		else
+			seen[pc + 1] = true;
+	}
+	free(seen);
+	if (accepts)
+		return 0;
+	if (err) {
+		struct rc_filter_token whole = { .text = "", .col = 1 };
+
+		rc_filter_set_error(err, &whole, "expression rejects all packets on %s",
+				    rc_filter_link_name(cfg->linktype));
+	}
+	free(insns);
+	return -EINVAL;
+}
+
 static int filter_build(const char *expr, const struct rc_filter_config *cfg,
 			struct sock_filter **ret, size_t *ret_len, struct rc_filter_error *err)
 {
@@ -63,6 +107,8 @@ static int filter_build(const char *expr, const struct rc_filter_config *cfg,
 		r = rc_filter_code_layout(&code, ret, ret_len);
 	if (r == 0)
 		r = filter_kernel_rules(*ret, *ret_len, err);
+	if (r == 0 && code.constant)
+		r = filter_matches_something(*ret, *ret_len, cfg, err);
 	if (r == -E2BIG && err) {
 		struct rc_filter_token whole = { .text = "", .col = 1 };
 
@@ -91,9 +137,11 @@ int rc_filter_compile(const char *expr, const struct rc_filter_config *config,
 				 ".sz is not set (declare it with RC_OPTS)");
 		return r;
 	}
-	if (cfg->linktype && cfg->linktype != RC_LINKTYPE_ETHERNET) {
+	if (!rc_filter_link_name(cfg->linktype)) {
 		if (err)
-			strcpy(err->message, "only Ethernet link types are supported");
+			snprintf(err->message, sizeof(err->message),
+				 "link type %u is not supported (Ethernet, Linux cooked "
+				 "and raw IP are)", cfg->linktype);
 		return -EPROTONOSUPPORT;
 	}
 	f = calloc(1, sizeof(*f));

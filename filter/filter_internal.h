@@ -127,6 +127,7 @@ struct rc_filter_code {
 	unsigned nlabels, label_cap;
 	struct rc_filter_regs now;       /* registers where the next insn goes */
 	bool dead;          /* no path falls through to the next insn */
+	bool constant;      /* a test the link type decides (raw IP's "arp", IPv4's "ip") */
 	int failed;         /* -ENOMEM, -E2BIG */
 };
 
@@ -136,6 +137,9 @@ void rc_filter_code_emit(struct rc_filter_code *c, uint16_t code, uint32_t k, in
 /* Resolves labels, adds ja trampolines for far jumps. */
 int rc_filter_code_layout(struct rc_filter_code *c, struct sock_filter **ret, size_t *ret_len);
 void rc_filter_code_free(struct rc_filter_code *c);
+
+/* "LINKTYPE_RAW (raw IP)" ..., or NULL for a link type the compiler lacks. */
+const char *rc_filter_link_name(uint32_t linktype);
 
 int rc_filter_generate(const struct rc_filter_node *root, const struct rc_filter_config *cfg,
 		       struct rc_filter_code *code, struct rc_filter_error *err);

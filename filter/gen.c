@@ -16,10 +16,21 @@
  * plus, once something made it variable, the value of its own scratch
  * slot; those slots start at zero, so every path stores before it loads
  * (the kernel checks). Arithmetic uses the other slots as a stack.
+ *
+ * Link types other than Ethernet follow libpcap's gencode.c: Linux cooked
+ * v2 (SLL2) has a plain protocol field at 0 and the network layer at 20,
+ * so every type test is one compare; v1 (SLL) has it at 14 and says in it
+ * when an 802.2 LLC header (or raw 802.3) follows; raw IP has no type
+ * field at all, so "ip" and "ip6" look at the version nibble
+ * (LINKTYPE_RAW) or are known from the link type (LINKTYPE_IPV4/IPV6), and
+ * every other protocol never matches. What needs Ethernet's header (MAC
+ * addresses, 802.1Q, MPLS, "llc") is refused there, naming the link type,
+ * as libpcap refuses it.
  */
 #include "filter_internal.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,6 +38,12 @@
 #define GEN_MAX_STACK GEN_SLOT_BASE
 #define GEN_ETHERMTU 1500
 #define GEN_PACKET_OUTGOING 4
+#define GEN_SLL2_PKTTYPE 10  /* the packet type byte of the SLL2 header */
+#define GEN_SLL2_IFINDEX 4
+#define GEN_LLCSAP_IPX 0xe0
+#define GEN_ETHERTYPE_IPX 0x8137
+#define GEN_SLL_P_802_3 0x0001 /* SLL's protocol for raw 802.3 frames (Novell IPX) */
+#define GEN_SLL_P_802_2 0x0004 /* and for frames with an 802.2 LLC header */
 
 enum gen_base {
 	BASE_LINK,   /* from the start of the (innermost) frame */
@@ -50,8 +67,46 @@ struct gen {
 	unsigned vlans;
 	unsigned sp;      /* arithmetic stack depth */
 	const struct rc_filter_node *at; /* the primitive being generated */
+	uint32_t link;    /* the framing at this point: the capture's, or an inner Ethernet */
 	bool failed;
 };
+
+/* The link types the compiler knows, their names in error messages, and
+ * where their type field and network layer are (libpcap's init_linktype). */
+static const struct gen_link {
+	uint32_t linktype;
+	const char *name;
+	uint32_t ll, nl;
+} gen_links[] = {
+	{ RC_LINKTYPE_ETHERNET, "LINKTYPE_ETHERNET", 12, 14 },
+	{ RC_LINKTYPE_LINUX_SLL2, "LINKTYPE_LINUX_SLL2 (Linux cooked v2)", 0, RC_SLL2_HDR_LEN },
+	{ RC_LINKTYPE_LINUX_SLL, "LINKTYPE_LINUX_SLL (Linux cooked v1)", 14, 16 },
+	{ RC_LINKTYPE_RAW, "LINKTYPE_RAW (raw IP)", 0, 0 },
+	{ RC_LINKTYPE_IPV4, "LINKTYPE_IPV4 (raw IPv4)", 0, 0 },
+	{ RC_LINKTYPE_IPV6, "LINKTYPE_IPV6 (raw IPv6)", 0, 0 },
+};
+
+static const struct gen_link *gen_link_of(uint32_t linktype)
+{
+	for (size_t i = 0; i < sizeof(gen_links) / sizeof(gen_links[0]); i++)
+		if (gen_links[i].linktype == (linktype ? linktype : RC_LINKTYPE_ETHERNET))
+			return &gen_links[i];
+	return NULL;
+}
+
+const char *rc_filter_link_name(uint32_t linktype)
+{
+	const struct gen_link *l = gen_link_of(linktype);
+
+	return l ? l->name : NULL;
+}
+
+/* Raw IP: no link-layer header, no type field. */
+static bool gen_link_raw(uint32_t linktype)
+{
+	return linktype == RC_LINKTYPE_RAW || linktype == RC_LINKTYPE_IPV4 ||
+	       linktype == RC_LINKTYPE_IPV6;
+}
 
 /* Errors found while generating name the primitive being generated. */
 static void gen_fail(struct gen *g, const char *msg)
@@ -167,23 +222,37 @@ static void gen_bytes(struct gen *g, enum gen_base base, uint32_t off, const uin
 }
 
 /* AppleTalk, AARP and IPX also travel in 802.2 SNAP frames (AppleTalk
- * with Apple's OUI 08:00:07), and IPX in two more 802.3 forms: with its
- * own SAP (0xe0) and "raw" (0xffff where the LLC header would be). */
+ * with Apple's OUI 08:00:07). "ipx" is libpcap's IPX SAP (0xe0), which
+ * means every IPX framing: Ethernet II (type 0x8137), SNAP, 802.2 with
+ * that SAP and "raw" 802.3 (0xffff where the LLC header would be). */
 static void gen_linktype_snap(struct gen *g, uint32_t v, int lt, int lf)
 {
+	bool ipx = v == GEN_LLCSAP_IPX;
+	uint32_t type = ipx ? GEN_ETHERTYPE_IPX : v;
 	uint32_t oui = v == 0x809b ? 0x080007 : 0;
-	int is802 = label(g), snap = label(g), other = v == 0x8137 ? label(g) : lf;
+	int is802 = label(g), snap = label(g), other = ipx ? label(g) : lf;
 
-	gen_cmp(g, BASE_LL, 2, 0, 0xffffffffu, BPF_JEQ, v, lt, RC_FILTER_LBL_NEXT);
-	jump(g, BPF_JGT, GEN_ETHERMTU, lf, is802);
+	gen_cmp(g, BASE_LL, 2, 0, 0xffffffffu, BPF_JEQ, type, lt, RC_FILTER_LBL_NEXT);
+	if (g->link == RC_LINKTYPE_LINUX_SLL) {
+		/* SLL names raw 802.3 (IPX only) and 802.2 in its protocol field */
+		if (ipx)
+			jump(g, BPF_JEQ, GEN_SLL_P_802_3, lt, RC_FILTER_LBL_NEXT);
+		jump(g, BPF_JEQ, GEN_SLL_P_802_2, is802, lf);
+	} else {
+		jump(g, BPF_JGT, GEN_ETHERMTU, lf, is802);
+	}
 	place(g, is802);
-	gen_cmp(g, BASE_NL, 4, 4, 0xffffffffu, BPF_JEQ, (oui & 0xffff) << 16 | v, snap, other);
+	gen_cmp(g, BASE_NL, 4, 4, 0xffffffffu, BPF_JEQ, (oui & 0xffff) << 16 | type, snap, other);
 	place(g, snap);
 	gen_cmp(g, BASE_NL, 4, 0, 0xffffffffu, BPF_JEQ, 0xaaaa0300u | oui >> 16, lt, other);
-	if (v != 0x8137)
+	if (!ipx)
 		return;
 	place(g, other);
-	gen_cmp(g, BASE_NL, 1, 0, 0xffffffffu, BPF_JEQ, 0xe0, lt, RC_FILTER_LBL_NEXT);
+	if (g->link == RC_LINKTYPE_LINUX_SLL) {
+		gen_cmp(g, BASE_NL, 1, 0, 0xffffffffu, BPF_JEQ, GEN_LLCSAP_IPX, lt, lf);
+		return;
+	}
+	gen_cmp(g, BASE_NL, 1, 0, 0xffffffffu, BPF_JEQ, GEN_LLCSAP_IPX, lt, RC_FILTER_LBL_NEXT);
 	gen_cmp(g, BASE_NL, 2, 0, 0xffffffffu, BPF_JEQ, 0xffff, lt, lf);
 }
 
@@ -193,13 +262,35 @@ static uint32_t gen_ppp_proto(uint32_t v)
 {
 	static const uint32_t map[][2] = {
 		{ 0x0800, 0x0021 }, { 0x86dd, 0x0057 }, { 0x6003, 0x0027 }, { 0x809b, 0x0029 },
-		{ 0x8137, 0x002b }, { 0x8847, 0x0281 },
+		{ GEN_LLCSAP_IPX, 0x002b }, { 0x8847, 0x0281 }, { 0x0600, 0x0025 },
+		{ 0xfe, 0x0023 }, { 0x42, 0x0031 }, /* OSI, and STP as bridging PDUs */
 	};
 
 	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
 		if (map[i][0] == v)
 			return map[i][1];
 	return v;
+}
+
+/* Raw IP has no type field: LINKTYPE_RAW tells IPv4 from IPv6 by the
+ * version nibble, LINKTYPE_IPV4/IPV6 by the link type itself, and any
+ * other protocol never matches (libpcap's gen_true and gen_false; if the
+ * whole expression then matches nothing, as "not ip" on LINKTYPE_IPV4,
+ * compilation fails as libpcap's does, see filter.c). */
+static void gen_linktype_raw(struct gen *g, uint32_t v, int lt, int lf)
+{
+	uint32_t version = v == 0x0800 ? 4 : v == 0x86dd ? 6 : 0;
+	uint32_t only = g->link == RC_LINKTYPE_IPV4 ? 4 : g->link == RC_LINKTYPE_IPV6 ? 6 : 0;
+
+	if (version && g->link == RC_LINKTYPE_RAW) {
+		gen_cmp(g, BASE_LINK, 1, 0, 0xf0, BPF_JEQ, version << 4, lt, lf);
+		return;
+	}
+	g->c->constant = true;
+	if (version && version == only)
+		jump(g, BPF_JA, 0, lt, lt);
+	else
+		jump(g, BPF_JA, 0, lf, lf);
 }
 
 /* The frame carries ethertype v at the current network layer. */
@@ -223,18 +314,34 @@ static void gen_linktype(struct gen *g, uint32_t v, int lt, int lf)
 		gen_cmp(g, BASE_NL, 2, (uint32_t)-2, 0xffffffffu, BPF_JEQ, gen_ppp_proto(v), lt, lf);
 		return;
 	}
-	if (v == 0x809b || v == 0x80f3 || v == 0x8137) {
+	if (gen_link_raw(g->link)) {
+		gen_linktype_raw(g, v, lt, lf);
+		return;
+	}
+	if (g->link == RC_LINKTYPE_LINUX_SLL2) {
+		/* libpcap compares the protocol field with the value as it is,
+		 * SAPs included ("iso" is 0x00fe, "ipx" 0x00e0). */
+		gen_cmp(g, BASE_LL, 2, 0, 0xffffffffu, BPF_JEQ, v, lt, lf);
+		return;
+	}
+	if (v == 0x809b || v == 0x80f3 || v == GEN_LLCSAP_IPX) {
 		gen_linktype_snap(g, v, lt, lf);
 		return;
 	}
 	if (v <= GEN_ETHERMTU) {
-		/* An 802.3 frame: the type field is a length; match the DSAP. */
+		/* An 802.3 frame: the type field is a length; match the DSAP.
+		 * SLL says 802.2 in its protocol field instead. */
 		int l = label(g);
+		bool sll = g->link == RC_LINKTYPE_LINUX_SLL;
 
-		gen_cmp(g, BASE_LL, 2, 0, 0xffffffffu, BPF_JGT, GEN_ETHERMTU, lf, l);
+		if (sll)
+			gen_cmp(g, BASE_LL, 2, 0, 0xffffffffu, BPF_JEQ, GEN_SLL_P_802_2, l, lf);
+		else
+			gen_cmp(g, BASE_LL, 2, 0, 0xffffffffu, BPF_JGT, GEN_ETHERMTU, lf, l);
 		place(g, l);
-		/* ISO and NetBEUI use the same SAP on both sides: match both. */
-		if (v == 0xfe || v == 0xf0)
+		/* ISO and NetBEUI (on SLL also IP over 802.2, as libpcap's
+		 * gen_linux_sll_linktype) use the same SAP on both sides. */
+		if (v == 0xfe || v == 0xf0 || (sll && v == 0x06))
 			gen_cmp(g, BASE_NL, 2, 0, 0xffffffffu, BPF_JEQ, v << 8 | v, lt, lf);
 		else
 			gen_cmp(g, BASE_NL, 1, 0, 0xffffffffu, BPF_JEQ, v, lt, lf);
@@ -333,7 +440,7 @@ static void gen_host4(struct gen *g, const struct rc_filter_node *n, int lt, int
 		val[i] = (uint8_t)(n->v[0] >> (24 - 8 * i));
 		mask[i] = (uint8_t)(n->v[1] >> (24 - 8 * i));
 	}
-	if (n->proto == PR_DEFAULT && !g->mpls && !g->ppp) {
+	if (n->proto == PR_DEFAULT && !g->mpls && !g->ppp && !gen_link_raw(g->link)) {
 		gen_host4_any(g, n, val, mask, lt, lf);
 		return;
 	}
@@ -582,7 +689,7 @@ static void gen_pppoes(struct gen *g, const struct rc_filter_node *n, int lt, in
 		gen_fail(g, "nested 'pppoes' is not supported");
 		return;
 	}
-	gen_cmp(g, BASE_LL, 2, 0, 0xffffffffu, BPF_JEQ, 0x8864, l, lf);
+	gen_linktype(g, 0x8864, l, lf);
 	place(g, l);
 	if (n->has_value)
 		gen_cmp(g, BASE_NL, 4, 0, 0xffff, BPF_JEQ, n->v[0], lt, lf);
@@ -644,20 +751,23 @@ static void gen_llc(struct gen *g, const struct rc_filter_node *n, int lt, int l
 }
 
 /* OSI over 802.2 (SAP 0xfe): the network-layer protocol identifier after
- * the 3-byte LLC header, and for IS-IS the PDU type 4 bytes further. */
+ * the 3-byte LLC header, and for IS-IS the PDU type 4 bytes further.
+ * Links without 802.2 have no LLC header to skip (libpcap's off_nl_nosnap
+ * is 0 there). */
 static void gen_iso(struct gen *g, const struct rc_filter_node *n, int lt, int lf)
 {
 	uint32_t nlpid = n->kind == NK_ISO ? n->v[0] : 0x83;
+	uint32_t llc = g->link == RC_LINKTYPE_ETHERNET ? 3 : 0;
 	int l = label(g);
 
 	gen_guard_linktype(g, 0xfe, lf);
 	if (n->kind == NK_ISO) {
-		gen_cmp(g, BASE_NL, 1, 3, 0xffffffffu, BPF_JEQ, nlpid, lt, lf);
+		gen_cmp(g, BASE_NL, 1, llc, 0xffffffffu, BPF_JEQ, nlpid, lt, lf);
 		return;
 	}
-	gen_cmp(g, BASE_NL, 1, 3, 0xffffffffu, BPF_JEQ, nlpid, l, lf);
+	gen_cmp(g, BASE_NL, 1, llc, 0xffffffffu, BPF_JEQ, nlpid, l, lf);
 	place(g, l);
-	gen_load(g, BASE_NL, 1, 7);
+	gen_load(g, BASE_NL, 1, llc + 4);
 	for (uint32_t i = 0; i < n->v[5]; i++)
 		jump(g, BPF_JEQ, n->v[i], lt, i + 1 == n->v[5] ? lf : RC_FILTER_LBL_NEXT);
 }
@@ -794,6 +904,7 @@ static void gen_tunnel_enter(struct gen *g)
 	g->off[BASE_LINK] = (struct gen_off){ 0, true };
 	g->off[BASE_LL] = (struct gen_off){ 12, true };
 	g->off[BASE_NL] = (struct gen_off){ 14, true };
+	g->link = RC_LINKTYPE_ETHERNET;
 }
 
 static void gen_vxlan(struct gen *g, const struct rc_filter_node *n, int lt, int lf)
@@ -1022,10 +1133,11 @@ static void gen_relation(struct gen *g, const struct rc_filter_node *n, int lt, 
 static void gen_meta(struct gen *g, const struct rc_filter_node *n, int lt, int lf)
 {
 	bool out = n->kind == NK_OUTBOUND;
+	bool sll2 = g->cfg->linktype == RC_LINKTYPE_LINUX_SLL2;
 
 	switch (n->kind) {
 	case NK_PPPOED:
-		gen_cmp(g, BASE_LL, 2, 0, 0xffffffffu, BPF_JEQ, 0x8863, lt, lf);
+		gen_linktype(g, 0x8863, lt, lf);
 		return;
 	case NK_LESS:
 		emit(g, BPF_LD | BPF_W | BPF_LEN, 0);
@@ -1036,13 +1148,39 @@ static void gen_meta(struct gen *g, const struct rc_filter_node *n, int lt, int 
 		jump(g, BPF_JGE, n->v[0], lt, lf);
 		return;
 	case NK_IFINDEX:
-		emit(g, BPF_LD | BPF_W | BPF_ABS, (uint32_t)(SKF_AD_OFF + SKF_AD_IFINDEX));
+		/* SLL2 carries the interface (rc_filter_cooked_for_kernel turns
+		 * the header loads back into ancillary ones for the kernel). */
+		emit(g, BPF_LD | BPF_W | BPF_ABS, sll2 ? GEN_SLL2_IFINDEX
+						       : (uint32_t)(SKF_AD_OFF + SKF_AD_IFINDEX));
 		jump(g, BPF_JEQ, n->v[0], lt, lf);
 		return;
 	default: /* inbound, outbound: the kernel's packet type */
-		emit(g, BPF_LD | BPF_H | BPF_ABS, (uint32_t)(SKF_AD_OFF + SKF_AD_PKTTYPE));
+		if (sll2)
+			emit(g, BPF_LD | BPF_B | BPF_ABS, GEN_SLL2_PKTTYPE);
+		else if (g->cfg->linktype == RC_LINKTYPE_LINUX_SLL)
+			emit(g, BPF_LD | BPF_H | BPF_ABS, 0); /* SLL's packet type, 2 bytes */
+		else
+			emit(g, BPF_LD | BPF_H | BPF_ABS, (uint32_t)(SKF_AD_OFF + SKF_AD_PKTTYPE));
 		jump(g, BPF_JEQ, GEN_PACKET_OUTGOING, out ? lt : lf, out ? lf : lt);
 		return;
+	}
+}
+
+/* What libpcap refuses on a link without Ethernet's header: NULL, or what
+ * is missing. A tunnel's inner frame is Ethernet again (g->link), and
+ * after "pppoes" MPLS may follow PPP, as in libpcap. */
+static const char *gen_link_refusal(const struct gen *g, const struct rc_filter_node *n)
+{
+	if (g->link == RC_LINKTYPE_ETHERNET)
+		return NULL;
+	switch (n->kind) {
+	case NK_EHOST: return "Ethernet addresses are";
+	case NK_EBCAST: return "link-layer broadcast is";
+	case NK_EMCAST: return "link-layer multicast is";
+	case NK_VLAN: return "'vlan' is";
+	case NK_MPLS: return g->ppp || g->mpls ? NULL : "'mpls' is";
+	case NK_LLC: return "'llc' is";
+	default: return NULL;
 	}
 }
 
@@ -1050,9 +1188,18 @@ static void gen_meta(struct gen *g, const struct rc_filter_node *n, int lt, int 
 
 static void gen_bool(struct gen *g, const struct rc_filter_node *n, int lt, int lf)
 {
+	const char *missing;
+	char msg[128];
 	int l;
 
 	g->at = n;
+	missing = gen_link_refusal(g, n);
+	if (missing) {
+		snprintf(msg, sizeof(msg), "%s not supported on %s", missing,
+			 rc_filter_link_name(g->link));
+		gen_fail(g, msg);
+		return;
+	}
 	switch (n->kind) {
 	case NK_AND:
 		l = label(g);
@@ -1119,8 +1266,10 @@ static bool gen_needs_slots(const struct rc_filter_node *n, bool live)
 int rc_filter_generate(const struct rc_filter_node *root, const struct rc_filter_config *cfg,
 		       struct rc_filter_code *code, struct rc_filter_error *err)
 {
-	struct gen g = { .c = code, .cfg = cfg, .err = err,
-			 .off = { { 0, false }, { 12, false }, { 14, false } } };
+	const struct gen_link *known = gen_link_of(cfg->linktype);
+	const struct gen_link *link = known ? known : &gen_links[0]; /* filter.c checked */
+	struct gen g = { .c = code, .cfg = cfg, .err = err, .link = link->linktype,
+			 .off = { { 0, false }, { link->ll, false }, { link->nl, false } } };
 	uint32_t snaplen = cfg->snaplen ? cfg->snaplen : 262144;
 	int lt, lf;
 

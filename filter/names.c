@@ -84,7 +84,7 @@ bool rc_filter_ether_proto_number(const char *name, size_t len, uint32_t *ret)
 		{ "loopback", 0x9000 }, { "vlan", 0x8100 }, { "mpls", 0x8847 },
 		{ "pppoed", 0x8863 }, { "pppoes", 0x8864 }, { "lanbridge", 0x8038 },
 		{ "sprite", 0x0500 }, { "xns", 0x0600 }, { "lldp", 0x88cc }, { "slow", 0x8809 },
-		{ "iso", 0xfe }, { "stp", 0x42 }, { "netbeui", 0xf0 }, { "ipx", 0x8137 },
+		{ "iso", 0xfe }, { "stp", 0x42 }, { "netbeui", 0xf0 }, { "ipx", 0xe0 },
 	};
 
 	return NAMES_FIND(tab, name, len, ret);

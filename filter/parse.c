@@ -908,6 +908,15 @@ static struct rc_filter_node *parse_qualified(struct parser *p)
 	return proto_abbrev(p, &q);
 }
 
+/* Packet type and interface: the kernel knows them in a live capture
+ * (ancillary loads), an SLL2 file has them in each packet's header, an
+ * SLL (v1) file only the packet type. */
+static bool parse_knows_direction(const struct parser *p, enum rc_filter_kind k)
+{
+	return p->cfg->linux_ext || p->cfg->linktype == RC_LINKTYPE_LINUX_SLL2 ||
+	       (p->cfg->linktype == RC_LINKTYPE_LINUX_SLL && k != NK_IFINDEX);
+}
+
 /* vlan/mpls/pppoes with an optional number, pppoed, inbound/outbound. */
 static struct rc_filter_node *parse_link_keyword(struct parser *p)
 {
@@ -927,8 +936,11 @@ static struct rc_filter_node *parse_link_keyword(struct parser *p)
 			continue;
 		p->pos++;
 		if ((tab[i].kind == NK_INBOUND || tab[i].kind == NK_OUTBOUND ||
-		     tab[i].kind == NK_IFINDEX) && !p->cfg->linux_ext)
-			return SEMANTIC(p, t, "not a live capture, '%s' not supported", tab[i].word);
+		     tab[i].kind == NK_IFINDEX) && !parse_knows_direction(p, tab[i].kind))
+			return p->cfg->linktype && p->cfg->linktype != RC_LINKTYPE_ETHERNET
+				? SEMANTIC(p, t, "'%s' not supported on %s when reading savefiles",
+					   tab[i].word, rc_filter_link_name(p->cfg->linktype))
+				: SEMANTIC(p, t, "not a live capture, '%s' not supported", tab[i].word);
 		if (!(n = node_new(p, tab[i].kind)))
 			return NULL;
 		if (tab[i].max && cur(p)->type == TK_NUM) {
@@ -948,20 +960,22 @@ static struct rc_filter_node *parse_link_keyword(struct parser *p)
 }
 
 /* Link-layer protocols named by a single word: an Ethernet type, or an
- * 802.2 LLC SAP (gen.c tells them apart by value, as libpcap does). */
+ * 802.2 LLC SAP (gen.c tells them apart by value, as libpcap does). The
+ * values are names.c's, the one table of them. */
 static struct rc_filter_node *parse_link_abbrev(struct parser *p)
 {
-	static const struct { const char *word; uint32_t type; } tab[] = {
-		{ "lat", 0x6004 }, { "atalk", 0x809b }, { "aarp", 0x80f3 }, { "ipx", 0x8137 }, { "mopdl", 0x6001 }, { "moprc", 0x6002 },
-		{ "sca", 0x6007 }, { "stp", 0x42 }, { "netbeui", 0xf0 },
+	static const char *const words[] = {
+		"lat", "atalk", "aarp", "ipx", "mopdl", "moprc", "sca", "stp", "netbeui",
 	};
 	struct rc_filter_node *n;
+	uint32_t type;
 
-	for (size_t i = 0; i < sizeof(tab) / sizeof(tab[0]); i++) {
-		if (!accept_word(p, tab[i].word))
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+		if (!rc_filter_ether_proto_number(words[i], strlen(words[i]), &type) ||
+		    !accept_word(p, words[i]))
 			continue;
 		if ((n = node_new(p, NK_ETHERTYPE)))
-			n->v[0] = tab[i].type;
+			n->v[0] = type;
 		return n;
 	}
 	return NULL;

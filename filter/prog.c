@@ -92,12 +92,12 @@ static bool prog_track(struct rc_filter_code *c, uint16_t code, uint32_t k, int 
 
 	switch (BPF_CLASS(code)) {
 	case BPF_LD:
-		if (!c->dead && prog_same(c->now.a, load))
+		if (prog_same(c->now.a, load))
 			return false;
 		c->now.a = prog_tracked_a(code) ? load : prog_unknown;
 		return true;
 	case BPF_LDX:
-		if (!c->dead && prog_same(c->now.x, load) && prog_tracked_x(code))
+		if (prog_same(c->now.x, load) && prog_tracked_x(code))
 			return false;
 		c->now.x = prog_tracked_x(code) ? load : prog_unknown;
 		return true;
@@ -160,9 +160,11 @@ void rc_filter_code_place(struct rc_filter_code *c, int label)
 		in.a = prog_merge(in.a, c->now.a);
 		in.x = prog_merge(in.x, c->now.x);
 	}
+	/* No jump lands here and nothing falls through: what follows is
+	 * unreachable until a label that something does reach. */
+	c->dead = c->dead && in.a.code == RC_FILTER_UNSET;
 	c->now.a = in.a.code == RC_FILTER_UNSET ? prog_unknown : in.a;
 	c->now.x = in.x.code == RC_FILTER_UNSET ? prog_unknown : in.x;
-	c->dead = false;
 }
 
 void rc_filter_code_emit(struct rc_filter_code *c, uint16_t code, uint32_t k, int jt, int jf)
@@ -178,7 +180,9 @@ void rc_filter_code_emit(struct rc_filter_code *c, uint16_t code, uint32_t k, in
 		c->failed = -ENOMEM;
 		return;
 	}
-	if (!prog_track(c, code, k, jt, jf))
+	/* Unreachable code is not emitted (raw IP's "host" has ARP branches
+	 * that a constant jump skips); its jumps reach no label either. */
+	if (c->dead || !prog_track(c, code, k, jt, jf))
 		return;
 	c->ins[c->n++] = (struct rc_filter_ins){ .s = { .code = code, .k = k }, .jt = jt, .jf = jf };
 }

@@ -30,6 +30,7 @@ static bool run_ancillary(const struct run_state *st, uint32_t k, uint32_t *ret)
 	case SKF_AD_PROTOCOL: *ret = aux->protocol; return true;
 	case SKF_AD_PKTTYPE: *ret = aux->pkttype; return true;
 	case SKF_AD_IFINDEX: *ret = aux->ifindex; return true;
+	case SKF_AD_HATYPE: *ret = aux->hatype; return true;
 	case SKF_AD_VLAN_TAG: *ret = aux->vlan_tci; return true;
 	case SKF_AD_VLAN_TAG_PRESENT: *ret = aux->vlan_present; return true;
 	case SKF_AD_VLAN_TPID: *ret = aux->vlan_tpid; return true;

@@ -5,8 +5,12 @@
  * would take (rc_filter_check: bpf_check_classic's rules) and must run.
  *
  * DESIGN: the first byte picks the options (live/savefile semantics,
- * netmask), the rest is the expression; the program is then run over the
- * same bytes as a packet, so the interpreter is fuzzed too.
+ * netmask, VLAN metadata in bits 0-2; the link type in bits 3-5: Ethernet,
+ * SLL2, raw IP, raw IPv4, raw IPv6, SLL), the rest is the expression; the
+ * program is then run over the same bytes as a packet, so the interpreter
+ * is fuzzed too. A cooked program is also rewritten for the kernel's view
+ * (rc_filter_cooked_for_kernel), which must fail cleanly or give a
+ * program the kernel takes.
  */
 #include <ringcap/filter.h>
 
@@ -27,6 +31,24 @@ static void fuzz_check_program(const struct sock_filter *p, size_t n)
 		abort();
 }
 
+static const uint32_t fuzz_linktypes[] = {
+	RC_LINKTYPE_ETHERNET, RC_LINKTYPE_LINUX_SLL2, RC_LINKTYPE_RAW, RC_LINKTYPE_IPV4,
+	RC_LINKTYPE_IPV6, RC_LINKTYPE_LINUX_SLL,
+};
+
+static void fuzz_kernel_view(const struct sock_filter *p, size_t n, uint32_t linktype,
+			     const uint8_t *data, size_t size)
+{
+	struct sock_filter *k;
+	size_t nk;
+
+	if (rc_filter_cooked_for_kernel(p, n, linktype, &k, &nk) != 0)
+		return;
+	fuzz_check_program(k, nk);
+	rc_filter_run(k, nk, data, (uint32_t)size, NULL);
+	free(k);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct rc_filter_config cfg = { .sz = sizeof(cfg) };
@@ -38,6 +60,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	cfg.linux_ext = data[0] & 1;
 	cfg.netmask = data[0] & 2 ? 0xffffff00u : 0;
+	cfg.linktype = fuzz_linktypes[(data[0] >> 3 & 7) % 6];
 	expr = malloc(size);
 	if (!expr)
 		return 0;
@@ -50,6 +73,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		fuzz_check_program(p, n);
 		rc_filter_run(p, n, data, (uint32_t)size, &aux);
+		if (cfg.linktype == RC_LINKTYPE_LINUX_SLL2 || cfg.linktype == RC_LINKTYPE_LINUX_SLL)
+			fuzz_kernel_view(p, n, cfg.linktype, data, size);
 		rc_filter_free(f);
 	}
 	free(expr);

@@ -39,9 +39,13 @@ struct sock_filter;
 struct rc_filter_config {
 	size_t sz;         /* sizeof(struct rc_filter_config): RC_OPTS */
 	uint32_t snaplen;  /* the accept return value; 0 = 262144 */
-	uint32_t linktype; /* 0 = RC_LINKTYPE_ETHERNET, the only one for now */
+	/* 0 = RC_LINKTYPE_ETHERNET; also RC_LINKTYPE_LINUX_SLL2, _LINUX_SLL,
+	 * _RAW, _IPV4 and _IPV6, with libpcap's meaning of each primitive. */
+	uint32_t linktype;
 	/* Live Linux capture: the kernel strips the outer VLAN tag and offers
-	 * it (and the packet type) as ancillary loads (SO_BPF_EXTENSIONS). */
+	 * it (and the packet type) as ancillary loads (SO_BPF_EXTENSIONS).
+	 * On raw IP it is what makes inbound/outbound/ifindex possible; SLL2
+	 * has them in its header either way. */
 	bool linux_ext;
 	/* IPv4 netmask in host order for "ip broadcast"; 0 = unknown. */
 	uint32_t netmask;
@@ -63,10 +67,14 @@ struct rc_filter_aux {
 	uint16_t protocol;      /* skb->protocol, network order as the kernel loads it */
 	uint8_t pkttype;        /* PACKET_HOST, PACKET_OUTGOING ... */
 	uint32_t ifindex;
+	uint16_t hatype;        /* the device's ARPHRD_* type */
 };
 
-/* Compiles expr (NULL or blank: accept everything). Returns 0, -EINVAL
- * with *err filled (err may be NULL), -E2BIG for a program over 4093
+/* Compiles expr (NULL or blank: accept everything) for config->linktype.
+ * Returns 0, -EINVAL with *err filled (err may be NULL; a primitive the
+ * link type cannot have, such as "vlan" on SLL2 or "ether host" on raw IP,
+ * is refused naming the link type, and so is an expression that matches
+ * nothing there, raw IP's "arp"), -E2BIG for a program over 4093
  * instructions (the kernel's 4096, less room for the engine's loopback
  * prologue), -EPROTONOSUPPORT for another link type, or -ENOMEM. */
 RC_API int rc_filter_compile(const char *expr, const struct rc_filter_config *config,
@@ -82,6 +90,24 @@ RC_API const struct sock_filter *rc_filter_insns(const struct rc_filter *filter,
 RC_API uint32_t rc_filter_run(const struct sock_filter *insns, size_t len,
 			      const uint8_t *pkt, uint32_t caplen,
 			      const struct rc_filter_aux *aux);
+
+/* A program compiled for a Linux cooked link type (RC_LINKTYPE_LINUX_SLL2
+ * or _LINUX_SLL), rewritten for the kernel. A SOCK_DGRAM packet socket
+ * (-i any, cooked interfaces) runs its filter on the packet from the
+ * network header, with no cooked header in front: loads past the header
+ * move down by its length, loads of its protocol, packet type, interface
+ * and ARPHRD type become the ancillary loads of the same values, and
+ * "len" gets the header's length added back. Returns 0 and a malloc'd
+ * program in *ret (free() it), -EOPNOTSUPP when the program reads header
+ * bytes the kernel does not have (the link-layer address, a load across
+ * the header's end, an indexed load that could reach the header): filter
+ * in user space or tell the user; -EINVAL for another link type or a
+ * program rc_filter_check() refuses; -E2BIG when the rewritten program no
+ * longer fits (RC_FILTER_MAX_INSNS, 8-bit jumps); -ENOMEM. Keeps no
+ * state: any thread. */
+RC_API int rc_filter_cooked_for_kernel(const struct sock_filter *insns, size_t len,
+				       uint32_t linktype, struct sock_filter **ret,
+				       size_t *ret_len);
 
 /* 1 if this kernel offers the ancillary loads live-capture programs use
  * (SO_BPF_EXTENSIONS reaches SKF_AD_VLAN_TAG_PRESENT), 0 if not, or -errno. */
