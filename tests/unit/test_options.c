@@ -122,7 +122,7 @@ static void test_every_foreign_flag_names_the_ringcap_way(void **state)
 {
 	/* tcpdump(8) and dumpcap(1) letters ringcap does not take (not -Z,
 	 * which is another change's). */
-	static const char letters[] = "CGWVStNMlIkjJQOgAexXEKmTuH#";
+	static const char letters[] = "CGWVStNMlIkOgAexXEKmTuH#";
 	char flag[3] = "-?";
 	const char *args[] = { flag, "1", NULL };
 
@@ -157,11 +157,44 @@ static void test_pcap_flag(void **state)
 	assert_non_null(strstr(captured, "-P: classic pcap is written buffered"));
 }
 
+/* The wire as it is: -Q, --netns, -j, -J, --time-stamp-precision,
+ * --no-offload; and what -r refuses of them. */
+static void test_wire_flags(void **state)
+{
+	const char *all[] = { "-Q", "out", "--netns", "/proc/1/ns/net", "-j", "adapter",
+			      "--time-stamp-precision", "micro", "--no-offload", NULL };
+	const char *dir[] = { "--direction=in", "--nano", NULL };
+	const char *bad_q[] = { "-Q", "both", NULL };
+	const char *bad_p[] = { "--time-stamp-precision", "milli", NULL };
+	const char *list[] = { "-J", "-i", "rc0", NULL };
+	const char *read[] = { "-r", "a.pcapng", "-w", "b.pcapng", "-Q", "in", NULL };
+	struct cli_options o;
+
+	(void)state;
+	assert_int_equal(parse(&o, all), 0);
+	assert_string_equal(o.direction, "out");
+	assert_string_equal(o.netns, "/proc/1/ns/net");
+	assert_string_equal(o.tstamp_type, "adapter");
+	assert_int_equal(o.ts_precision, RC_WRITER_TS_MICRO);
+	assert_true(o.no_offload);
+	assert_int_equal(parse(&o, dir), 0);
+	assert_string_equal(o.direction, "in");
+	assert_int_equal(o.ts_precision, RC_WRITER_TS_NANO);
+	assert_int_equal(parse_stderr(bad_q), 2);
+	assert_non_null(strstr(captured, "-Q: 'both' is not one of in, out, inout"));
+	assert_int_equal(parse_stderr(bad_p), 2);
+	assert_non_null(strstr(captured, "'milli' is not micro or nano"));
+	assert_int_equal(parse(&o, list), 0);
+	assert_int_equal(o.action, CLI_LIST_TSTAMP_TYPES);
+	assert_int_equal(parse_stderr(read), 2);
+	assert_non_null(strstr(captured, "-r: reads a file"));
+}
+
 static void test_foreign_flags_say_what_to_type(void **state)
 {
 	const char *c[] = { "-C", "100", NULL };
 	const char *x[] = { "-i", "eth0", "-XX", NULL };
-	const char *nano[] = { "--nano", NULL };
+	const char *nano[] = { "--nanoseconds", NULL };
 	const char *snap[] = { "--snapshot-length=96", NULL };
 	const char *unknown[] = { "--no-such-flag=1", NULL };
 	static const char *const tcpdump_longs[][2] = {
@@ -176,7 +209,7 @@ static void test_foreign_flags_say_what_to_type(void **state)
 	assert_int_equal(parse_stderr(x), 2);
 	assert_non_null(strstr(captured, "ringcap -w - | tcpdump -X -r -"));
 	assert_int_equal(parse_stderr(nano), 2);
-	assert_non_null(strstr(captured, "nanosecond"));
+	assert_non_null(strstr(captured, "--nanoseconds: unknown flag"));
 	assert_int_equal(parse_stderr(snap), 2);
 	assert_string_equal(captured, "ringcap: --snapshot-length: unknown flag; use -s SNAPLEN "
 				      "(ringcap --help)\n");
@@ -418,6 +451,7 @@ int main(void)
 		cmocka_unit_test(test_every_foreign_flag_names_the_ringcap_way),
 		cmocka_unit_test(test_foreign_flags_say_what_to_type),
 		cmocka_unit_test(test_pcap_flag),
+		cmocka_unit_test(test_wire_flags),
 		cmocka_unit_test(test_a_missing_value_names_the_flag),
 		cmocka_unit_test(test_v_alone_is_the_version),
 		cmocka_unit_test(test_long_spellings),
