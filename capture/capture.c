@@ -99,19 +99,32 @@ static const char *capture_open_error(int r)
 	}
 }
 
-/* Adds one line to interface i's IDB comment. */
-static void capture_note(struct rc_capture *cap, unsigned i, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void capture_note(struct rc_capture *cap, unsigned i, const char *fmt, ...)
+static void capture_vnote(struct rc_capture *cap, unsigned i, bool line, const char *fmt,
+			  va_list ap)
 {
 	char *ev = cap->evidence[i];
 	size_t len = strlen(ev);
+
+	if (line && len && len + 1 < sizeof(cap->evidence[i]))
+		ev[len++] = '\n';
+	vsnprintf(ev + len, sizeof(cap->evidence[i]) - len, fmt, ap);
+}
+
+void capture_note(struct rc_capture *cap, unsigned i, const char *fmt, ...)
+{
 	va_list ap;
 
-	if (len && len + 1 < sizeof(cap->evidence[i]))
-		ev[len++] = '\n';
 	va_start(ap, fmt);
-	vsnprintf(ev + len, sizeof(cap->evidence[i]) - len, fmt, ap);
+	capture_vnote(cap, i, true, fmt, ap);
+	va_end(ap);
+}
+
+void capture_note_more(struct rc_capture *cap, unsigned i, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	capture_vnote(cap, i, false, fmt, ap);
 	va_end(ap);
 }
 
@@ -182,6 +195,23 @@ static void capture_warn_linktypes(const struct rc_capture *cap, const struct rc
 	}
 }
 
+/* What the IDB says of interface i beyond its name and link type. */
+static void capture_iface_evidence(const struct rc_capture *cap, unsigned i,
+				   struct rc_writer_iface *ifc)
+{
+	const struct rc_netdev_info *info = &cap->info[i];
+
+	ifc->comment = cap->evidence[i][0] ? cap->evidence[i] : NULL;
+	if (!cap->netdevs[i])
+		return;
+	ifc->hardware = info->hardware[0] ? info->hardware : NULL;
+	ifc->os = info->os[0] ? info->os : NULL;
+	ifc->speed_bps = info->speed_bps;
+	ifc->has_mac = info->addr_len == sizeof(ifc->mac);
+	if (ifc->has_mac)
+		memcpy(ifc->mac, info->addr, sizeof(ifc->mac));
+}
+
 static int capture_open_writers(struct rc_capture *cap)
 {
 	struct rc_writer_iface ifaces[RC_CAPTURE_MAX_IFACES];
@@ -206,8 +236,8 @@ static int capture_open_writers(struct rc_capture *cap)
 			.sz = sizeof(struct rc_writer_iface), .name = rc_engine_ifname(eng),
 			.linktype = rc_engine_linktype(eng), .snaplen = rc_engine_snaplen(eng),
 			.filter = cap->cfg.filter_text,
-			.comment = cap->evidence[e / cap->n_threads][0] ? cap->evidence[e / cap->n_threads] : NULL,
 		};
+		capture_iface_evidence(cap, e / cap->n_threads, &ifaces[e / cap->n_threads]);
 		/* A lane holds all blocks of the rings its thread drains. */
 		wc.queue_batches += rc_engine_block_count(eng);
 		wc.max_delay_ms = delay > wc.max_delay_ms ? delay : wc.max_delay_ms;
@@ -239,6 +269,7 @@ static int capture_init(struct rc_capture *cap, const struct rc_capture_config *
 	int r = rc_opts_copy(&cap->cfg, sizeof(cap->cfg), config);
 
 	cap->stop_fd = cap->drain_fd = cap->gone_fd = -1;
+	cap->guard_fd = cap->guard_report_fd = -1;
 	pthread_mutex_init(&cap->stats_lock, NULL);
 	if (r < 0) {
 		rc_opts_log_error(r, "rc_capture_config", cap->cfg.log, cap->cfg.log_ctx);
@@ -276,7 +307,13 @@ static int capture_open_in_netns(struct rc_capture *cap)
 			r == -EINVAL ? "not a network namespace" : strerror(-r));
 		return r;
 	}
+	for (unsigned i = 0; ns && *ns && i < cap->n_ifaces; i++) {
+		rc_netns_path(ns, path, sizeof(path));
+		capture_note(cap, i, "network namespace: %s", path);
+	}
 	r = capture_open_engines(cap);
+	for (unsigned i = 0; r == 0 && i < cap->n_ifaces; i++)
+		r = capture_evidence_open(cap, i);
 	back = rc_netns_leave(saved);
 	if (back < 0) {
 		/* Files must not be created in a namespace the caller did not
@@ -285,22 +322,37 @@ static int capture_open_in_netns(struct rc_capture *cap)
 			"cannot return from network namespace %s: %s", ns, strerror(-back));
 		return r < 0 ? r : back;
 	}
-	for (unsigned i = 0; r == 0 && ns && *ns && i < cap->n_ifaces; i++) {
-		rc_netns_path(ns, path, sizeof(path));
-		capture_note(cap, i, "network namespace: %s", path);
-	}
 	return r;
 }
 
-int rc_capture_list_interfaces(const char *netns, rc_iface_fn fn, void *ctx)
+int rc_capture_in_netns(const char *netns, int (*fn)(void *ctx), void *ctx)
 {
 	int saved, r = rc_netns_enter(netns, &saved), back;
 
 	if (r < 0)
 		return r;
-	r = rc_engine_list_interfaces(fn, ctx);
+	r = fn(ctx);
 	back = rc_netns_leave(saved);
 	return back < 0 ? back : r;
+}
+
+struct list_call {
+	rc_iface_fn fn;
+	void *ctx;
+};
+
+static int capture_list(void *ctx)
+{
+	struct list_call *c = ctx;
+
+	return rc_engine_list_interfaces(c->fn, c->ctx);
+}
+
+int rc_capture_list_interfaces(const char *netns, rc_iface_fn fn, void *ctx)
+{
+	struct list_call c = { fn, ctx };
+
+	return rc_capture_in_netns(netns, capture_list, &c);
 }
 
 int rc_capture_open(const struct rc_capture_config *config, struct rc_capture **ret)
@@ -313,6 +365,8 @@ int rc_capture_open(const struct rc_capture_config *config, struct rc_capture **
 	r = capture_init(cap, config);
 	if (r == 0)
 		r = capture_open_in_netns(cap);
+	if (r == 0)
+		r = capture_guard_start(cap);
 	if (r == 0 && cap->cfg.before_output)
 		r = cap->cfg.before_output(cap->cfg.before_output_ctx);
 	if (r == 0 && cap->cfg.output)
@@ -419,6 +473,11 @@ void rc_capture_close(struct rc_capture *cap)
 		rc_engine_close(cap->engines[e]);
 		free(cap->batches[e]);
 	}
+	/* The guard restores the interfaces; whatever it was not handed
+	 * (an open that failed before it started) rc_netdev_close does. */
+	capture_guard_finish(cap);
+	for (unsigned i = 0; i < cap->n_ifaces; i++)
+		rc_netdev_close(cap->netdevs[i]);
 	if (cap->stop_fd >= 0)
 		close(cap->stop_fd);
 	if (cap->drain_fd >= 0)

@@ -13,7 +13,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <sys/types.h>
+
 #include <ringcap/capture.h>
+#include <ringcap/netdev.h>
 
 #include "log.h"
 
@@ -48,6 +51,14 @@ struct rc_capture {
 	/* What each interface's IDB says of how it was captured (opt_comment
 	 * lines), gathered while the engines open. */
 	char evidence[RC_CAPTURE_MAX_IFACES][1024];
+	/* Each interface's device (NULL for "any"), its facts for the IDB,
+	 * and whether the capture changed it (evidence.c). */
+	struct rc_netdev *netdevs[RC_CAPTURE_MAX_IFACES];
+	struct rc_netdev_info info[RC_CAPTURE_MAX_IFACES];
+	bool changed[RC_CAPTURE_MAX_IFACES];
+	/* The process that undoes those changes, and our ends of its pipes. */
+	pid_t guard_pid;
+	int guard_fd, guard_report_fd;
 	struct rc_writer *writers[RC_CAPTURE_MAX_THREADS];
 	unsigned n_writers;
 	bool ran;
@@ -81,6 +92,20 @@ void capture_publish(struct rc_capture *cap, unsigned e, const struct rc_engine_
 void capture_progress_add(struct rc_writer_progress *t, const struct rc_writer_progress *p);
 /* Interface sums of the published counters, into ret (n_ifaces entries). */
 void capture_sum_stats(struct rc_capture *cap, struct rc_capture_iface_stats *ret);
+
+/* A line (or, more, text on the last line) of interface i's IDB comment. */
+void capture_note(struct rc_capture *cap, unsigned i, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void capture_note_more(struct rc_capture *cap, unsigned i, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* evidence.c: interface i's device facts, offloads and time stamp type,
+ * on the thread that opens the engines (in their namespace); then the
+ * guard that undoes the changes, started before before_output, finished
+ * at close. */
+int capture_evidence_open(struct rc_capture *cap, unsigned i);
+int capture_guard_start(struct rc_capture *cap);
+void capture_guard_finish(struct rc_capture *cap);
 
 /* worker.c: the capture threads. start returns NULL only without memory;
  * fewer may have started than asked (started says how many). */

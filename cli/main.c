@@ -34,6 +34,7 @@
 #include "postcmd.h"
 #include "privs.h"
 #include "report.h"
+#include "tstamp.h"
 
 #define EXIT_RUNTIME 1
 #define EXIT_USAGE 2
@@ -138,6 +139,19 @@ static int check_interfaces(const struct cli_options *o)
 		return EXIT_RUNTIME;
 	}
 	return 0;
+}
+
+/* -J: for each -i interface, or the default one. */
+static int list_tstamp_types(struct cli_options *o)
+{
+	char default_if[64];
+	int r = 0;
+
+	if (!o->n_ifaces && (r = choose_default_interface(o, default_if)))
+		return r;
+	for (unsigned i = 0; i < o->n_ifaces && r == 0; i++)
+		r = cli_tstamp_list(o, o->ifaces[i]);
+	return r;
 }
 
 /* -w NAME.pcap without -P: pcapng all the same, as dumpcap does, but said. */
@@ -370,6 +384,9 @@ static int run_capture(struct cli_options *o, const struct cli_filter *f)
 		.log = report_log, .netns = o->netns);
 	int r;
 
+	if (o->tstamp_type && (r = cli_tstamp_parse(o->tstamp_type, &c.tstamp)))
+		return r;
+	c.no_offload = o->no_offload;
 	if (o->read_file) {
 		postcmd_init(&pc, o->post_cmd);
 		if (choose_output(o, &out, tmp_path, &name) < 0)
@@ -451,6 +468,8 @@ int main(int argc, char **argv)
 		return list_interfaces();
 	case CLI_LIST_LINKTYPES:
 		return cli_ifaces_print_linktypes(&o, list_in_netns);
+	case CLI_LIST_TSTAMP_TYPES:
+		return list_tstamp_types(&o);
 	case CLI_CAPTURE:
 	default:
 		return filter_then_capture(&o);

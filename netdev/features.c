@@ -307,9 +307,9 @@ static int nd_remember_cleared(struct rc_netdev *nd, const struct nd_features *b
 		nd_text_add(&t, " %.*s on", ETH_GSTRING_LEN, nd->names[i]);
 	}
 	if (t.used)
-		rc_logf(nd->log, nd->log_ctx, RC_LOG_INFO,
-			"%s: receive offloads off until the capture ends (should ringcap be killed: "
-			"ethtool -K %s%s)", nd->ifname, nd->ifname, cmd);
+		rc_logf(nd->log, nd->log_ctx, RC_LOG_DEBUG,
+			"%s: receive offloads off; by hand, ethtool -K %s%s undoes it", nd->ifname,
+			nd->ifname, cmd);
 	return 0;
 }
 

@@ -162,6 +162,13 @@ int rc_netdev_restore(struct rc_netdev *nd)
 	return r < 0 ? r : r2;
 }
 
+void rc_netdev_forget(struct rc_netdev *nd)
+{
+	nd->hwts_saved = false;
+	free(nd->cleared);
+	nd->cleared = NULL;
+}
+
 /* The kernel's strings are NUL-padded to their fields (strscpy). */
 static void nd_copy_str(char *dst, size_t dst_size, const char *src, size_t src_size)
 {

@@ -50,20 +50,23 @@ SENT=$(count "$TMP/ref.pcap")
 [ "$SENT" -ge 30 ] || fail "tcpdump saw only $SENT frames"
 echo "ok   the sender sends $SENT frames"
 
-# Starts ringcap (args...) in the root namespace, waits for its socket in
-# $NS, sends the frames from rcwa, stops it with SIGINT; $TMP/out.err has
-# its stderr. The caller names the file with -w.
+# Starts ringcap (args...) in the root namespace, waits for its file (it
+# is created once the sockets are bound), sends the frames from rcwa,
+# stops it with SIGINT; $TMP/out.err has its stderr. The last argument
+# is the file (-w FILE).
 capture() {
+	local out=${*: -1}
+	rm -f "$out"
 	"$RINGCAP" -q --block-timeout 20 "$@" 2>"$TMP/out.err" &
-	local pid=$! have=0
+	local pid=$!
 	PIDS+=($pid)
 	for _ in $(seq 50); do
-		have=$(($(nsx cat /proc/net/packet | wc -l) - 1))
-		[ "$have" -ge 1 ] && break
+		[ -e "$out" ] && break
 		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.1
 	done
-	[ "$have" -ge 1 ] || { cat "$TMP/out.err"; fail "ringcap $* never opened its socket"; }
+	[ -e "$out" ] || { cat "$TMP/out.err"; fail "ringcap $* never created $out"; }
+	sleep 0.1
 	nsx "$FRAMES" rcwa || fail "could not send the frames"
 	sleep 0.5
 	kill -INT "$pid"
@@ -129,4 +132,90 @@ capture --netns "$NS" -i rcwb -P --micro -w "$TMP/us.pcap"
 	fail "-P --micro: not the microsecond pcap magic"
 [ "$(count "$TMP/us.pcap")" = "$SENT" ] || fail "-P --micro: not all $SENT frames"
 echo "ok   --time-stamp-precision micro: if_tsresol 6, whole microseconds; -P --micro: a1b2c3d4"
+
+# --- Offloads: the IDB records GRO; --no-offload turns it off while
+# capturing and back on after, however ringcap ends. ethtool is the judge.
+gro() { nsx ethtool -k rcwb | sed -n 's/^generic-receive-offload: \([a-z]*\).*/\1/p'; }
+nsx ethtool -K rcwb gro on || fail "ethtool -K rcwb gro on"
+nsx ethtool -K rcwb tso off || fail "ethtool -K rcwb tso off"
+[ "$(gro)" = on ] || fail "gro is not on"
+capture --netns "$NS" -i rcwb -w "$TMP/gro.pcapng"
+capinfos -I "$TMP/gro.pcapng" | grep -q 'offloads: rx-gro on' ||
+	{ capinfos -I "$TMP/gro.pcapng"; fail "the IDB does not record rx-gro on"; }
+capinfos -I "$TMP/gro.pcapng" | grep -q 'tx-tcp-segmentation off' ||
+	fail "the IDB does not record tx-tcp-segmentation off"
+grep -q 'warning: rcwb: receive offloads (GRO/LRO) are on' "$TMP/out.err" ||
+	{ cat "$TMP/out.err"; fail "no warning that GRO is on"; }
+[ "$(grep -c 'receive offloads' "$TMP/out.err")" = 1 ] || fail "the GRO warning is not said once"
+capinfos -I "$TMP/gro.pcapng" | grep -q 'Hardware = veth' || fail "no if_hardware veth"
+capinfos -I "$TMP/gro.pcapng" | grep -q 'Speed = 10000000000' || fail "no if_speed 10 Gb/s"
+capinfos -I "$TMP/gro.pcapng" | grep -q "Operating system = Linux $(uname -r)" || fail "no if_os"
+echo "ok   the IDB records rx-gro on and tso off, driver, speed and kernel; one warning"
+
+# Starts ringcap --no-offload, checks GRO is off while it runs, then ends
+# it with signal $1 and checks GRO is back on (and TSO, untouched, off).
+no_offload_until() { # signal
+	local pid
+	rm -f "$TMP/no.pcapng"
+	"$RINGCAP" --netns "$NS" -i rcwb --no-offload -q -w "$TMP/no.pcapng" 2>"$TMP/no.err" &
+	pid=$!
+	PIDS+=($pid)
+	for _ in $(seq 50); do [ -e "$TMP/no.pcapng" ] && break; sleep 0.1; done
+	[ "$(gro)" = off ] || { cat "$TMP/no.err"; fail "--no-offload: gro is $(gro) while capturing"; }
+	kill "-$1" "$pid"
+	wait "$pid" 2>/dev/null
+	PIDS=("${PIDS[@]/$pid}")
+	# The restoring process outlives a SIGKILL by a moment.
+	for _ in $(seq 30); do [ "$(gro)" = on ] && break; sleep 0.1; done
+	[ "$(gro)" = on ] || { cat "$TMP/no.err"; fail "--no-offload, SIG$1: gro stayed $(gro)"; }
+	nsx ethtool -k rcwb | grep -q '^tcp-segmentation-offload: off' ||
+		fail "--no-offload, SIG$1: tso, which it did not change, is not off any more"
+}
+no_offload_until TERM
+grep -q 'rcwb: --no-offload changed: rx-gro on->off' "$TMP/no.err" ||
+	{ cat "$TMP/no.err"; fail "--no-offload does not say what it changed"; }
+grep -q 'rcwb: restored what the capture changed' "$TMP/no.err" ||
+	{ cat "$TMP/no.err"; fail "--no-offload does not say it restored"; }
+capinfos -I "$TMP/no.pcapng" | grep -q -- '--no-offload: changed: rx-gro on->off' ||
+	fail "the IDB does not say what --no-offload changed"
+no_offload_until INT
+no_offload_until KILL
+echo "ok   --no-offload: gro off while capturing, on again after SIGTERM, SIGINT and SIGKILL"
+
+# An error exit: the output cannot be created (after the change is made).
+"$RINGCAP" --netns "$NS" -i rcwb --no-offload -q -w "$TMP/no/such/dir/x.pcapng" 2>"$TMP/no.err"
+r=$?
+[ "$r" = 1 ] || { cat "$TMP/no.err"; fail "--no-offload into a missing directory: exit $r"; }
+[ "$(gro)" = on ] || { cat "$TMP/no.err"; fail "--no-offload, error exit: gro stayed $(gro)"; }
+# An interface that vanishes mid-capture: the change went with it.
+nsx ip link add rcwc type veth peer name rcwd && nsx ip link set rcwc up && nsx ip link set rcwd up
+nsx ethtool -K rcwc gro on
+"$RINGCAP" --netns "$NS" -i rcwc --no-offload -q -w "$TMP/gone.pcapng" 2>"$TMP/gone.err" &
+pid=$!
+PIDS+=($pid)
+for _ in $(seq 50); do [ -e "$TMP/gone.pcapng" ] && break; sleep 0.1; done
+nsx ip link del rcwc
+r=0
+wait "$pid" || r=$?
+PIDS=("${PIDS[@]/$pid}")
+[ "$r" = 1 ] && grep -q 'rcwc' "$TMP/gone.err" || { cat "$TMP/gone.err"; fail "rcwc removed: exit $r"; }
+tshark -r "$TMP/gone.pcapng" >/dev/null 2>&1 || fail "rcwc removed: tshark cannot read the file"
+echo "ok   --no-offload: restored after an error exit; a vanished interface ends it cleanly"
+
+# --- Time stamp types: a veth offers host only (its driver's
+# ETHTOOL_GET_TS_INFO), so adapter_unsynced is refused before any file.
+"$RINGCAP" --netns "$NS" -J -i rcwb >"$TMP/j.out" || fail "-J -i rcwb failed"
+[ "$(cat "$TMP/j.out")" = "$(printf 'Time stamp types for rcwb (use option -j to set):\n  host (Host)')" ] ||
+	{ cat "$TMP/j.out"; fail "-J on a veth"; }
+"$RINGCAP" --netns "$NS" -i rcwb -j adapter_unsynced -w "$TMP/j.pcapng" 2>"$TMP/j.err"
+r=$?
+[ "$r" = 1 ] && [ "$(wc -l <"$TMP/j.err")" = 1 ] &&
+	grep -q 'rcwb has no adapter_unsynced time stamps (it offers: host)' "$TMP/j.err" ||
+	{ cat "$TMP/j.err"; fail "-j adapter_unsynced on a veth: exit $r"; }
+[ -e "$TMP/j.pcapng" ] && fail "-j adapter_unsynced refused, but a file was created"
+"$RINGCAP" --netns "$NS" -i rcwb -j sundial -w "$TMP/j.pcapng" 2>"$TMP/j.err"
+[ $? = 2 ] && grep -q -- '-j sundial: not a time stamp type' "$TMP/j.err" || fail "-j sundial"
+capture --netns "$NS" -i rcwb -j host -w "$TMP/host.pcapng"
+[ "$(count "$TMP/host.pcapng")" = "$SENT" ] || fail "-j host: not all $SENT frames"
+echo "ok   -J on a veth: host; -j adapter_unsynced refused in one line; -j host captures"
 exit 0

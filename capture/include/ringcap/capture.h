@@ -99,6 +99,17 @@ struct rc_capture_config {
 	 * knows it, or a path such as /proc/PID/ns/net (needs CAP_SYS_ADMIN).
 	 * Each IDB says which. NULL: the caller's. */
 	const char *netns;
+	/* Turn the receive merges (rx-gro, rx-lro, rx-gro-hw, rx-gro-list) off
+	 * on the interfaces while capturing (needs CAP_NET_ADMIN). A process
+	 * forked at open keeps the privilege and puts back exactly what was
+	 * changed when the capture closes or the process dies, SIGKILL
+	 * included; without it, the offloads in force are in each IDB and
+	 * warned about once. */
+	bool no_offload;
+	/* Where time stamps come from (the interfaces must offer it: -J); the
+	 * adapter types turn the NIC's receive time stamping on for the
+	 * capture, undone as no_offload's changes. */
+	enum rc_tstamp_type tstamp;
 };
 
 enum rc_capture_end {
@@ -172,6 +183,12 @@ RC_API const char *rc_capture_ifname(const struct rc_capture *capture, unsigned 
  * config's; NULL: the caller's), for -D --netns. 0 or -errno (the
  * namespace's errors as for rc_capture_open). Any thread. */
 RC_API int rc_capture_list_interfaces(const char *netns, rc_iface_fn fn, void *ctx);
+
+/* Calls fn(ctx) on the calling thread inside network namespace netns
+ * (NULL: the caller's) and comes back: sockets fn creates stay in it, as
+ * the capture's do (for ringcap -J --netns: an rc_netdev opened there).
+ * fn's return value, or the namespace's -errno. */
+RC_API int rc_capture_in_netns(const char *netns, int (*fn)(void *ctx), void *ctx);
 
 /* Closes the engines (and the writers if run never did) and frees. NULL
  * is a no-op. */

@@ -128,6 +128,12 @@ RC_API int rc_netdev_disable_rx_offloads(struct rc_netdev *nd, char *buf, size_t
  * nothing left to restore then either, and the change is forgotten. */
 RC_API int rc_netdev_restore(struct rc_netdev *nd);
 
+/* Forgets what this handle changed without undoing it, for a caller that
+ * handed the undoing to another process: one forked with the handle,
+ * which keeps the privilege to restore after this one gave it up (see
+ * ringcap's --no-offload). rc_netdev_close then restores nothing. */
+RC_API void rc_netdev_forget(struct rc_netdev *nd);
+
 /* Time stamps: a bit per enum rc_tstamp_type (common.h). */
 #define RC_NETDEV_TSTAMP_BIT(type) (1u << (type))
 /* The types the interface offers, as libpcap lists them
