@@ -12,6 +12,15 @@
  * never has to know VLANs exist. The block is ours until it is released, so
  * writing into it is safe; the walk is one pass, so no tag goes in twice.
  *
+ * A cooked socket (SOCK_DGRAM: "any", PPP ...) hands over the packet from
+ * its network header, with the link-layer facts only in the sockaddr_ll.
+ * The walker writes the LINKTYPE_LINUX_SLL2 header from them into the
+ * headroom in front of the packet, the same in-place way, and a stripped
+ * VLAN tag goes between that header and the packet as libpcap's cooked
+ * capture puts it: SLL2 protocol = the TPID, then TCI, then the packet's
+ * own protocol. The sockaddr_ll is copied out first: the headroom is
+ * after it today (tpacket_rcv), but nothing in the ABI promises that.
+ *
  * The walker trusts nothing it does not have to: every offset is checked
  * against the block size, so a corrupt (or synthetic) block ends the walk
  * instead of reading out of bounds.
@@ -21,7 +30,7 @@
 #include <string.h>
 #include <linux/if_ether.h>
 
-#define VLAN_HLEN 4
+#define VLAN_HLEN RING_VLAN_HLEN
 #define MAC_ADDRS_LEN 12 /* destination + source */
 /* V3 packets follow each other at 8-byte alignment (V3_ALIGNMENT in
  * af_packet.c, not in the uapi), not at TPACKET_ALIGNMENT (16). */
@@ -86,32 +95,122 @@ static bool ring_reinsert_vlan(uint8_t **frame, const struct tpacket3_hdr *h,
 	return true;
 }
 
+static void ring_put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+/* Writes the SLL2 header (and a stripped VLAN tag behind it) in front of
+ * the network header; returns the bytes it added, or 0 when the headroom
+ * cannot hold them (a corrupt block: PACKET_RESERVE guarantees it). */
+static uint32_t ring_build_sll2(uint8_t **frame, const struct tpacket3_hdr *h,
+				const struct sockaddr_ll *sll_in, uint32_t headroom)
+{
+	struct sockaddr_ll sll;
+	bool vlan = h->tp_status & TP_STATUS_VLAN_VALID;
+	uint32_t len = RC_SLL2_HDR_LEN + (vlan ? VLAN_HLEN : 0);
+	uint8_t *p = *frame - len;
+
+	if (headroom < len)
+		return 0;
+	memcpy(&sll, sll_in, sizeof(sll));
+	memset(p, 0, RC_SLL2_HDR_LEN);
+	/* sll_protocol, sll_ifindex's bytes and sll_hatype come as the
+	 * kernel has them: protocol in network order, the rest host. */
+	memcpy(p, &sll.sll_protocol, 2);
+	p[4] = (uint8_t)((uint32_t)sll.sll_ifindex >> 24);
+	p[5] = (uint8_t)((uint32_t)sll.sll_ifindex >> 16);
+	ring_put16(p + 6, (uint16_t)sll.sll_ifindex);
+	ring_put16(p + 8, sll.sll_hatype);
+	p[10] = sll.sll_pkttype;
+	p[11] = sll.sll_halen;
+	memcpy(p + 12, sll.sll_addr, sll.sll_halen < 8 ? sll.sll_halen : 8);
+	if (vlan) {
+		ring_put16(p, (h->tp_status & TP_STATUS_VLAN_TPID_VALID) ?
+				      h->hv1.tp_vlan_tpid : ETH_P_8021Q);
+		ring_put16(p + 20, h->hv1.tp_vlan_tci);
+		memcpy(p + 22, &sll.sll_protocol, 2);
+	}
+	*frame = p;
+	return len;
+}
+
+/* Which clock stamped the packet (tpacket_get_timestamp). SYS_HARDWARE is
+ * no longer set by any kernel (3.17 removed it) but meant the NIC's too. */
+static uint8_t ring_ts_source(uint32_t status)
+{
+	if (status & (TP_STATUS_TS_RAW_HARDWARE | TP_STATUS_TS_SYS_HARDWARE))
+		return RC_TS_SOURCE_HARDWARE;
+	if (status & TP_STATUS_TS_SOFTWARE)
+		return RC_TS_SOURCE_SOFTWARE;
+	return RC_TS_SOURCE_UNKNOWN;
+}
+
+/* The frame with its link-layer header, as on the wire: false if the
+ * block is too corrupt to build it. */
+static bool ring_restore_frame(const struct rc_block *block, const struct tpacket3_hdr *h,
+			       const struct sockaddr_ll *sll, uint8_t **frame, uint32_t *added)
+{
+	uint32_t headroom = h->tp_mac - TPACKET3_HDRLEN;
+
+	*added = 0;
+	if (block->cooked) {
+		*added = ring_build_sll2(frame, h, sll, headroom);
+		return *added != 0;
+	}
+	if ((h->tp_status & TP_STATUS_VLAN_VALID) && ring_reinsert_vlan(frame, h, headroom))
+		*added = VLAN_HLEN;
+	return true;
+}
+
+/* Moves to the packet after h. tp_next_offset is 0 on the last packet; a
+ * 0 earlier means a corrupt block. The kernel only chains forward
+ * (prb_fill_curr_block adds the aligned packet length), so a link that
+ * wraps or lands inside this header is corrupt too: followed, two packets
+ * pointing at each other would hand out the same frames num_pkts (up to
+ * 2^32) times. */
+static void ring_block_advance(struct rc_block *block, const struct tpacket3_hdr *h)
+{
+	block->remaining--;
+	if (block->remaining == 0)
+		return;
+	if (h->tp_next_offset < TPACKET3_HDRLEN ||
+	    h->tp_next_offset > block->block_size - block->offset) {
+		block->bad_frames += block->remaining;
+		block->remaining = 0;
+		return;
+	}
+	block->offset += h->tp_next_offset;
+}
+
 int ring_block_next(struct rc_block *block, struct rc_packet *ret)
 {
 	const struct tpacket3_hdr *h;
 	const struct sockaddr_ll *sll;
 	uint8_t *frame;
-	uint32_t caplen, origlen;
+	uint32_t caplen, origlen, added;
 
-	if (block->remaining == 0)
-		return 0;
-	if (!ring_frame_in_bounds(block, block->offset)) {
-		block->bad_frames += block->remaining;
-		block->remaining = 0;
-		return 0;
+	for (;;) {
+		if (block->remaining == 0)
+			return 0;
+		if (!ring_frame_in_bounds(block, block->offset)) {
+			block->bad_frames += block->remaining;
+			block->remaining = 0;
+			return 0;
+		}
+		h = ring_at(block, block->offset);
+		if (block->offset + RING_PREFETCH_AHEAD < block->block_size)
+			__builtin_prefetch((const uint8_t *)h + RING_PREFETCH_AHEAD);
+		sll = ring_at(block, block->offset + TPACKET_ALIGN(sizeof(struct tpacket3_hdr)));
+		frame = (uint8_t *)h + h->tp_mac;
+		if (ring_restore_frame(block, h, sll, &frame, &added))
+			break;
+		block->bad_frames++;
+		ring_block_advance(block, h);
 	}
-	h = ring_at(block, block->offset);
-	if (block->offset + RING_PREFETCH_AHEAD < block->block_size)
-		__builtin_prefetch((const uint8_t *)h + RING_PREFETCH_AHEAD);
-	sll = ring_at(block, block->offset + TPACKET_ALIGN(sizeof(struct tpacket3_hdr)));
-	frame = (uint8_t *)h + h->tp_mac;
-	caplen = h->tp_snaplen;
-	origlen = h->tp_len;
-	if ((h->tp_status & TP_STATUS_VLAN_VALID) &&
-	    ring_reinsert_vlan(&frame, h, h->tp_mac - TPACKET3_HDRLEN)) {
-		caplen += VLAN_HLEN;
-		origlen += VLAN_HLEN;
-	}
+	caplen = h->tp_snaplen + added;
+	origlen = h->tp_len + added;
 	if (caplen > block->snaplen)
 		caplen = block->snaplen;
 	*ret = (struct rc_packet){
@@ -120,21 +219,8 @@ int ring_block_next(struct rc_block *block, struct rc_packet *ret)
 		.origlen = origlen < caplen ? caplen : origlen,
 		.ts_ns = (uint64_t)h->tp_sec * 1000000000u + h->tp_nsec,
 		.pkttype = sll->sll_pkttype,
+		.ts_source = ring_ts_source(h->tp_status),
 	};
-	block->remaining--;
-	if (block->remaining == 0)
-		return 1;
-	/* tp_next_offset is 0 on the last packet; a 0 earlier means a corrupt
-	 * block. The kernel only chains forward (prb_fill_curr_block adds the
-	 * aligned packet length), so a link that wraps or lands inside this
-	 * header is corrupt too: followed, two packets pointing at each other
-	 * would hand out the same frames num_pkts (up to 2^32) times. */
-	if (h->tp_next_offset < TPACKET3_HDRLEN ||
-	    h->tp_next_offset > block->block_size - block->offset) {
-		block->bad_frames += block->remaining;
-		block->remaining = 0;
-		return 1;
-	}
-	block->offset += h->tp_next_offset;
+	ring_block_advance(block, h);
 	return 1;
 }
