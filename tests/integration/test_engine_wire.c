@@ -3,8 +3,8 @@
  * test_engine_wire.c - the engine gives packets as they were on the wire
  * (root): direction (-Q in / out) on a veth and on lo, "any" with 802.1Q
  * frames and its SLL2 header, a tun (LINKTYPE_RAW) and a tun made to look
- * like PPP (cooked, SLL2), an ARPHRD the engine refuses, and check_link
- * from another namespace.
+ * like PPP (cooked, SLL2), an ARPHRD the engine refuses, check_link
+ * from another namespace, and which clock stamped each packet.
  *
  * DESIGN: rc_engine is driven directly, in the namespace itest_setup makes
  * (veth rc0 <-> rc1). Frames are sent with AF_PACKET out of either end, or
@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <ringcap/engine.h>
@@ -38,7 +39,7 @@
 struct seen {
 	uint8_t data[FRAME_MAX + 32];
 	uint32_t caplen, origlen;
-	uint8_t pkttype;
+	uint8_t pkttype, ts_source;
 };
 
 struct capture {
@@ -103,6 +104,7 @@ static void keep(struct capture *cap, const struct rc_packet *p, uint16_t linkty
 	memcpy(s->data, p->data, s->caplen);
 	s->origlen = p->origlen;
 	s->pkttype = p->pkttype;
+	s->ts_source = p->ts_source;
 	if (!all && marker_at(s, linktype) < 0) {
 		cap->other++;
 		return;
@@ -434,6 +436,48 @@ static void test_check_link_other_netns(void **state)
 	rc_engine_close(e);
 }
 
+/* A veth has no hardware clock: asked for adapter stamps, the engine
+ * still delivers every packet, and ts_source tells the caller which
+ * clock each one has, the kernel's, as with host stamps. The kernel only
+ * stamps skbs at receive while some socket wants it (net_enable_timestamp,
+ * here through SO_TIMESTAMPNS); without, tpacket_rcv reads the clock
+ * itself and says nothing (RC_TS_SOURCE_UNKNOWN). */
+static void test_tstamp_source(void **state)
+{
+	static const enum rc_tstamp_type types[] = {
+		RC_TSTAMP_HOST, RC_TSTAMP_ADAPTER, RC_TSTAMP_ADAPTER_UNSYNCED,
+	};
+	struct capture *cap = malloc(sizeof(*cap));
+	struct rc_engine *e[3];
+	struct frame f;
+	int stamper = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), one = 1;
+
+	(void)state;
+	assert_non_null(cap);
+	for (int t = 0; t < 3; t++) {
+		RC_OPTS(rc_engine_config, c, .ifname = "rc0", .ring_size = 1u << 20,
+			.block_size = 1u << 16, .block_timeout_ms = 10, .tstamp = types[t]);
+
+		assert_int_equal(rc_engine_open(&c, &e[t]), 0);
+	}
+	frame_make(&f, DST_CAPTURE_HOST, 60, SEQ_FROM_SENDER, 0, 0, 0, 0);
+	assert_int_equal(frames_send("rc1", &f, 1), 0);
+	assert_true(stamper >= 0);
+	assert_int_equal(setsockopt(stamper, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one)), 0);
+	usleep(100000); /* the static key flips from a work item */
+	frame_make(&f, DST_CAPTURE_HOST, 60, SEQ_FROM_SENDER + 1, 0, 0, 0, 0);
+	assert_int_equal(frames_send("rc1", &f, 1), 0);
+	for (int t = 0; t < 3; t++) {
+		drain(e[t], cap, false);
+		assert_int_equal(cap->n, 2);
+		assert_true(cap->pkt[0].ts_source != RC_TS_SOURCE_HARDWARE);
+		assert_int_equal(cap->pkt[1].ts_source, RC_TS_SOURCE_SOFTWARE);
+		rc_engine_close(e[t]);
+	}
+	close(stamper);
+	free(cap);
+}
+
 #define WIRE_TEST(f) cmocka_unit_test_setup_teardown(f, itest_setup, itest_teardown)
 
 int main(void)
@@ -446,6 +490,7 @@ int main(void)
 		WIRE_TEST(test_ppp_is_cooked),
 		WIRE_TEST(test_unknown_arphrd_refused),
 		WIRE_TEST(test_check_link_other_netns),
+		WIRE_TEST(test_tstamp_source),
 	};
 
 	return itest_main("engine_wire", tests, sizeof(tests) / sizeof(tests[0]));

@@ -58,7 +58,10 @@ enum rc_engine_fanout {
 
 /* Which packets the engine takes, by direction (tcpdump -Q). Loopback
  * shows each packet twice, leaving and arriving: INOUT and IN keep the
- * arriving copy, OUT the leaving one, so each packet is seen once. */
+ * arriving copy, OUT the leaving one, so each packet is seen once. On
+ * "any", IN and OUT do the same for lo's packets, but INOUT keeps both
+ * copies (telling lo's apart takes more than RC_LOOPBACK_PROLOGUE_INSNS
+ * instructions). */
 enum rc_engine_direction {
 	RC_ENGINE_DIRECTION_INOUT = 0, /* both (the default) */
 	RC_ENGINE_DIRECTION_IN,        /* received: pkttype != PACKET_OUTGOING */
@@ -92,7 +95,11 @@ struct rc_engine_config {
 	uint32_t block_size;       /* bytes per ring block; 0 = derived from ring_size */
 	uint32_t block_timeout_ms; /* retire a partly filled block after; 0 = 100 */
 	bool no_promisc;           /* do not join PACKET_MR_PROMISC */
-	/* Optional classic BPF program, attached before bind. */
+	/* Optional classic BPF program, attached before bind. On a cooked
+	 * link type (SLL2) the kernel runs it on the packet from its network
+	 * header, without the SLL2 header: compile for SLL2 and rewrite the
+	 * header's offsets into SKF_AD loads, as libpcap's fix_program does.
+	 * At most BPF_MAXINSNS - RC_LOOPBACK_PROLOGUE_INSNS instructions. */
 	const struct sock_filter *filter;
 	uint16_t filter_len;
 	/* Join a PACKET_FANOUT group of sockets on the same interface, so
