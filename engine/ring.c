@@ -110,10 +110,11 @@ static uint32_t ring_build_sll2(uint8_t **frame, const struct tpacket3_hdr *h,
 	struct sockaddr_ll sll;
 	bool vlan = h->tp_status & TP_STATUS_VLAN_VALID;
 	uint32_t len = RC_SLL2_HDR_LEN + (vlan ? VLAN_HLEN : 0);
-	uint8_t *p = *frame - len;
+	uint8_t *p;
 
 	if (headroom < len)
 		return 0;
+	p = *frame - len;
 	memcpy(&sll, sll_in, sizeof(sll));
 	memset(p, 0, RC_SLL2_HDR_LEN);
 	/* sll_protocol, sll_ifindex's bytes and sll_hatype come as the

@@ -238,8 +238,9 @@ RC_API int rc_engine_list_interfaces(rc_iface_fn fn, void *ctx);
  * anything (LINKTYPE_LINUX_SLL2 for "any"), so a caller can compile its
  * filter for it first. Looked up in the calling thread's network
  * namespace; needs no privilege. Returns the LINKTYPE_* value, -ENODEV
- * (no such interface) or -EPROTONOSUPPORT (a link type ringcap does not
- * capture). Any thread. */
+ * (no such interface), -EPROTONOSUPPORT (a link type ringcap does not
+ * capture) or -EINVAL (ifname NULL). Silent: rc_engine_open logs the
+ * same refusal with the ARPHRD's name. Any thread. */
 RC_API int rc_engine_iface_linktype(const char *ifname);
 
 /* The direction the engine was opened with. Any thread. */
