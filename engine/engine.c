@@ -336,6 +336,7 @@ static int engine_map_ring(struct rc_engine *e)
 		e->blocks[i].engine = e;
 		e->blocks[i].tag = e->tag;
 		e->blocks[i].cooked = e->cooked;
+		e->blocks[i].can = e->linktype == RC_LINKTYPE_CAN_SOCKETCAN;
 		e->blocks[i].desc = (void *)((uint8_t *)map + (size_t)i * e->geo.block_size);
 	}
 	return 0;

@@ -65,6 +65,9 @@ static const struct engine_arphrd {
 	{ ARPHRD_IEEE80211_RADIOTAP, RC_LINKTYPE_IEEE802_11_RADIOTAP, false, "IEEE802_11_RADIOTAP" },
 	{ ARPHRD_IEEE802154, RC_LINKTYPE_IEEE802_15_4_NOFCS, false, "IEEE802154" },
 	{ ARPHRD_VSOCKMON, RC_LINKTYPE_VSOCK, false, "VSOCKMON" },
+	/* The kernel's can(fd|xl)_frame, which ring.c turns into the link
+	 * type's byte order and flags in place, as libpcap does. */
+	{ ARPHRD_CAN, RC_LINKTYPE_CAN_SOCKETCAN, false, "CAN" },
 	/* The IP packet is all there is on the socket. */
 	{ ARPHRD_NONE, RC_LINKTYPE_RAW, false, "NONE" },
 	{ ARPHRD_RAWIP, RC_LINKTYPE_RAW, false, "RAWIP" },
@@ -83,11 +86,8 @@ static const struct engine_arphrd {
 	{ ARPHRD_ATM, RC_LINKTYPE_LINUX_SLL2, true, "ATM" },
 	{ ARPHRD_IPGRE, RC_LINKTYPE_LINUX_SLL2, true, "IPGRE" },
 	{ ARPHRD_IP6GRE, RC_LINKTYPE_LINUX_SLL2, true, "IP6GRE" },
-	/* Refused. CAN: LINKTYPE_CAN_SOCKETCAN wants the CAN id in network
-	 * order and CAN FD flags the kernel leaves out (libpcap rewrites
-	 * each frame). NETLINK, IRDA, LAPD: their link types begin with an
-	 * SLL (v1) header, which the engine does not build. */
-	{ ARPHRD_CAN, REFUSED, false, "CAN" },
+	/* Refused. NETLINK, IRDA, LAPD: their link types begin with an SLL
+	 * (v1) header, which the engine does not build. */
 	{ ARPHRD_NETLINK, REFUSED, false, "NETLINK" },
 	{ ARPHRD_IRDA, REFUSED, false, "IRDA" },
 	{ 8445, REFUSED, false, "LAPD" },

@@ -21,6 +21,11 @@
  * own protocol. The sockaddr_ll is copied out first: the headroom is
  * after it today (tpacket_rcv), but nothing in the ABI promises that.
  *
+ * CAN frames are rewritten in place too, because LINKTYPE_CAN_SOCKETCAN
+ * is not quite the kernel's struct can_frame: the CAN id is big-endian,
+ * and CAN FD and XL frames are told apart by flag bits that the kernel
+ * only says in sll_protocol (libpcap's pcap-linux.c does the same).
+ *
  * The walker trusts nothing it does not have to: every offset is checked
  * against the block size, so a corrupt (or synthetic) block ends the walk
  * instead of reading out of bounds.
@@ -137,6 +142,52 @@ static uint32_t ring_build_sll2(uint8_t **frame, const struct tpacket3_hdr *h,
 	return len;
 }
 
+/* Kernel CAN frame -> LINKTYPE_CAN_SOCKETCAN, on the bytes captured:
+ * classic and FD frames start with the 32-bit CAN id, XL frames with
+ * priority/VCID (both big-endian in the link type), and XL keeps its
+ * payload length and acceptance field little-endian. */
+#define RING_ETH_P_CAN 0x000c
+#define RING_ETH_P_CANFD 0x000d
+#define RING_ETH_P_CANXL 0x000e
+#define RING_CANFD_FDF 0x04   /* byte 5 of a classic/FD frame */
+#define RING_CANXL_XLF 0x80   /* byte 4, which is the length otherwise */
+
+static void ring_put32_le(uint8_t *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static void ring_fix_can(uint8_t *f, uint32_t caplen, uint16_t protocol_be)
+{
+	uint16_t protocol = (uint16_t)(((const uint8_t *)&protocol_be)[0] << 8 |
+				       ((const uint8_t *)&protocol_be)[1]);
+	uint32_t v;
+	uint16_t len;
+
+	if (caplen < 8)
+		return;
+	if (protocol == RING_ETH_P_CAN || protocol == RING_ETH_P_CANFD) {
+		f[4] &= (uint8_t)~RING_CANXL_XLF;
+		f[5] = protocol == RING_ETH_P_CANFD ? f[5] | RING_CANFD_FDF
+						    : f[5] & (uint8_t)~RING_CANFD_FDF;
+	} else if (protocol == RING_ETH_P_CANXL) {
+		f[4] |= RING_CANXL_XLF;
+	}
+	memcpy(&v, f, 4);
+	ring_put16(f, (uint16_t)(v >> 16));
+	ring_put16(f + 2, (uint16_t)v);
+	if (!(f[4] & RING_CANXL_XLF))
+		return;
+	memcpy(&len, f + 6, 2);
+	f[6] = (uint8_t)len;
+	f[7] = (uint8_t)(len >> 8);
+	if (caplen >= 12) {
+		memcpy(&v, f + 8, 4);
+		ring_put32_le(f + 8, v);
+	}
+}
+
 /* Which clock stamped the packet (tpacket_get_timestamp). SYS_HARDWARE is
  * no longer set by any kernel (3.17 removed it) but meant the NIC's too. */
 static uint8_t ring_ts_source(uint32_t status)
@@ -160,7 +211,9 @@ static bool ring_restore_frame(const struct rc_block *block, const struct tpacke
 		*added = ring_build_sll2(frame, h, sll, headroom);
 		return *added != 0;
 	}
-	if ((h->tp_status & TP_STATUS_VLAN_VALID) && ring_reinsert_vlan(frame, h, headroom))
+	if (block->can)
+		ring_fix_can(*frame, h->tp_snaplen, sll->sll_protocol);
+	else if ((h->tp_status & TP_STATUS_VLAN_VALID) && ring_reinsert_vlan(frame, h, headroom))
 		*added = VLAN_HLEN;
 	return true;
 }

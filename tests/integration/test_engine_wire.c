@@ -307,7 +307,9 @@ static void test_any_vlan(void **state)
  * (TUNSETLINK works while it is down). Returns the fd. */
 static int tun_make(const char *name, int arphrd)
 {
-	struct ifreq ifr = { .ifr_flags = IFF_TUN | IFF_NO_PI };
+	/* With packet information (no IFF_NO_PI) the writer names the
+	 * protocol, which a CAN frame needs. */
+	struct ifreq ifr = { .ifr_flags = (short)(IFF_TUN | (arphrd == 280 ? 0 : IFF_NO_PI)) };
 	int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
 
 	if (fd < 0)
@@ -402,17 +404,46 @@ static void test_ppp_is_cooked(void **state)
 /* An ARPHRD without a link type: refused, and the message says which. */
 static void test_unknown_arphrd_refused(void **state)
 {
-	int fd = tun_make("rccan0", 280);
-	RC_OPTS(rc_engine_config, c, .ifname = "rccan0", .log = log_keep);
+	int fd = tun_make("rcnl0", 824);
+	RC_OPTS(rc_engine_config, c, .ifname = "rcnl0", .log = log_keep);
 	struct rc_engine *e = NULL;
 
 	(void)state;
-	assert_int_equal(rc_engine_iface_linktype("rccan0"), -EPROTONOSUPPORT);
+	assert_int_equal(rc_engine_iface_linktype("rcnl0"), -EPROTONOSUPPORT);
 	last_log[0] = 0;
 	assert_int_equal(rc_engine_open(&c, &e), -EPROTONOSUPPORT);
 	assert_null(e);
-	assert_string_equal(last_log, "rccan0: ARPHRD 280 (CAN) has no link type ringcap knows");
+	assert_string_equal(last_log, "rcnl0: ARPHRD 824 (NETLINK) has no link type ringcap knows");
 	close(fd);
+}
+
+/* A CAN device (a tun set to ARPHRD_CAN, fed ETH_P_CAN frames): the
+ * engine gives LINKTYPE_CAN_SOCKETCAN, the CAN id big-endian. */
+static void test_can_socketcan(void **state)
+{
+	static const uint8_t want[16] = {
+		0x80, 0x00, 0x01, 0x23, 8, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8,
+	};
+	int fd = tun_make("rccan0", 280);
+	uint8_t pkt[4 + 16] = { 0, 0, 0x00, 0x0c }; /* tun_pi: ETH_P_CAN */
+	uint32_t id = 0x80000123;                   /* extended frame, host order */
+	struct capture *cap = malloc(sizeof(*cap));
+	struct rc_engine *e;
+
+	(void)state;
+	assert_non_null(cap);
+	memcpy(pkt + 4, &id, 4);
+	memcpy(pkt + 8, "\x08\x00\x00\x00\x01\x02\x03\x04\x05\x06\x07\x08", 12);
+	assert_int_equal(rc_engine_iface_linktype("rccan0"), RC_LINKTYPE_CAN_SOCKETCAN);
+	e = open_engine("rccan0", RC_ENGINE_DIRECTION_INOUT);
+	assert_int_equal(write(fd, pkt, sizeof(pkt)), (ssize_t)sizeof(pkt));
+	drain(e, cap, true);
+	assert_int_equal(cap->n, 1);
+	assert_int_equal(cap->pkt[0].caplen, 16);
+	assert_memory_equal(cap->pkt[0].data, want, 16);
+	rc_engine_close(e);
+	close(fd);
+	free(cap);
 }
 
 /* Opened here, checked from a thread in another namespace: the engine
@@ -489,6 +520,7 @@ int main(void)
 		WIRE_TEST(test_tun_is_raw),
 		WIRE_TEST(test_ppp_is_cooked),
 		WIRE_TEST(test_unknown_arphrd_refused),
+		WIRE_TEST(test_can_socketcan),
 		WIRE_TEST(test_check_link_other_netns),
 		WIRE_TEST(test_tstamp_source),
 	};

@@ -104,8 +104,10 @@ static void test_linktypes(void **state)
 	assert_int_equal(engine_link_from_arphrd(778, &l), 0);     /* IPGRE: cooked */
 	assert_true(l.cooked);
 	/* Refused: known by name, or not at all. */
-	assert_int_equal(engine_link_from_arphrd(280, &l), -EPROTONOSUPPORT);
-	assert_string_equal(engine_arphrd_name(280), "CAN");
+	assert_int_equal(engine_link_from_arphrd(280, &l), 0);
+	assert_int_equal(l.linktype, RC_LINKTYPE_CAN_SOCKETCAN);
+	assert_int_equal(engine_link_from_arphrd(824, &l), -EPROTONOSUPPORT);
+	assert_string_equal(engine_arphrd_name(824), "NETLINK");
 	assert_int_equal(engine_link_from_arphrd(32, &l), -EPROTONOSUPPORT);
 	assert_string_equal(engine_arphrd_name(32), "INFINIBAND");
 	assert_int_equal(engine_link_from_arphrd(4242, &l), -EPROTONOSUPPORT);

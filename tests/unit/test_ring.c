@@ -263,6 +263,46 @@ static void test_cooked_no_headroom(void **state)
 	synth_block_free(&sb);
 }
 
+/* LINKTYPE_CAN_SOCKETCAN from the kernel's frames (host-order ids, FD
+ * and XL told only by sll_protocol), as libpcap rewrites them. */
+static void test_can_frames(void **state)
+{
+	uint8_t in[3][16] = { { 0 } }, want[3][16] = {
+		{ 0x00, 0x00, 0x01, 0x23, 8, 0x00, 0, 8, 1, 2, 3, 4, 5, 6, 7, 8 },
+		{ 0x80, 0x00, 0x04, 0x56, 12, 0x04, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8 },
+		{ 0x00, 0x12, 0x03, 0x45, 0x80, 0x03, 0x04, 0x00, 0x44, 0x33, 0x22, 0x11, 9, 9, 9, 9 },
+	};
+	static const uint16_t protocol[3] = { 0x000c, 0x000d, 0x000e };
+	uint32_t id[3] = { 0x123, 0x80000456, 0x00120345 }, af = 0x11223344;
+	uint16_t xl_len = 4;
+	struct synth_block sb;
+	struct rc_block rb;
+	struct rc_packet p;
+
+	(void)state;
+	for (int i = 0; i < 3; i++)
+		memcpy(in[i], &id[i], 4);
+	memcpy(in[0] + 4, "\x08\x04\x00\x08\x01\x02\x03\x04\x05\x06\x07\x08", 12);
+	memcpy(in[1] + 4, "\x0c\x00\x00\x00\x01\x02\x03\x04\x05\x06\x07\x08", 12);
+	in[2][4] = 0x00; /* the kernel's XL flags lack CANXL_XLF here */
+	in[2][5] = 0x03;
+	memcpy(in[2] + 6, &xl_len, 2);
+	memcpy(in[2] + 8, &af, 4);
+	memset(in[2] + 12, 9, 4);
+	synth_block_init(&sb, BLOCK_SIZE, 1);
+	for (int i = 0; i < 3; i++)
+		synth_block_add(&sb, &(struct synth_packet){
+			.frame = in[i], .caplen = 16, .len = 16, .protocol = protocol[i] });
+	walk_begin(&rb, &sb, 262144);
+	rb.can = true;
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(ring_block_next(&rb, &p), 1);
+		assert_int_equal(p.caplen, 16);
+		assert_memory_equal(p.data, want[i], 16);
+	}
+	synth_block_free(&sb);
+}
+
 static void test_empty_block(void **state)
 {
 	struct synth_block sb;
@@ -438,6 +478,7 @@ int main(void)
 		cmocka_unit_test(test_cooked_sll2_header),
 		cmocka_unit_test(test_cooked_snaplen),
 		cmocka_unit_test(test_cooked_no_headroom),
+		cmocka_unit_test(test_can_frames),
 		cmocka_unit_test(test_empty_block),
 		cmocka_unit_test(test_corrupt_offset_stops_walk),
 		cmocka_unit_test(test_backward_link_stops_walk),

@@ -77,6 +77,7 @@ typedef void (*rc_log_fn)(void *ctx, enum rc_log_level level, const char *msg);
 #define RC_LINKTYPE_ARCNET_LINUX 129
 #define RC_LINKTYPE_AX25_KISS 202
 #define RC_LINKTYPE_FC_2 224
+#define RC_LINKTYPE_CAN_SOCKETCAN 227
 #define RC_LINKTYPE_IPV4 228
 #define RC_LINKTYPE_IPV6 229
 #define RC_LINKTYPE_IEEE802_15_4_NOFCS 230

@@ -19,7 +19,8 @@
  *
  * The wire as it is: packets come out as the link type of the interface
  * says (the ARPHRD to LINKTYPE table follows libpcap's), with a VLAN tag
- * the kernel stripped put back in place. Interfaces without a link-layer
+ * the kernel stripped put back in place, and CAN frames rewritten in
+ * place into LINKTYPE_CAN_SOCKETCAN's byte order and flags. Interfaces without a link-layer
  * header of their own that libpcap captures "cooked", and the pseudo
  * interface "any" (every interface of the namespace), are read through a
  * SOCK_DGRAM socket, and the engine writes a LINKTYPE_LINUX_SLL2 header in
