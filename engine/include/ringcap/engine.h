@@ -111,7 +111,7 @@ struct rc_engine_config {
 	uint32_t tag;
 	rc_log_fn log;
 	void *log_ctx;
-	/* Fields below were added in 0.3; configs are size-versioned (sz),
+	/* Fields below were added after 0.2.0; configs are size-versioned (sz),
 	 * so only ever append. */
 	/* IN uses PACKET_IGNORE_OUTGOING (Linux 4.20), so the kernel never
 	 * even copies what the host sends; on older kernels, and for OUT, a
