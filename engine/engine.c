@@ -4,10 +4,19 @@
  *
  * DESIGN: the socket is set up in the one order that lets no packet in
  * before the ring and filter are ready: socket with protocol 0 (nothing is
- * queued), TPACKET_V3, PACKET_RESERVE, the filter, the ring, mmap, and only
- * then bind with ETH_P_ALL, which starts delivery. Promiscuous mode is a
- * socket membership (PACKET_MR_PROMISC), so the kernel undoes it when the
- * socket closes, even if we crash.
+ * queued), TPACKET_V3, PACKET_RESERVE, PACKET_IGNORE_OUTGOING and
+ * PACKET_TIMESTAMP, the filter, the ring, mmap, and only then bind with
+ * ETH_P_ALL, which starts delivery. Promiscuous mode is a socket
+ * membership (PACKET_MR_PROMISC), so the kernel undoes it when the socket
+ * closes, even if we crash.
+ *
+ * The socket is SOCK_RAW where the kernel hands over frames in the link
+ * type's format, SOCK_DGRAM where the engine builds an SLL2 header
+ * ("any", and what link.c marks cooked). Interface names are resolved
+ * once, at open, in the caller's network namespace; afterwards the engine
+ * asks the kernel only through its packet socket, whose ioctls run in the
+ * namespace it was created in, so a caller may open in one namespace and
+ * use the engine from threads in another.
  *
  * Blocks leave in ring order. Each ring block has a struct rc_block that
  * travels with it; its in_flight flag keeps the engine from handing out a
@@ -39,6 +48,7 @@
 #include <linux/filter.h>
 #include <linux/if_arp.h>
 #include <linux/if_ether.h>
+#include <linux/net_tstamp.h>
 
 #include "log.h"
 #include "opts.h"
@@ -56,7 +66,20 @@
 #define DEFAULT_BLOCK_SIZE (1u << 20)
 #define DEFAULT_BLOCK_TIMEOUT_MS 100u
 #define RING_FRAME_SIZE 2048u /* only feeds the kernel's tp_frame_nr check */
-#define VLAN_HEADROOM 4u
+
+/* The field is appended in former padding: an embedder built against the
+ * 0.2 header sees the same size and offsets. */
+struct engine_packet_v02 {
+	const uint8_t *data;
+	uint32_t caplen;
+	uint32_t origlen;
+	uint64_t ts_ns;
+	uint8_t pkttype;
+};
+_Static_assert(sizeof(struct rc_packet) == sizeof(struct engine_packet_v02),
+	       "struct rc_packet changed size");
+_Static_assert(offsetof(struct rc_packet, ts_source) == offsetof(struct rc_packet, pkttype) + 1,
+	       "ts_source follows pkttype");
 
 static bool is_pow2(uint32_t v)
 {
@@ -117,6 +140,22 @@ int engine_resolve_geometry(const struct rc_engine_config *c, struct engine_geom
 	return 0;
 }
 
+/* The enum fields: an embedder may pass any int. */
+static int engine_check_modes(const struct rc_engine_config *c, rc_log_fn log, void *ctx)
+{
+	if ((unsigned)c->direction > RC_ENGINE_DIRECTION_OUT) {
+		rc_logf(log, ctx, RC_LOG_ERROR, "direction %d: must be INOUT, IN or OUT",
+			(int)c->direction);
+		return -EINVAL;
+	}
+	if ((unsigned)c->tstamp >= RC_TSTAMP_TYPES) {
+		rc_logf(log, ctx, RC_LOG_ERROR, "tstamp %d: must be host, adapter or adapter_unsynced",
+			(int)c->tstamp);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 int rc_engine_config_check(const struct rc_engine_config *config, rc_log_fn log, void *log_ctx)
 {
 	struct rc_engine_config c;
@@ -127,24 +166,13 @@ int rc_engine_config_check(const struct rc_engine_config *config, rc_log_fn log,
 		rc_opts_log_error(r, "rc_engine_config", log, log_ctx);
 		return r;
 	}
-	return engine_resolve_geometry(&c, &g, log, log_ctx);
+	r = engine_resolve_geometry(&c, &g, log, log_ctx);
+	return r < 0 ? r : engine_check_modes(&c, log, log_ctx);
 }
 
-int engine_linktype_from_arphrd(int arphrd, bool *ret_loopback)
-{
-	*ret_loopback = arphrd == ARPHRD_LOOPBACK;
-	switch (arphrd) {
-	case ARPHRD_ETHER:
-	case ARPHRD_LOOPBACK:
-		return RC_LINKTYPE_ETHERNET;
-	case ARPHRD_NONE:
-		return RC_LINKTYPE_RAW;
-	default:
-		return -EPROTONOSUPPORT;
-	}
-}
-
-/* ARPHRD type and index of an interface, by name. */
+/* ARPHRD type and index of an interface, by name, in the calling
+ * thread's namespace. An AF_INET datagram socket needs no privilege, so
+ * rc_engine_iface_linktype works for anyone, as -D does. */
 static int engine_query_iface(const char *ifname, int *ret_ifindex, int *ret_arphrd)
 {
 	struct ifreq ifr = { 0 };
@@ -155,7 +183,7 @@ static int engine_query_iface(const char *ifname, int *ret_ifindex, int *ret_arp
 	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
-	strcpy(ifr.ifr_name, ifname);
+	memcpy(ifr.ifr_name, ifname, strlen(ifname) + 1);
 	if (ioctl(fd, SIOCGIFINDEX, &ifr) < 0) {
 		r = errno == ENODEV ? -ENODEV : -errno;
 		goto out_close;
@@ -171,14 +199,37 @@ out_close:
 	return r;
 }
 
+enum engine_prologue { PROLOGUE_NONE, PROLOGUE_DROP_OUTGOING, PROLOGUE_ONLY_OUTGOING };
+
 /*
- * The socket filter: the caller's program (or "accept snaplen bytes"), and
- * on loopback a prefix that drops the PACKET_OUTGOING copy, because lo shows
- * every packet twice, once leaving and once arriving; tcpdump keeps the
- * arriving one. Doing it in the kernel keeps the copy out of the ring and
- * out of the counters, so they still add up.
+ * Which packets the kernel must drop by direction before the caller's
+ * filter runs. Loopback shows every packet twice, once leaving and once
+ * arriving; tcpdump keeps the arriving one, and for OUT the leaving one.
+ * IN is PACKET_IGNORE_OUTGOING's where the kernel has it, which keeps
+ * outgoing packets from even being cloned for us; else the prologue.
  */
-static int engine_attach_filter(struct rc_engine *e, const struct rc_engine_config *c)
+static enum engine_prologue engine_prologue(const struct rc_engine *e, bool ignoring_outgoing)
+{
+	switch (e->direction) {
+	case RC_ENGINE_DIRECTION_OUT:
+		return PROLOGUE_ONLY_OUTGOING;
+	case RC_ENGINE_DIRECTION_IN:
+		return ignoring_outgoing ? PROLOGUE_NONE : PROLOGUE_DROP_OUTGOING;
+	case RC_ENGINE_DIRECTION_INOUT:
+	default:
+		return e->loopback ? PROLOGUE_DROP_OUTGOING : PROLOGUE_NONE;
+	}
+}
+
+/*
+ * The socket filter: the direction prologue, then the caller's program (or
+ * "accept snaplen bytes"). Deciding in the kernel keeps the unwanted
+ * packets out of the ring and out of the counters, so they still add up.
+ * The prologue is RC_LOOPBACK_PROLOGUE_INSNS long whichever it is: the
+ * filter compiler leaves exactly that room.
+ */
+static int engine_attach_filter(struct rc_engine *e, const struct rc_engine_config *c,
+				enum engine_prologue pro)
 {
 	struct sock_filter prog[BPF_MAXINSNS];
 	struct sock_fprog fprog;
@@ -186,13 +237,18 @@ static int engine_attach_filter(struct rc_engine *e, const struct rc_engine_conf
 
 	if (c->filter_len > BPF_MAXINSNS - RC_LOOPBACK_PROLOGUE_INSNS)
 		return -E2BIG;
-	if (e->loopback) {
+	if (pro != PROLOGUE_NONE) {
+		bool keep_out = pro == PROLOGUE_ONLY_OUTGOING;
+
 		prog[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
 							 SKF_AD_OFF + SKF_AD_PKTTYPE);
+		/* Falls through to the ret 0 when the packet is to go. */
 		prog[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
-							 PACKET_OUTGOING, 0, 1);
+							 PACKET_OUTGOING, keep_out ? 1 : 0,
+							 keep_out ? 0 : 1);
 		prog[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, 0);
 	}
+	_Static_assert(RC_LOOPBACK_PROLOGUE_INSNS == 3, "the prologue above is 3 instructions");
 	if (c->filter && c->filter_len) {
 		memcpy(&prog[n], c->filter, c->filter_len * sizeof(*prog));
 		n += c->filter_len;
@@ -207,13 +263,49 @@ static int engine_attach_filter(struct rc_engine *e, const struct rc_engine_conf
 
 static int engine_set_version(struct rc_engine *e)
 {
-	int version = TPACKET_V3, reserve = VLAN_HEADROOM;
+	int version = TPACKET_V3;
+	int reserve = e->cooked ? (int)RING_COOKED_HEADROOM : (int)RING_VLAN_HLEN;
 
 	if (setsockopt(e->fd, SOL_PACKET, PACKET_VERSION, &version, sizeof(version)) < 0)
 		return -errno;
 	/* Headroom in front of every frame for putting a stripped VLAN tag
-	 * back in place (ring.c). */
+	 * back in place, and on a cooked socket the SLL2 header (ring.c). */
 	if (setsockopt(e->fd, SOL_PACKET, PACKET_RESERVE, &reserve, sizeof(reserve)) < 0)
+		return -errno;
+	return 0;
+}
+
+/* Sets *ret_ignoring when the kernel now skips outgoing packets for us;
+ * before 4.20 it says ENOPROTOOPT and the filter prologue does it. */
+static int engine_set_direction(struct rc_engine *e, bool *ret_ignoring)
+{
+	int one = 1;
+
+	*ret_ignoring = false;
+	if (e->direction != RC_ENGINE_DIRECTION_IN)
+		return 0;
+	if (setsockopt(e->fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof(one)) < 0)
+		return errno == ENOPROTOOPT ? 0 : -errno;
+	*ret_ignoring = true;
+	return 0;
+}
+
+/*
+ * The NIC's stamp, when it made one, instead of the kernel's (which
+ * tpacket_rcv falls back on). Only RAW_HARDWARE selects anything today:
+ * SYS_HARDWARE, which libpcap sends for "adapter", has been ignored since
+ * Linux 3.17; both are sent so a kernel that still knew it would use it.
+ */
+static int engine_set_tstamp(struct rc_engine *e, enum rc_tstamp_type t)
+{
+	int flags;
+
+	if (t == RC_TSTAMP_HOST)
+		return 0;
+	flags = SOF_TIMESTAMPING_RAW_HARDWARE;
+	if (t == RC_TSTAMP_ADAPTER)
+		flags |= SOF_TIMESTAMPING_SYS_HARDWARE;
+	if (setsockopt(e->fd, SOL_PACKET, PACKET_TIMESTAMP, &flags, sizeof(flags)) < 0)
 		return -errno;
 	return 0;
 }
@@ -243,6 +335,8 @@ static int engine_map_ring(struct rc_engine *e)
 	for (uint32_t i = 0; i < e->geo.block_count; i++) {
 		e->blocks[i].engine = e;
 		e->blocks[i].tag = e->tag;
+		e->blocks[i].cooked = e->cooked;
+		e->blocks[i].can = e->linktype == RC_LINKTYPE_CAN_SOCKETCAN;
 		e->blocks[i].desc = (void *)((uint8_t *)map + (size_t)i * e->geo.block_size);
 	}
 	return 0;
@@ -282,22 +376,33 @@ static int engine_bind(struct rc_engine *e, bool promisc)
 
 	if (bind(e->fd, (struct sockaddr *)&sll, sizeof(sll)) < 0)
 		return -errno;
-	if (promisc && setsockopt(e->fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mreq, sizeof(mreq)) < 0)
+	/* "any" has no device to make promiscuous (libpcap refuses it too). */
+	if (promisc && e->ifindex && setsockopt(e->fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mreq, sizeof(mreq)) < 0)
 		return -errno;
 	return 0;
 }
 
 static int engine_open_socket(struct rc_engine *e, const struct rc_engine_config *c)
 {
+	bool ignoring_outgoing;
 	int r;
 
-	e->fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
+	e->fd = socket(AF_PACKET, (e->cooked ? SOCK_DGRAM : SOCK_RAW) | SOCK_CLOEXEC, 0);
 	if (e->fd < 0)
 		return -errno;
 	r = engine_set_version(e);
+	if (r == 0)
+		r = engine_set_direction(e, &ignoring_outgoing);
 	if (r < 0)
 		return r;
-	r = engine_attach_filter(e, c);
+	r = engine_set_tstamp(e, c->tstamp);
+	if (r < 0) {
+		rc_logf(c->log, c->log_ctx, RC_LOG_ERROR,
+			"%s: the kernel refused hardware time stamps (PACKET_TIMESTAMP): %s",
+			e->ifname, strerror(-r));
+		return r;
+	}
+	r = engine_attach_filter(e, c, engine_prologue(e, ignoring_outgoing));
 	if (r < 0) {
 		rc_logf(c->log, c->log_ctx, RC_LOG_ERROR,
 			   "%s: the kernel refused the filter program: %s", e->ifname, strerror(-r));
@@ -316,11 +421,54 @@ static int engine_open_socket(struct rc_engine *e, const struct rc_engine_config
 	return r;
 }
 
+/*
+ * What capturing on ifname means: its index (0 for "any") and link. The
+ * refusal names the ARPHRD, so a user can tell us which one to add.
+ */
+static int engine_resolve_link(const char *ifname, int *ret_ifindex, struct engine_link *ret,
+			       rc_log_fn log, void *ctx)
+{
+	const char *name;
+	int ifindex = 0, arphrd = 0, r;
+
+	if (strcmp(ifname, RC_ENGINE_IFNAME_ANY) == 0) {
+		*ret_ifindex = 0;
+		*ret = (struct engine_link){ .linktype = RC_LINKTYPE_LINUX_SLL2, .cooked = true };
+		return 0;
+	}
+	r = engine_query_iface(ifname, &ifindex, &arphrd);
+	if (r == -ENODEV)
+		rc_logf(log, ctx, RC_LOG_ERROR, "%s: no such interface", ifname);
+	if (r < 0)
+		return r;
+	r = engine_link_from_arphrd(arphrd, ret);
+	if (r < 0) {
+		name = engine_arphrd_name(arphrd);
+		rc_logf(log, ctx, RC_LOG_ERROR, "%s: ARPHRD %d%s%s%s has no link type ringcap knows",
+			ifname, arphrd, name ? " (" : "", name ? name : "", name ? ")" : "");
+		return r;
+	}
+	*ret_ifindex = ifindex;
+	return 0;
+}
+
+int rc_engine_iface_linktype(const char *ifname)
+{
+	struct engine_link link;
+	int ifindex, r;
+
+	if (!ifname)
+		return -EINVAL;
+	r = engine_resolve_link(ifname, &ifindex, &link, NULL, NULL);
+	return r < 0 ? r : link.linktype;
+}
+
 int rc_engine_open(const struct rc_engine_config *config_in, struct rc_engine **ret)
 {
 	struct rc_engine_config cfg, *config = &cfg;
 	struct rc_engine *e;
-	int arphrd = 0, r = rc_opts_copy(&cfg, sizeof(cfg), config_in);
+	struct engine_link link;
+	int r = rc_opts_copy(&cfg, sizeof(cfg), config_in);
 
 	if (r < 0) {
 		rc_opts_log_error(r, "rc_engine_config", cfg.log, cfg.log_ctx);
@@ -339,19 +487,17 @@ int rc_engine_open(const struct rc_engine_config *config_in, struct rc_engine **
 	e->log_ctx = config->log_ctx;
 	e->tag = config->tag;
 	snprintf(e->ifname, sizeof(e->ifname), "%s", config->ifname);
+	e->direction = config->direction;
 	r = engine_resolve_geometry(config, &e->geo, e->log, e->log_ctx);
+	if (r == 0)
+		r = engine_check_modes(config, e->log, e->log_ctx);
+	if (r == 0)
+		r = engine_resolve_link(e->ifname, &e->ifindex, &link, e->log, e->log_ctx);
 	if (r < 0)
 		goto out_free;
-	r = engine_query_iface(e->ifname, &e->ifindex, &arphrd);
-	if (r < 0)
-		goto out_free;
-	r = engine_linktype_from_arphrd(arphrd, &e->loopback);
-	if (r < 0) {
-		rc_logf(e->log, e->log_ctx, RC_LOG_ERROR,
-			   "%s: link type ARPHRD %d is not supported yet", e->ifname, arphrd);
-		goto out_free;
-	}
-	e->linktype = (uint16_t)r;
+	e->linktype = link.linktype;
+	e->cooked = link.cooked;
+	e->loopback = link.loopback;
 	e->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (e->wake_fd < 0) {
 		r = -errno;
@@ -562,6 +708,11 @@ uint16_t rc_engine_linktype(const struct rc_engine *engine)
 	return engine->linktype;
 }
 
+enum rc_engine_direction rc_engine_direction(const struct rc_engine *engine)
+{
+	return engine->direction;
+}
+
 uint32_t rc_engine_snaplen(const struct rc_engine *engine)
 {
 	return engine->geo.snaplen;
@@ -577,43 +728,43 @@ uint32_t rc_engine_block_timeout_ms(const struct rc_engine *engine)
 	return engine->geo.block_timeout_ms;
 }
 
+/*
+ * The ioctls go to the packet socket itself: packet_ioctl hands these to
+ * dev_ioctl in the socket's own namespace (sock_net), the one the engine
+ * was opened in, whichever namespace the calling thread is in now. A fresh
+ * socket here would look in the caller's.
+ */
 int rc_engine_check_link(struct rc_engine *engine)
 {
 	struct ifreq ifr = { 0 };
-	int err = 0, fd, r;
+	int err = 0;
 	socklen_t len = sizeof(err);
 
 	/* Reading SO_ERROR clears the ENETDOWN the packet notifier left, so
 	 * poll stops reporting POLLERR for it. */
 	(void)getsockopt(engine->fd, SOL_SOCKET, SO_ERROR, &err, &len);
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
+	if (engine->ifindex == 0)
+		return 0; /* "any" */
 	ifr.ifr_ifindex = engine->ifindex;
-	if (ioctl(fd, SIOCGIFNAME, &ifr) < 0) {
-		r = errno == ENODEV || errno == ENXIO ? RC_ENGINE_IFACE_GONE : -errno;
-	} else if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0) {
-		r = errno == ENODEV || errno == ENXIO ? RC_ENGINE_IFACE_GONE : -errno;
-	} else {
-		r = (ifr.ifr_flags & IFF_UP) ? 0 : RC_ENGINE_IFACE_DOWN;
-	}
-	close(fd);
-	return r;
+	if (ioctl(engine->fd, SIOCGIFNAME, &ifr) < 0 || ioctl(engine->fd, SIOCGIFFLAGS, &ifr) < 0)
+		return errno == ENODEV || errno == ENXIO ? RC_ENGINE_IFACE_GONE : -errno;
+	return (ifr.ifr_flags & IFF_UP) ? 0 : RC_ENGINE_IFACE_DOWN;
 }
 
 static void engine_list_one(int fd, const char *name, int ifindex, rc_iface_fn fn, void *ctx)
 {
 	struct ifreq ifr = { 0 };
 	struct rc_iface_info info = { .name = name, .ifindex = ifindex };
-	int lt;
+	struct engine_link link;
 
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
 	if (ioctl(fd, SIOCGIFHWADDR, &ifr) < 0)
 		return;
-	lt = engine_linktype_from_arphrd(ifr.ifr_hwaddr.sa_family, &info.loopback);
-	if (lt < 0 || ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
+	if (engine_link_from_arphrd(ifr.ifr_hwaddr.sa_family, &link) < 0 ||
+	    ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
 		return;
-	info.linktype = (uint16_t)lt;
+	info.linktype = link.linktype;
+	info.loopback = link.loopback;
 	info.up = ifr.ifr_flags & IFF_UP;
 	info.running = ifr.ifr_flags & IFF_RUNNING;
 	fn(ctx, &info);
@@ -635,6 +786,11 @@ int rc_engine_list_interfaces(rc_iface_fn fn, void *ctx)
 	}
 	for (struct if_nameindex *i = list; i->if_index; i++)
 		engine_list_one(fd, i->if_name, (int)i->if_index, fn, ctx);
+	/* tcpdump users look for "any" in -D. Last, so that -D's numbers
+	 * (-i 1 is lo) stay what they were. */
+	fn(ctx, &(struct rc_iface_info){ .name = RC_ENGINE_IFNAME_ANY, .ifindex = 0, .up = true,
+					 .running = true, .linktype = RC_LINKTYPE_LINUX_SLL2,
+					 .pseudo = true });
 	close(fd);
 	if_freenameindex(list);
 	return 0;

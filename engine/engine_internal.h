@@ -21,11 +21,20 @@ struct engine_geometry {
 	uint32_t snaplen;
 };
 
+/* How the engine captures on one kind of interface (link.c). */
+struct engine_link {
+	uint16_t linktype;
+	bool cooked;     /* SOCK_DGRAM, and ring.c writes an SLL2 header */
+	bool loopback;   /* every packet shows twice (see engine_attach_filter) */
+};
+
 struct rc_engine {
 	char ifname[IF_NAMESIZE];
-	int ifindex;
+	int ifindex;          /* 0 for "any" */
 	uint16_t linktype;
 	bool loopback;
+	bool cooked;
+	enum rc_engine_direction direction;
 	uint32_t tag;
 	struct engine_geometry geo;
 	int fd;
@@ -45,6 +54,9 @@ struct rc_engine {
 
 int engine_resolve_geometry(const struct rc_engine_config *c, struct engine_geometry *g,
 			    rc_log_fn log, void *ctx);
-int engine_linktype_from_arphrd(int arphrd, bool *ret_loopback);
+/* 0 and how to capture, or -EPROTONOSUPPORT. */
+int engine_link_from_arphrd(int arphrd, struct engine_link *ret);
+/* "IEEE802_11" for 801, or NULL for an ARPHRD the table does not know. */
+const char *engine_arphrd_name(int arphrd);
 
 #endif

@@ -12,6 +12,20 @@
  * never has to know VLANs exist. The block is ours until it is released, so
  * writing into it is safe; the walk is one pass, so no tag goes in twice.
  *
+ * A cooked socket (SOCK_DGRAM: "any", PPP ...) hands over the packet from
+ * its network header, with the link-layer facts only in the sockaddr_ll.
+ * The walker writes the LINKTYPE_LINUX_SLL2 header from them into the
+ * headroom in front of the packet, the same in-place way, and a stripped
+ * VLAN tag goes between that header and the packet as libpcap's cooked
+ * capture puts it: SLL2 protocol = the TPID, then TCI, then the packet's
+ * own protocol. The sockaddr_ll is copied out first: the headroom is
+ * after it today (tpacket_rcv), but nothing in the ABI promises that.
+ *
+ * CAN frames are rewritten in place too, because LINKTYPE_CAN_SOCKETCAN
+ * is not quite the kernel's struct can_frame: the CAN id is big-endian,
+ * and CAN FD and XL frames are told apart by flag bits that the kernel
+ * only says in sll_protocol (libpcap's pcap-linux.c does the same).
+ *
  * The walker trusts nothing it does not have to: every offset is checked
  * against the block size, so a corrupt (or synthetic) block ends the walk
  * instead of reading out of bounds.
@@ -21,7 +35,7 @@
 #include <string.h>
 #include <linux/if_ether.h>
 
-#define VLAN_HLEN 4
+#define VLAN_HLEN RING_VLAN_HLEN
 #define MAC_ADDRS_LEN 12 /* destination + source */
 /* V3 packets follow each other at 8-byte alignment (V3_ALIGNMENT in
  * af_packet.c, not in the uapi), not at TPACKET_ALIGNMENT (16). */
@@ -86,32 +100,171 @@ static bool ring_reinsert_vlan(uint8_t **frame, const struct tpacket3_hdr *h,
 	return true;
 }
 
+static void ring_put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+/* Writes the SLL2 header (and a stripped VLAN tag behind it) in front of
+ * the network header; returns the bytes it added, or 0 when the headroom
+ * cannot hold them (a corrupt block: PACKET_RESERVE guarantees it). */
+static uint32_t ring_build_sll2(uint8_t **frame, const struct tpacket3_hdr *h,
+				const struct sockaddr_ll *sll_in, uint32_t headroom)
+{
+	struct sockaddr_ll sll;
+	bool vlan = h->tp_status & TP_STATUS_VLAN_VALID;
+	uint32_t len = RC_SLL2_HDR_LEN + (vlan ? VLAN_HLEN : 0);
+	uint8_t *p;
+
+	if (headroom < len)
+		return 0;
+	p = *frame - len;
+	memcpy(&sll, sll_in, sizeof(sll));
+	memset(p, 0, RC_SLL2_HDR_LEN);
+	/* sll_protocol, sll_ifindex's bytes and sll_hatype come as the
+	 * kernel has them: protocol in network order, the rest host. */
+	memcpy(p, &sll.sll_protocol, 2);
+	p[4] = (uint8_t)((uint32_t)sll.sll_ifindex >> 24);
+	p[5] = (uint8_t)((uint32_t)sll.sll_ifindex >> 16);
+	ring_put16(p + 6, (uint16_t)sll.sll_ifindex);
+	ring_put16(p + 8, sll.sll_hatype);
+	p[10] = sll.sll_pkttype;
+	p[11] = sll.sll_halen;
+	memcpy(p + 12, sll.sll_addr, sll.sll_halen < 8 ? sll.sll_halen : 8);
+	if (vlan) {
+		ring_put16(p, (h->tp_status & TP_STATUS_VLAN_TPID_VALID) ?
+				      h->hv1.tp_vlan_tpid : ETH_P_8021Q);
+		ring_put16(p + 20, h->hv1.tp_vlan_tci);
+		memcpy(p + 22, &sll.sll_protocol, 2);
+	}
+	*frame = p;
+	return len;
+}
+
+/* Kernel CAN frame -> LINKTYPE_CAN_SOCKETCAN, on the bytes captured:
+ * classic and FD frames start with the 32-bit CAN id, XL frames with
+ * priority/VCID (both big-endian in the link type), and XL keeps its
+ * payload length and acceptance field little-endian. */
+#define RING_ETH_P_CAN 0x000c
+#define RING_ETH_P_CANFD 0x000d
+#define RING_ETH_P_CANXL 0x000e
+#define RING_CANFD_FDF 0x04   /* byte 5 of a classic/FD frame */
+#define RING_CANXL_XLF 0x80   /* byte 4, which is the length otherwise */
+
+static void ring_put32_le(uint8_t *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static void ring_fix_can(uint8_t *f, uint32_t caplen, uint16_t protocol_be)
+{
+	uint16_t protocol = (uint16_t)(((const uint8_t *)&protocol_be)[0] << 8 |
+				       ((const uint8_t *)&protocol_be)[1]);
+	uint32_t v;
+	uint16_t len;
+
+	if (caplen < 8)
+		return;
+	if (protocol == RING_ETH_P_CAN || protocol == RING_ETH_P_CANFD) {
+		f[4] &= (uint8_t)~RING_CANXL_XLF;
+		f[5] = protocol == RING_ETH_P_CANFD ? f[5] | RING_CANFD_FDF
+						    : f[5] & (uint8_t)~RING_CANFD_FDF;
+	} else if (protocol == RING_ETH_P_CANXL) {
+		f[4] |= RING_CANXL_XLF;
+	}
+	memcpy(&v, f, 4);
+	ring_put16(f, (uint16_t)(v >> 16));
+	ring_put16(f + 2, (uint16_t)v);
+	if (!(f[4] & RING_CANXL_XLF))
+		return;
+	memcpy(&len, f + 6, 2);
+	f[6] = (uint8_t)len;
+	f[7] = (uint8_t)(len >> 8);
+	if (caplen >= 12) {
+		memcpy(&v, f + 8, 4);
+		ring_put32_le(f + 8, v);
+	}
+}
+
+/* Which clock stamped the packet (tpacket_get_timestamp). SYS_HARDWARE is
+ * no longer set by any kernel (3.17 removed it) but meant the NIC's too. */
+static uint8_t ring_ts_source(uint32_t status)
+{
+	if (status & (TP_STATUS_TS_RAW_HARDWARE | TP_STATUS_TS_SYS_HARDWARE))
+		return RC_TS_SOURCE_HARDWARE;
+	if (status & TP_STATUS_TS_SOFTWARE)
+		return RC_TS_SOURCE_SOFTWARE;
+	return RC_TS_SOURCE_UNKNOWN;
+}
+
+/* The frame with its link-layer header, as on the wire: false if the
+ * block is too corrupt to build it. */
+static bool ring_restore_frame(const struct rc_block *block, const struct tpacket3_hdr *h,
+			       const struct sockaddr_ll *sll, uint8_t **frame, uint32_t *added)
+{
+	uint32_t headroom = h->tp_mac - TPACKET3_HDRLEN;
+
+	*added = 0;
+	if (block->cooked) {
+		*added = ring_build_sll2(frame, h, sll, headroom);
+		return *added != 0;
+	}
+	if (block->can)
+		ring_fix_can(*frame, h->tp_snaplen, sll->sll_protocol);
+	else if ((h->tp_status & TP_STATUS_VLAN_VALID) && ring_reinsert_vlan(frame, h, headroom))
+		*added = VLAN_HLEN;
+	return true;
+}
+
+/* Moves to the packet after h. tp_next_offset is 0 on the last packet; a
+ * 0 earlier means a corrupt block. The kernel only chains forward
+ * (prb_fill_curr_block adds the aligned packet length), so a link that
+ * wraps or lands inside this header is corrupt too: followed, two packets
+ * pointing at each other would hand out the same frames num_pkts (up to
+ * 2^32) times. */
+static void ring_block_advance(struct rc_block *block, const struct tpacket3_hdr *h)
+{
+	block->remaining--;
+	if (block->remaining == 0)
+		return;
+	if (h->tp_next_offset < TPACKET3_HDRLEN ||
+	    h->tp_next_offset > block->block_size - block->offset) {
+		block->bad_frames += block->remaining;
+		block->remaining = 0;
+		return;
+	}
+	block->offset += h->tp_next_offset;
+}
+
 int ring_block_next(struct rc_block *block, struct rc_packet *ret)
 {
 	const struct tpacket3_hdr *h;
 	const struct sockaddr_ll *sll;
 	uint8_t *frame;
-	uint32_t caplen, origlen;
+	uint32_t caplen, origlen, added;
 
-	if (block->remaining == 0)
-		return 0;
-	if (!ring_frame_in_bounds(block, block->offset)) {
-		block->bad_frames += block->remaining;
-		block->remaining = 0;
-		return 0;
+	for (;;) {
+		if (block->remaining == 0)
+			return 0;
+		if (!ring_frame_in_bounds(block, block->offset)) {
+			block->bad_frames += block->remaining;
+			block->remaining = 0;
+			return 0;
+		}
+		h = ring_at(block, block->offset);
+		if (block->offset + RING_PREFETCH_AHEAD < block->block_size)
+			__builtin_prefetch((const uint8_t *)h + RING_PREFETCH_AHEAD);
+		sll = ring_at(block, block->offset + TPACKET_ALIGN(sizeof(struct tpacket3_hdr)));
+		frame = (uint8_t *)h + h->tp_mac;
+		if (ring_restore_frame(block, h, sll, &frame, &added))
+			break;
+		block->bad_frames++;
+		ring_block_advance(block, h);
 	}
-	h = ring_at(block, block->offset);
-	if (block->offset + RING_PREFETCH_AHEAD < block->block_size)
-		__builtin_prefetch((const uint8_t *)h + RING_PREFETCH_AHEAD);
-	sll = ring_at(block, block->offset + TPACKET_ALIGN(sizeof(struct tpacket3_hdr)));
-	frame = (uint8_t *)h + h->tp_mac;
-	caplen = h->tp_snaplen;
-	origlen = h->tp_len;
-	if ((h->tp_status & TP_STATUS_VLAN_VALID) &&
-	    ring_reinsert_vlan(&frame, h, h->tp_mac - TPACKET3_HDRLEN)) {
-		caplen += VLAN_HLEN;
-		origlen += VLAN_HLEN;
-	}
+	caplen = h->tp_snaplen + added;
+	origlen = h->tp_len + added;
 	if (caplen > block->snaplen)
 		caplen = block->snaplen;
 	*ret = (struct rc_packet){
@@ -120,21 +273,8 @@ int ring_block_next(struct rc_block *block, struct rc_packet *ret)
 		.origlen = origlen < caplen ? caplen : origlen,
 		.ts_ns = (uint64_t)h->tp_sec * 1000000000u + h->tp_nsec,
 		.pkttype = sll->sll_pkttype,
+		.ts_source = ring_ts_source(h->tp_status),
 	};
-	block->remaining--;
-	if (block->remaining == 0)
-		return 1;
-	/* tp_next_offset is 0 on the last packet; a 0 earlier means a corrupt
-	 * block. The kernel only chains forward (prb_fill_curr_block adds the
-	 * aligned packet length), so a link that wraps or lands inside this
-	 * header is corrupt too: followed, two packets pointing at each other
-	 * would hand out the same frames num_pkts (up to 2^32) times. */
-	if (h->tp_next_offset < TPACKET3_HDRLEN ||
-	    h->tp_next_offset > block->block_size - block->offset) {
-		block->bad_frames += block->remaining;
-		block->remaining = 0;
-		return 1;
-	}
-	block->offset += h->tp_next_offset;
+	ring_block_advance(block, h);
 	return 1;
 }

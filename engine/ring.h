@@ -21,6 +21,8 @@ struct rc_block {
 	uint32_t block_size;
 	uint32_t snaplen;                  /* caps caplen after a VLAN tag is put back */
 	uint32_t tag;
+	bool cooked;                       /* SOCK_DGRAM: write an SLL2 header (fixed at open) */
+	bool can;                          /* LINKTYPE_CAN_SOCKETCAN: fix each header (fixed at open) */
 	/* Walk state. */
 	uint32_t remaining;
 	uint32_t offset;                   /* of the next tpacket3_hdr in the block */
@@ -31,7 +33,12 @@ struct rc_block {
 	int in_flight;
 };
 
-/* Prepares a retired block for walking. */
+/* Headroom a cooked packet needs in front of its network header: the
+ * SLL2 header and a VLAN tag put back behind it (PACKET_RESERVE). */
+#define RING_VLAN_HLEN 4u
+#define RING_COOKED_HEADROOM (RC_SLL2_HDR_LEN + RING_VLAN_HLEN)
+
+/* Prepares a retired block for walking (cooked and can are left as they are). */
 void ring_block_begin(struct rc_block *block, struct tpacket_block_desc *desc,
 		      uint32_t block_size, uint32_t snaplen);
 

@@ -5,10 +5,13 @@
  *
  * DESIGN: ring.c reads memory the kernel wrote, so a kernel bug or a
  * stray write in the process must end a walk, never read past the block.
- * The first four bytes are the snaplen, the rest is the block itself,
+ * The first four bytes are the snaplen (its top bit: walk the block as a
+ * cooked socket's, building SLL2 headers; the next: as a CAN socket's),
+ * the rest is the block itself,
  * copied into a buffer of exactly the block's size (8-byte aligned, as
  * the kernel's blocks are page aligned) so ASan sees any read past it.
- * The walker may rewrite a VLAN tag in place, which the copy allows.
+ * The walker may rewrite a VLAN tag or write an SLL2 header in place,
+ * which the copy allows.
  * Seeds (fuzz/corpus/fuzz_ring) are blocks built by tests/lib/synth_block.c.
  */
 #include <stdlib.h>
@@ -53,6 +56,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(mem, 0, block_size);
 	memcpy(mem, data + 4, size - 4);
 	memset(&rb, 0, sizeof(rb));
+	rb.cooked = snaplen >> 31;
+	rb.can = (snaplen >> 30) & 1;
+	snaplen &= 0x3fffffffu;
 	ring_block_begin(&rb, (void *)mem, block_size, snaplen);
 	limit = rb.remaining;
 	while (ring_block_next(&rb, &p) == 1) {

@@ -2,16 +2,20 @@
 /*
  * synth_block.c - see synth_block.h. The frame offset follows tpacket_rcv():
  * netoff = TPACKET_ALIGN(hdrlen + max(maclen, 16)) + reserve,
- * macoff = netoff - maclen, with ringcap's PACKET_RESERVE of 4; packets
- * follow each other at 8-byte alignment (V3_ALIGNMENT).
+ * macoff = netoff - maclen, with ringcap's PACKET_RESERVE of 4; for a
+ * SOCK_DGRAM socket macoff = netoff = TPACKET_ALIGN(hdrlen) + 16 + reserve,
+ * with the cooked reserve of 24. Packets follow each other at 8-byte
+ * alignment (V3_ALIGNMENT).
  */
 #include "synth_block.h"
 
+#include <arpa/inet.h>
 #include <stdlib.h>
 #include <sys/socket.h>
 #include <string.h>
 
 #define RESERVE 4u
+#define COOKED_RESERVE 24u
 #define MACLEN 14u
 
 void synth_block_init(struct synth_block *b, uint32_t block_size, uint32_t seq_num)
@@ -34,8 +38,9 @@ void synth_block_add(struct synth_block *b, const struct synth_packet *p)
 	struct tpacket_block_desc *d = (void *)b->mem;
 	struct tpacket3_hdr *h = (void *)(b->mem + b->fill);
 	struct sockaddr_ll *sll;
-	uint32_t netoff = TPACKET_ALIGN(TPACKET3_HDRLEN + 16) + RESERVE;
-	uint32_t macoff = netoff - MACLEN;
+	uint32_t netoff = p->cooked ? TPACKET_ALIGN(TPACKET3_HDRLEN) + 16 + COOKED_RESERVE
+				    : TPACKET_ALIGN(TPACKET3_HDRLEN + 16) + RESERVE;
+	uint32_t macoff = p->cooked ? netoff : netoff - MACLEN;
 
 	h->tp_sec = (uint32_t)(p->ts_ns / 1000000000u);
 	h->tp_nsec = (uint32_t)(p->ts_ns % 1000000000u);
@@ -49,6 +54,11 @@ void synth_block_add(struct synth_block *b, const struct synth_packet *p)
 	sll = (void *)((uint8_t *)h + TPACKET_ALIGN(sizeof(*h)));
 	sll->sll_family = AF_PACKET;
 	sll->sll_pkttype = p->pkttype;
+	sll->sll_protocol = htons(p->protocol);
+	sll->sll_ifindex = p->ifindex;
+	sll->sll_hatype = p->hatype;
+	sll->sll_halen = p->halen;
+	memcpy(sll->sll_addr, p->addr, sizeof(sll->sll_addr));
 	memcpy((uint8_t *)h + macoff, p->frame, p->caplen);
 	if (b->last)
 		b->last->tp_next_offset = (uint32_t)((uint8_t *)h - (uint8_t *)b->last);

@@ -7,6 +7,7 @@
 #ifndef RINGCAP_TESTS_SYNTH_BLOCK_H
 #define RINGCAP_TESTS_SYNTH_BLOCK_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <linux/if_packet.h>
 
@@ -26,6 +27,14 @@ struct synth_packet {
 	uint32_t status;         /* TP_STATUS_VLAN_VALID | TP_STATUS_VLAN_TPID_VALID ... */
 	uint16_t vlan_tci;
 	uint16_t vlan_tpid;
+	/* A SOCK_DGRAM socket's packet: frame starts at the network header,
+	 * and the link layer is in the sockaddr_ll (PACKET_RESERVE 24). */
+	bool cooked;
+	uint16_t protocol;       /* sll_protocol, host order here */
+	int ifindex;
+	uint16_t hatype;
+	uint8_t halen;
+	uint8_t addr[8];
 };
 
 void synth_block_init(struct synth_block *b, uint32_t block_size, uint32_t seq_num);

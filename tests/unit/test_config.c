@@ -79,15 +79,67 @@ static void test_rejections(void **state)
 
 static void test_linktypes(void **state)
 {
-	bool lo;
+	struct engine_link l;
 
 	(void)state;
-	assert_int_equal(engine_linktype_from_arphrd(1, &lo), RC_LINKTYPE_ETHERNET);
-	assert_false(lo);
-	assert_int_equal(engine_linktype_from_arphrd(772, &lo), RC_LINKTYPE_ETHERNET);
-	assert_true(lo);
-	assert_int_equal(engine_linktype_from_arphrd(0xfffe, &lo), RC_LINKTYPE_RAW);
-	assert_int_equal(engine_linktype_from_arphrd(801, &lo), -EPROTONOSUPPORT);
+	assert_int_equal(engine_link_from_arphrd(1, &l), 0);
+	assert_int_equal(l.linktype, RC_LINKTYPE_ETHERNET);
+	assert_false(l.loopback);
+	assert_false(l.cooked);
+	assert_int_equal(engine_link_from_arphrd(772, &l), 0);
+	assert_int_equal(l.linktype, RC_LINKTYPE_ETHERNET);
+	assert_true(l.loopback);
+	assert_int_equal(engine_link_from_arphrd(0xfffe, &l), 0);  /* NONE: tun, wireguard */
+	assert_int_equal(l.linktype, RC_LINKTYPE_RAW);
+	assert_false(l.cooked);
+	assert_int_equal(engine_link_from_arphrd(519, &l), 0);     /* RAWIP */
+	assert_int_equal(l.linktype, RC_LINKTYPE_RAW);
+	assert_int_equal(engine_link_from_arphrd(801, &l), 0);
+	assert_int_equal(l.linktype, RC_LINKTYPE_IEEE802_11);
+	assert_int_equal(engine_link_from_arphrd(803, &l), 0);
+	assert_int_equal(l.linktype, RC_LINKTYPE_IEEE802_11_RADIOTAP);
+	assert_int_equal(engine_link_from_arphrd(512, &l), 0);     /* PPP: cooked */
+	assert_int_equal(l.linktype, RC_LINKTYPE_LINUX_SLL2);
+	assert_true(l.cooked);
+	assert_int_equal(engine_link_from_arphrd(778, &l), 0);     /* IPGRE: cooked */
+	assert_true(l.cooked);
+	/* Refused: known by name, or not at all. */
+	assert_int_equal(engine_link_from_arphrd(280, &l), 0);
+	assert_int_equal(l.linktype, RC_LINKTYPE_CAN_SOCKETCAN);
+	assert_int_equal(engine_link_from_arphrd(824, &l), -EPROTONOSUPPORT);
+	assert_string_equal(engine_arphrd_name(824), "NETLINK");
+	assert_int_equal(engine_link_from_arphrd(32, &l), -EPROTONOSUPPORT);
+	assert_string_equal(engine_arphrd_name(32), "INFINIBAND");
+	assert_int_equal(engine_link_from_arphrd(4242, &l), -EPROTONOSUPPORT);
+	assert_null(engine_arphrd_name(4242));
+}
+
+/* direction and tstamp are enums an embedder may fill with anything. */
+static void test_modes_checked(void **state)
+{
+	(void)state;
+	assert_int_equal(rc_engine_config_check(&(struct rc_engine_config){
+		.sz = sizeof(struct rc_engine_config), .ifname = "x",
+		.direction = RC_ENGINE_DIRECTION_OUT, .tstamp = RC_TSTAMP_ADAPTER_UNSYNCED },
+		capture_log, NULL), 0);
+	assert_int_equal(rc_engine_config_check(&(struct rc_engine_config){
+		.sz = sizeof(struct rc_engine_config), .ifname = "x",
+		.direction = (enum rc_engine_direction)3 }, capture_log, NULL), -EINVAL);
+	assert_non_null(strstr(last_msg, "direction 3"));
+	assert_int_equal(rc_engine_config_check(&(struct rc_engine_config){
+		.sz = sizeof(struct rc_engine_config), .ifname = "x",
+		.tstamp = (enum rc_tstamp_type)RC_TSTAMP_TYPES }, capture_log, NULL), -EINVAL);
+	assert_non_null(strstr(last_msg, "tstamp 3"));
+}
+
+/* The name the link type is asked by: "any" needs no interface. */
+static void test_iface_linktype(void **state)
+{
+	(void)state;
+	assert_int_equal(rc_engine_iface_linktype("any"), RC_LINKTYPE_LINUX_SLL2);
+	assert_int_equal(rc_engine_iface_linktype("lo"), RC_LINKTYPE_ETHERNET);
+	assert_int_equal(rc_engine_iface_linktype("rc-no-such0"), -ENODEV);
+	assert_int_equal(rc_engine_iface_linktype("a-name-longer-than-ifnamsiz"), -ENODEV);
 }
 
 int main(void)
@@ -97,6 +149,8 @@ int main(void)
 		cmocka_unit_test(test_derived_block_size),
 		cmocka_unit_test(test_rejections),
 		cmocka_unit_test(test_linktypes),
+		cmocka_unit_test(test_modes_checked),
+		cmocka_unit_test(test_iface_linktype),
 	};
 
 	return cmocka_run_group_tests_name("config", tests, NULL, NULL);

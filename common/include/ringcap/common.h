@@ -60,10 +60,28 @@ typedef void (*rc_log_fn)(void *ctx, enum rc_log_level level, const char *msg);
 /* Link-layer header types (LINKTYPE_* of the tcpdump.org registry) that
  * ringcap reads or writes. */
 #define RC_LINKTYPE_ETHERNET 1
-#define RC_LINKTYPE_RAW 101       /* raw IPv4 or IPv6 */
+#define RC_LINKTYPE_EXP_ETHERNET 2    /* 3 Mbit/s experimental Ethernet */
+#define RC_LINKTYPE_PRONET 4
+#define RC_LINKTYPE_CHAOS 5
+#define RC_LINKTYPE_IEEE802_5 6       /* token ring */
+#define RC_LINKTYPE_FDDI 10
+#define RC_LINKTYPE_RAW 101           /* raw IPv4 or IPv6 */
+#define RC_LINKTYPE_C_HDLC 104        /* Cisco HDLC */
+#define RC_LINKTYPE_IEEE802_11 105
+#define RC_LINKTYPE_FRELAY 107
 #define RC_LINKTYPE_LINUX_SLL 113
+#define RC_LINKTYPE_LTALK 114
+#define RC_LINKTYPE_IEEE802_11_PRISM 119
+#define RC_LINKTYPE_IP_OVER_FC 122
+#define RC_LINKTYPE_IEEE802_11_RADIOTAP 127
+#define RC_LINKTYPE_ARCNET_LINUX 129
+#define RC_LINKTYPE_AX25_KISS 202
+#define RC_LINKTYPE_FC_2 224
+#define RC_LINKTYPE_CAN_SOCKETCAN 227
 #define RC_LINKTYPE_IPV4 228
 #define RC_LINKTYPE_IPV6 229
+#define RC_LINKTYPE_IEEE802_15_4_NOFCS 230
+#define RC_LINKTYPE_VSOCK 271
 #define RC_LINKTYPE_LINUX_SLL2 276
 
 /* The SLL2 pseudo-header ringcap builds for -i any and for interfaces

@@ -14,7 +14,22 @@
  * rc_engine_stop_intake is safe from any thread (a setsockopt beside the
  * owner's reads); the const getters (ifname, linktype, ...) read values
  * fixed at open and are safe from any thread. The log hook is called on
- * the owner's thread. rc_engine_list_interfaces: any thread.
+ * the owner's thread. rc_engine_list_interfaces, rc_engine_iface_linktype:
+ * any thread.
+ *
+ * The wire as it is: packets come out as the link type of the interface
+ * says (the ARPHRD to LINKTYPE table follows libpcap's), with a VLAN tag
+ * the kernel stripped put back in place, and CAN frames rewritten in
+ * place into LINKTYPE_CAN_SOCKETCAN's byte order and flags. Interfaces without a link-layer
+ * header of their own that libpcap captures "cooked", and the pseudo
+ * interface "any" (every interface of the namespace), are read through a
+ * SOCK_DGRAM socket, and the engine writes a LINKTYPE_LINUX_SLL2 header in
+ * front of each packet, in the ring, from the kernel's sockaddr_ll.
+ *
+ * Namespaces: everything that names an interface happens in rc_engine_open,
+ * in the network namespace the calling thread is in then. The engine keeps
+ * only its packet socket, which stays in that namespace, so later calls
+ * from any thread, in any namespace, still see the same interface.
  */
 #ifndef RINGCAP_ENGINE_H
 #define RINGCAP_ENGINE_H
@@ -42,6 +57,30 @@ enum rc_engine_fanout {
 	RC_ENGINE_FANOUT_QM,    /* by the NIC's receive queue */
 };
 
+/* Which packets the engine takes, by direction (tcpdump -Q). Loopback
+ * shows each packet twice, leaving and arriving: INOUT and IN keep the
+ * arriving copy, OUT the leaving one, so each packet is seen once. On
+ * "any", IN and OUT do the same for lo's packets, but INOUT keeps both
+ * copies (telling lo's apart takes more than RC_LOOPBACK_PROLOGUE_INSNS
+ * instructions). */
+enum rc_engine_direction {
+	RC_ENGINE_DIRECTION_INOUT = 0, /* both (the default) */
+	RC_ENGINE_DIRECTION_IN,        /* received: pkttype != PACKET_OUTGOING */
+	RC_ENGINE_DIRECTION_OUT,       /* sent by this host: PACKET_OUTGOING */
+};
+
+/* Where the kernel says a packet's timestamp came from (struct rc_packet
+ * ts_source), from the tpacket status bits. */
+enum rc_ts_source {
+	RC_TS_SOURCE_UNKNOWN = 0,  /* the kernel did not say (it read its clock late) */
+	RC_TS_SOURCE_SOFTWARE,     /* TP_STATUS_TS_SOFTWARE: the kernel's receive time */
+	RC_TS_SOURCE_HARDWARE,     /* TP_STATUS_TS_RAW_HARDWARE: the NIC's */
+};
+
+/* The ifname that captures on every interface of the namespace, as
+ * libpcap's "any": LINKTYPE_LINUX_SLL2, never promiscuous. */
+#define RC_ENGINE_IFNAME_ANY "any"
+
 /* Limits of the ring geometry (rc_engine_config_check enforces them). */
 #define RC_ENGINE_MIN_BLOCKS 2u
 #define RC_ENGINE_MAX_BLOCK_SIZE (128u << 20)
@@ -57,7 +96,11 @@ struct rc_engine_config {
 	uint32_t block_size;       /* bytes per ring block; 0 = derived from ring_size */
 	uint32_t block_timeout_ms; /* retire a partly filled block after; 0 = 100 */
 	bool no_promisc;           /* do not join PACKET_MR_PROMISC */
-	/* Optional classic BPF program, attached before bind. */
+	/* Optional classic BPF program, attached before bind. On a cooked
+	 * link type (SLL2) the kernel runs it on the packet from its network
+	 * header, without the SLL2 header: compile for SLL2 and rewrite the
+	 * header's offsets into SKF_AD loads, as libpcap's fix_program does.
+	 * At most BPF_MAXINSNS - RC_LOOPBACK_PROLOGUE_INSNS instructions. */
 	const struct sock_filter *filter;
 	uint16_t filter_len;
 	/* Join a PACKET_FANOUT group of sockets on the same interface, so
@@ -68,17 +111,31 @@ struct rc_engine_config {
 	uint32_t tag;
 	rc_log_fn log;
 	void *log_ctx;
+	/* Fields below were added after 0.2.0; configs are size-versioned (sz),
+	 * so only ever append. */
+	/* IN uses PACKET_IGNORE_OUTGOING (Linux 4.20), so the kernel never
+	 * even copies what the host sends; on older kernels, and for OUT, a
+	 * RC_LOOPBACK_PROLOGUE_INSNS program goes in front of filter. */
+	enum rc_engine_direction direction;
+	/* HOST: the kernel's clock. ADAPTER, ADAPTER_UNSYNCED: ask the socket
+	 * for the NIC's raw hardware stamp (PACKET_TIMESTAMP); the NIC must
+	 * be told to stamp (SIOCSHWTSTAMP), which the engine does not do. A
+	 * packet without one gets the kernel's; rc_packet.ts_source says. */
+	enum rc_tstamp_type tstamp;
 };
 
 /* One packet, as it was on the wire (a VLAN tag the kernel stripped is
- * back in place). data points into the ring and is valid until the block
- * that holds it is released. */
+ * back in place; on a cooked link type, behind the SLL2 header the engine
+ * wrote). data points into the ring and is valid until the block that
+ * holds it is released. caplen never exceeds the engine's snaplen, the
+ * SLL2 header included. */
 struct rc_packet {
 	const uint8_t *data;
 	uint32_t caplen;   /* bytes at data */
 	uint32_t origlen;  /* length on the wire */
 	uint64_t ts_ns;    /* nanoseconds since the epoch */
 	uint8_t pkttype;   /* PACKET_HOST, PACKET_OUTGOING ... (linux/if_packet.h) */
+	uint8_t ts_source; /* enum rc_ts_source; in former padding, so the size stays */
 };
 
 /* Cumulative counters since the engine opened. The kernel's own counters
@@ -99,7 +156,8 @@ struct rc_engine_stats {
 /* Validates config (errors name the field through the log hook), opens the
  * socket and ring. Returns 0 or -errno: -ENODEV no such interface, -EPERM no
  * CAP_NET_RAW, -EINVAL bad config, -E2BIG config from a newer header,
- * -EPROTONOSUPPORT unsupported link type. Any thread; it becomes the
+ * -EPROTONOSUPPORT unsupported link type (the log line names the ARPHRD),
+ * or what the kernel said to the time stamp request. Any thread; it becomes the
  * engine's owner's. */
 RC_API int rc_engine_open(const struct rc_engine_config *config, struct rc_engine **ret);
 RC_API void rc_engine_close(struct rc_engine *engine);
@@ -124,7 +182,9 @@ RC_API int rc_engine_fd(const struct rc_engine *engine);
 RC_API int rc_engine_take_block(struct rc_engine *engine, struct rc_block **ret);
 
 /* After POLLERR, or while the link is down: 0 up, RC_ENGINE_IFACE_DOWN,
- * RC_ENGINE_IFACE_GONE, or another -errno. */
+ * RC_ENGINE_IFACE_GONE, or another -errno. Asks through the engine's own
+ * socket, so it sees the namespace the engine was opened in. "any" is
+ * always up. */
 RC_API int rc_engine_check_link(struct rc_engine *engine);
 
 /* Stops new packets from entering the ring (a drop-all filter), so that a
@@ -159,7 +219,10 @@ RC_API uint32_t rc_block_index(const struct rc_block *block);
 RC_API void rc_block_release(struct rc_block *block);
 
 /* Interface listing for -D: calls fn for each interface ringcap can
- * capture on, in ifindex order. */
+ * capture on, in the calling thread's network namespace, in ifindex order,
+ * with the link type rc_engine_open would use; then "any" (ifindex 0,
+ * LINKTYPE_LINUX_SLL2, up and running, pseudo). The struct is filled by
+ * the library, so fields may be appended. */
 struct rc_iface_info {
 	const char *name;
 	int ifindex;
@@ -167,9 +230,22 @@ struct rc_iface_info {
 	bool running;
 	bool loopback;
 	uint16_t linktype;
+	bool pseudo;       /* "any": no device of its own; not a default to pick */
 };
 typedef void (*rc_iface_fn)(void *ctx, const struct rc_iface_info *info);
 RC_API int rc_engine_list_interfaces(rc_iface_fn fn, void *ctx);
+
+/* The link type rc_engine_open would give ifname, without opening
+ * anything (LINKTYPE_LINUX_SLL2 for "any"), so a caller can compile its
+ * filter for it first. Looked up in the calling thread's network
+ * namespace; needs no privilege. Returns the LINKTYPE_* value, -ENODEV
+ * (no such interface), -EPROTONOSUPPORT (a link type ringcap does not
+ * capture) or -EINVAL (ifname NULL). Silent: rc_engine_open logs the
+ * same refusal with the ARPHRD's name. Any thread. */
+RC_API int rc_engine_iface_linktype(const char *ifname);
+
+/* The direction the engine was opened with. Any thread. */
+RC_API enum rc_engine_direction rc_engine_direction(const struct rc_engine *engine);
 
 #ifdef __cplusplus
 }
