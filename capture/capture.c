@@ -20,6 +20,8 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include <ringcap/filter.h>
+
 #include "log.h"
 #include "netns.h"
 #include "opts.h"
@@ -128,44 +130,91 @@ void capture_note_more(struct rc_capture *cap, unsigned i, const char *fmt, ...)
 	va_end(ap);
 }
 
-static int capture_open_engines(struct rc_capture *cap)
+/* The program for interface i's socket: the caller's, or, on a cooked
+ * socket, the caller's rewritten for the kernel's view of the packet
+ * (from the network header on: the SLL2 header is built after). */
+static int capture_filter_for(struct rc_capture *cap, unsigned i, struct sock_filter **ret,
+			      size_t *ret_len)
 {
 	const struct rc_capture_config *c = &cap->cfg;
+	uint32_t want = c->filter_linktype ? c->filter_linktype : RC_LINKTYPE_ETHERNET;
+	int lt = rc_engine_iface_linktype(c->ifaces[i]), r;
+
+	*ret = NULL;
+	*ret_len = c->filter_len;
+	if (!c->filter || lt < 0) /* the engine's open says why */
+		return 0;
+	if ((uint32_t)lt != want) {
+		rc_logf(c->log, c->log_ctx, RC_LOG_ERROR, "%s: the capture filter was compiled for "
+			"link type %u, and this interface is link type %d", c->ifaces[i], want, lt);
+		return -EINVAL;
+	}
+	if (lt != RC_LINKTYPE_LINUX_SLL2)
+		return 0;
+	r = rc_filter_cooked_for_kernel(c->filter, c->filter_len, (uint32_t)lt, ret, ret_len);
+	if (r == -EOPNOTSUPP)
+		rc_logf(c->log, c->log_ctx, RC_LOG_ERROR, "%s: the capture filter reads bytes of the "
+			"SLL2 header the kernel does not have when it filters (only the protocol, "
+			"packet type, ifindex and ARPHRD type are known to it); filter after "
+			"capturing instead", c->ifaces[i]);
+	else if (r < 0)
+		rc_logf(c->log, c->log_ctx, RC_LOG_ERROR, "%s: cannot rewrite the capture filter "
+			"for the kernel: %s", c->ifaces[i], strerror(-r));
+	return r;
+}
+
+static int capture_open_engine(struct rc_capture *cap, unsigned e, uint16_t group,
+			       const struct sock_filter *kernel_filter, size_t kernel_len)
+{
+	const struct rc_capture_config *c = &cap->cfg;
+	unsigned i = e / cap->n_threads;
+	RC_OPTS(rc_engine_config, ec, .ifname = c->ifaces[i], .snaplen = c->snaplen,
+		.ring_size = c->ring_size, .block_size = c->block_size,
+		.block_timeout_ms = c->block_timeout_ms, .no_promisc = c->no_promisc,
+		.fanout = cap->n_threads > 1 ? (c->fanout ? c->fanout : RC_ENGINE_FANOUT_HASH)
+					     : RC_ENGINE_FANOUT_NONE,
+		.fanout_group = (uint16_t)(group + i), .tag = i,
+		.filter = kernel_filter ? kernel_filter : c->filter,
+		.filter_len = (uint16_t)kernel_len, .log = c->log, .log_ctx = c->log_ctx,
+		.direction = c->direction, .tstamp = c->tstamp);
+	int r = rc_engine_open(&ec, &cap->engines[e]);
+	const char *why = capture_open_error(r);
+
+	if (r < 0 && why)
+		rc_logf(c->log, c->log_ctx, RC_LOG_ERROR, "%s: %s", c->ifaces[i], why);
+	else if (r < 0 && r != -EINVAL && r != -EPROTONOSUPPORT) /* those the engine named */
+		rc_logf(c->log, c->log_ctx, RC_LOG_ERROR, "%s: cannot start capturing: %s",
+			c->ifaces[i], strerror(-r));
+	if (r < 0)
+		return r;
+	cap->n_engines++;
+	cap->batches[e] = calloc(rc_engine_block_count(cap->engines[e]), sizeof(struct block_batch));
+	if (!cap->batches[e])
+		return -ENOMEM;
+	return 0;
+}
+
+static int capture_open_engines(struct rc_capture *cap)
+{
 	/* One fanout group id per process and interface. */
 	uint16_t group = (uint16_t)(getpid() * RC_CAPTURE_MAX_IFACES);
+	struct sock_filter *kernel_filter = NULL;
+	size_t kernel_len = 0;
+	int r = 0;
 
-	for (unsigned e = 0; e < cap->n_ifaces * cap->n_threads; e++) {
+	for (unsigned e = 0; e < cap->n_ifaces * cap->n_threads && r == 0; e++) {
 		unsigned i = e / cap->n_threads;
-		RC_OPTS(rc_engine_config, ec, .ifname = c->ifaces[i], .snaplen = c->snaplen,
-			.ring_size = c->ring_size, .block_size = c->block_size,
-			.block_timeout_ms = c->block_timeout_ms, .no_promisc = c->no_promisc,
-			.fanout = cap->n_threads > 1 ? (c->fanout ? c->fanout : RC_ENGINE_FANOUT_HASH)
-						     : RC_ENGINE_FANOUT_NONE,
-			.fanout_group = (uint16_t)(group + i), .tag = i, .filter = c->filter,
-			.filter_len = c->filter_len, .log = c->log, .log_ctx = c->log_ctx);
-		int r = rc_engine_open(&ec, &cap->engines[e]);
-		const char *why = capture_open_error(r);
 
-		if (r < 0 && why)
-			rc_logf(c->log, c->log_ctx, RC_LOG_ERROR, "%s: %s", c->ifaces[i], why);
-		else if (r < 0 && r != -EINVAL && r != -EPROTONOSUPPORT) /* those the engine named */
-			rc_logf(c->log, c->log_ctx, RC_LOG_ERROR, "%s: cannot start capturing: %s",
-				c->ifaces[i], strerror(-r));
-		if (r < 0)
-			return r;
-		cap->n_engines++;
-		/* The filter was compiled for Ethernet framing. */
-		if (c->filter && rc_engine_linktype(cap->engines[e]) != RC_LINKTYPE_ETHERNET) {
-			rc_logf(c->log, c->log_ctx, RC_LOG_ERROR, "%s: capture filters need an "
-				"Ethernet-framed interface (this one is link type %u)", c->ifaces[i],
-				rc_engine_linktype(cap->engines[e]));
-			return -EINVAL;
+		/* One program per interface, for all its threads' sockets. */
+		if (e % cap->n_threads == 0) {
+			free(kernel_filter);
+			r = capture_filter_for(cap, i, &kernel_filter, &kernel_len);
 		}
-		cap->batches[e] = calloc(rc_engine_block_count(cap->engines[e]), sizeof(struct block_batch));
-		if (!cap->batches[e])
-			return -ENOMEM;
+		if (r == 0)
+			r = capture_open_engine(cap, e, group, kernel_filter, kernel_len);
 	}
-	return 0;
+	free(kernel_filter);
+	return r;
 }
 
 /* "dir/name.pcapng" -> "dir/name_t2.pcapng": thread 2's file. */
@@ -323,6 +372,16 @@ static int capture_open_in_netns(struct rc_capture *cap)
 		return r < 0 ? r : back;
 	}
 	return r;
+}
+
+static int capture_linktype(void *ctx)
+{
+	return rc_engine_iface_linktype(ctx);
+}
+
+int rc_capture_iface_linktype(const char *netns, const char *ifname)
+{
+	return rc_capture_in_netns(netns, capture_linktype, (void *)ifname);
 }
 
 int rc_capture_in_netns(const char *netns, int (*fn)(void *ctx), void *ctx)

@@ -33,6 +33,9 @@ struct block_batch {
 	rc_log_fn log;            /* for unreadable packets */
 	void *log_ctx;
 	struct rc_ratelimit *warn; /* the engine's, for that warning */
+	/* With an adapter time stamp type: packets the kernel stamped with
+	 * another clock are counted here (the interface's counter). */
+	uint64_t *ts_fallbacks;
 };
 
 struct rc_capture {
@@ -56,6 +59,9 @@ struct rc_capture {
 	struct rc_netdev *netdevs[RC_CAPTURE_MAX_IFACES];
 	struct rc_netdev_info info[RC_CAPTURE_MAX_IFACES];
 	bool changed[RC_CAPTURE_MAX_IFACES];
+	/* Packets whose time stamp is not from the clock asked for (-j), per
+	 * interface; atomic: the threads that walk its blocks add to it. */
+	uint64_t ts_fallbacks[RC_CAPTURE_MAX_IFACES];
 	/* The process that undoes those changes, and our ends of its pipes. */
 	pid_t guard_pid;
 	int guard_fd, guard_report_fd;
@@ -106,6 +112,10 @@ void capture_note_more(struct rc_capture *cap, unsigned i, const char *fmt, ...)
 int capture_evidence_open(struct rc_capture *cap, unsigned i);
 int capture_guard_start(struct rc_capture *cap);
 void capture_guard_finish(struct rc_capture *cap);
+
+/* Counts pkt against the time stamp type asked for: true for the first
+ * packet of interface i whose stamp came from another clock. */
+bool capture_ts_fell_back(uint64_t *fallbacks, const struct rc_packet *pkt);
 
 /* worker.c: the capture threads. start returns NULL only without memory;
  * fewer may have started than asked (started says how many). */

@@ -73,6 +73,11 @@ static int evidence_offloads(struct rc_capture *cap, unsigned i)
 		if (flags > 0)
 			flags &= ~RC_NETDEV_F_RX_MERGE;
 	}
+	/* Only what touches the packets this capture keeps (-Q). */
+	if (cap->cfg.direction == RC_ENGINE_DIRECTION_OUT && flags > 0)
+		flags &= ~RC_NETDEV_F_RX_MERGE;
+	if (cap->cfg.direction == RC_ENGINE_DIRECTION_IN && flags > 0)
+		flags &= ~RC_NETDEV_F_TX_SEGMENT;
 	if (flags > 0)
 		evidence_warn_offloads(cap, i, flags);
 	return 0;
@@ -126,7 +131,14 @@ int capture_evidence_open(struct rc_capture *cap, unsigned i)
 		.log_ctx = cap->cfg.log_ctx);
 	int r;
 
+	static const char *const directions[] = {
+		[RC_ENGINE_DIRECTION_IN] = "in: received packets only (-Q in)",
+		[RC_ENGINE_DIRECTION_OUT] = "out: sent packets only (-Q out)",
+	};
+
 	cap->info[i].sz = sizeof(cap->info[i]);
+	if (cap->cfg.direction != RC_ENGINE_DIRECTION_INOUT)
+		capture_note(cap, i, "direction: %s", directions[cap->cfg.direction]);
 	/* "any" is no device: its IDB lists the ones behind it instead. */
 	if (strcmp(cap->names[i], "any") == 0)
 		return capture_note_any(cap, i);

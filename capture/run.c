@@ -240,6 +240,13 @@ static void run_finish(struct rc_capture *cap)
 	}
 	if (cap->n_writers && res->total.received > res->total.written.packets + res->total.dropped)
 		res->not_written = res->total.received - res->total.written.packets - res->total.dropped;
+	for (unsigned i = 0; i < cap->n_ifaces; i++)
+		if (cap->ts_fallbacks[i])
+			rc_logf(cap->cfg.log, cap->cfg.log_ctx, RC_LOG_WARNING,
+				"%s: %llu packets have time stamps from the host clock, not the "
+				"adapter's asked for (-j): the kernel fell back; the first one's EPB "
+				"comment says so", cap->names[i],
+				(unsigned long long)cap->ts_fallbacks[i]);
 }
 
 int rc_capture_run(struct rc_capture *cap)

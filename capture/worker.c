@@ -50,6 +50,11 @@ static int block_next(struct rc_writer_batch *wb, struct rc_writer_packet *ret)
 						  .origlen = pkt.origlen, .ts_ns = pkt.ts_ns,
 						  .iface = bb->iface, .lost = lost,
 						  .epb_flags = rc_writer_epb_flags(pkt.pkttype) };
+		/* The file says where the first such stamp is. */
+		if (bb->ts_fallbacks && capture_ts_fell_back(bb->ts_fallbacks, &pkt))
+			ret->comment = "this time stamp, and those of the packets the summary "
+				       "counts, is from the host clock, not the adapter's "
+				       "asked for (-j): the kernel fell back";
 		return 1;
 	}
 	if (!bb->lost_told) {
@@ -77,6 +82,13 @@ static void block_release(struct rc_writer_batch *wb)
 	rc_block_release(((struct block_batch *)wb)->block);
 }
 
+bool capture_ts_fell_back(uint64_t *fallbacks, const struct rc_packet *pkt)
+{
+	if (pkt->ts_source == RC_TS_SOURCE_HARDWARE)
+		return false;
+	return __atomic_fetch_add(fallbacks, 1, __ATOMIC_RELAXED) == 0;
+}
+
 const struct rc_writer_batch_ops capture_block_ops = {
 	.next = block_next,
 	.release = block_release,
@@ -92,6 +104,8 @@ static void worker_deliver(struct rc_capture *cap, unsigned e, struct rc_block *
 	struct rc_packet pkt;
 
 	while (rc_block_next_packet(b, &pkt) == 1) {
+		if (cap->cfg.tstamp != RC_TSTAMP_HOST)
+			capture_ts_fell_back(&cap->ts_fallbacks[iface], &pkt);
 		cap->cfg.on_packet(cap->cfg.on_packet_ctx, iface, &pkt, lost);
 		lost = 0;
 	}
@@ -128,6 +142,8 @@ static void worker_take_blocks(struct worker *wk, unsigned e)
 						    .iface = e / cap->n_threads,
 						    .lost = rc_block_drops_before(taken[k]),
 						    .warn = &cap->bad_warn[e],
+						    .ts_fallbacks = cap->cfg.tstamp == RC_TSTAMP_HOST ? NULL :
+							    &cap->ts_fallbacks[e / cap->n_threads],
 						    .log = cap->cfg.log, .log_ctx = cap->cfg.log_ctx };
 			/* Engine -> writer. The lane holds every block of this
 			 * thread's rings, so this cannot fail; if it did, the

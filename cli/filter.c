@@ -146,16 +146,17 @@ static int filter_fits_kernel(const struct rc_filter *prog)
 	return 0; /* any other error: no socket to try on; the attach will tell */
 }
 
-int cli_filter_prepare(const struct cli_options *o, struct cli_filter *ret)
+int cli_filter_prepare(const struct cli_options *o, uint32_t linktype, struct cli_filter *ret)
 {
 	struct rc_filter_config c = { .sz = sizeof(struct rc_filter_config), .snaplen = o->snaplen,
+				      .linktype = linktype,
 				      /* A file (-r) has no kernel metadata: savefile rules. */
 				      .linux_ext = !o->read_file && rc_filter_probe_linux_ext() > 0,
 				      .netmask = filter_netmask(o) };
 	struct rc_filter_error err;
 	int r;
 
-	*ret = (struct cli_filter){ 0 };
+	*ret = (struct cli_filter){ .linktype = linktype };
 	r = filter_text(o, &ret->text);
 	if (r)
 		return r;
@@ -172,52 +173,23 @@ int cli_filter_prepare(const struct cli_options *o, struct cli_filter *ret)
 		report_line("filter: %s at '%s' (column %u)", err.message, err.token, err.column);
 	else if (r == -EINVAL && err.column)
 		report_line("filter: %s at end of expression (column %u)", err.message, err.column);
+	else if (r == -EPROTONOSUPPORT)
+		report_line("filter: ringcap cannot compile filters for link type %u", linktype);
 	else
 		report_line("filter: %s", err.message[0] ? err.message : strerror(-r));
 	cli_filter_release(ret);
 	return r == -ENOMEM ? 1 : 2;
 }
 
-/* -d with -i: the link type comes from the interface, unprivileged, via
- * its ARPHRD in sysfs. The compiler knows Ethernet framing (which is also
- * what Linux gives loopback). */
-static int filter_dump_linktype(const struct cli_options *o)
-{
-	for (unsigned i = 0; i < o->n_ifaces; i++) {
-		char path[128];
-		unsigned type = 0;
-		FILE *f;
-
-		snprintf(path, sizeof(path), "/sys/class/net/%s/type", o->ifaces[i]);
-		f = strchr(o->ifaces[i], '/') ? NULL : fopen(path, "re");
-		if (!f) {
-			report_line("%s: no such interface (ringcap -D lists them)", o->ifaces[i]);
-			return 1;
-		}
-		if (fscanf(f, "%u", &type) != 1)
-			type = 0;
-		fclose(f);
-		if (type != 1 && type != 772) { /* ARPHRD_ETHER, ARPHRD_LOOPBACK */
-			report_line("%s: capture filters need an Ethernet-framed interface "
-				    "(ARPHRD %u)", o->ifaces[i], type);
-			return 2;
-		}
-	}
-	return 0;
-}
-
 int cli_filter_dump(const struct cli_options *o, const struct cli_filter *f)
 {
 	uint32_t snaplen = o->snaplen;
 	unsigned level = o->dump;
-	int r = filter_dump_linktype(o);
 	struct sock_filter accept_all = BPF_STMT(BPF_RET | BPF_K, snaplen ? snaplen : RC_SNAPLEN_MAX);
 	const struct sock_filter *p = &accept_all;
 	size_t n = 1;
 	char line[128];
 
-	if (r)
-		return r;
 	if (f->prog)
 		p = rc_filter_insns(f->prog, &n);
 	if (level == 3)

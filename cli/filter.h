@@ -7,6 +7,7 @@
 #define RINGCAP_CLI_FILTER_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "options.h"
 
@@ -15,13 +16,15 @@ struct rc_filter;
 struct cli_filter {
 	char *text;               /* NULL: no filter */
 	struct rc_filter *prog;   /* NULL: no filter */
+	uint32_t linktype;        /* the framing it was compiled for */
 };
 
-/* Builds the text and compiles it; returns 0, or an exit status after
- * printing one line (2 for a bad expression or an unreadable -F file). */
-int cli_filter_prepare(const struct cli_options *o, struct cli_filter *ret);
-/* Prints the program as -d (1), -dd (2) or -ddd (3) after checking the
- * link type of any -i; returns the exit status. */
+/* Builds the text and compiles it for linktype's framing; returns 0, or an
+ * exit status after printing one line (2 for a bad expression or an
+ * unreadable -F file). */
+int cli_filter_prepare(const struct cli_options *o, uint32_t linktype, struct cli_filter *ret);
+/* Prints the program as -d (1), -dd (2) or -ddd (3); returns the exit
+ * status. */
 int cli_filter_dump(const struct cli_options *o, const struct cli_filter *f);
 void cli_filter_release(struct cli_filter *f);
 

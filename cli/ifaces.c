@@ -34,12 +34,22 @@ static const struct linktype_name {
 } linktype_names[] = {
 	{ RC_LINKTYPE_ETHERNET, "EN10MB", "Ethernet" },
 	{ RC_LINKTYPE_RAW, "RAW", "Raw IP" },
+	{ RC_LINKTYPE_LINUX_SLL2, "LINUX_SLL2", "Linux cooked v2" },
+	{ RC_LINKTYPE_LINUX_SLL, "LINUX_SLL", "Linux cooked v1" },
+	{ RC_LINKTYPE_IPV4, "IPV4", "Raw IPv4" },
+	{ RC_LINKTYPE_IPV6, "IPV6", "Raw IPv6" },
+	{ RC_LINKTYPE_IEEE802_11, "IEEE802_11", "802.11" },
+	{ RC_LINKTYPE_IEEE802_11_RADIOTAP, "IEEE802_11_RADIO", "802.11 plus radiotap header" },
+	{ RC_LINKTYPE_CAN_SOCKETCAN, "CAN_SOCKETCAN", "CAN-bus with SocketCAN headers" },
+	{ RC_LINKTYPE_C_HDLC, "C_HDLC", "Cisco HDLC" },
+	{ RC_LINKTYPE_FDDI, "FDDI", "FDDI" },
+	{ RC_LINKTYPE_IEEE802_5, "IEEE802", "Token ring" },
 };
 
 struct iface_entry {
 	char name[IF_NAMESIZE];
 	uint16_t linktype;
-	bool up, running, loopback;
+	bool up, running, loopback, pseudo;
 };
 
 struct iface_list {
@@ -68,6 +78,7 @@ static void iflist_add(void *ctx, const struct rc_iface_info *info)
 	l->v[l->n].up = info->up;
 	l->v[l->n].running = info->running;
 	l->v[l->n].loopback = info->loopback;
+	l->v[l->n].pseudo = info->pseudo;
 	l->n++;
 }
 
@@ -95,15 +106,18 @@ static const struct iface_entry *iflist_find(const struct iface_list *l, const c
 	return NULL;
 }
 
-bool cli_iface_is_default(bool up, bool running, bool loopback)
+bool cli_iface_is_default(const struct rc_iface_info *info)
 {
-	return up && running && !loopback;
+	return info->up && info->running && !info->loopback && !info->pseudo;
 }
 
 static const struct iface_entry *iflist_default(const struct iface_list *l)
 {
 	for (size_t i = 0; i < l->n; i++)
-		if (cli_iface_is_default(l->v[i].up, l->v[i].running, l->v[i].loopback))
+		if (cli_iface_is_default(&(struct rc_iface_info){ .up = l->v[i].up,
+								  .running = l->v[i].running,
+								  .loopback = l->v[i].loopback,
+								  .pseudo = l->v[i].pseudo }))
 			return &l->v[i];
 	return NULL;
 }
@@ -166,17 +180,14 @@ static int check_linktype(const struct cli_options *o, const struct iface_list *
 	int r = 0;
 
 	if (!want) {
-		report_line("-y %s: not a link type ringcap captures as (EN10MB, RAW); "
-			    "ringcap -L -i IFACE shows an interface's", o->linktype_name);
+		report_line("-y %s: not a link type ringcap captures as (EN10MB, RAW, LINUX_SLL2, "
+			    "...); ringcap -L -i IFACE shows an interface's", o->linktype_name);
 		return 2;
 	}
-	if (!o->n_ifaces && o->dump) {
-		/* -d without -i compiles for Ethernet framing, as tcpdump's. */
-		if (want->linktype == RC_LINKTYPE_ETHERNET)
-			return 0;
-		report_line("-y %s: capture filters are compiled for EN10MB", o->linktype_name);
-		return 2;
-	}
+	/* -d -y TYPE without -i: the program for that framing, to hold
+	 * against tcpdump -d on a file of that link type. */
+	if (!o->n_ifaces && o->dump)
+		return 0;
 	if (!o->n_ifaces) {
 		dflt = iflist_default(l);
 		return dflt ? check_one(o->linktype_name, want, dflt) : 0;
@@ -184,6 +195,13 @@ static int check_linktype(const struct cli_options *o, const struct iface_list *
 	for (unsigned i = 0; i < o->n_ifaces && r == 0; i++)
 		r = check_one(o->linktype_name, want, iflist_find(l, o->ifaces[i]));
 	return r;
+}
+
+int cli_linktype_by_name(const char *name)
+{
+	const struct linktype_name *lt = linktype_by_name(name);
+
+	return lt ? lt->linktype : -EINVAL;
 }
 
 static bool needs_numbers(const struct cli_options *o)

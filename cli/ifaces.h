@@ -20,7 +20,10 @@ typedef int (*cli_iface_lister)(rc_iface_fn fn, void *ctx);
  * 0, or the exit status (1, 2) after one line that names the problem. */
 /* The interface capture falls back on without -i, as tcpdump's: the
  * first (in -D's order) that is up, running and not loopback. */
-bool cli_iface_is_default(bool up, bool running, bool loopback);
+bool cli_iface_is_default(const struct rc_iface_info *info);
+/* -y's name ("EN10MB", "LINUX_SLL2", case-insensitive) as a LINKTYPE_*,
+ * or -EINVAL. */
+int cli_linktype_by_name(const char *name);
 
 int cli_ifaces_resolve(struct cli_options *o, cli_iface_lister list);
 

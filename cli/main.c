@@ -43,8 +43,10 @@ static void list_one(void *ctx, const struct rc_iface_info *info)
 {
 	unsigned *n = ctx;
 
-	printf("%u.%s [%s%s%s]\n", ++*n, info->name, info->up ? "Up" : "Down",
-	       info->running ? ", Running" : "", info->loopback ? ", Loopback" : "");
+	printf("%u.%s%s [%s%s%s]\n", ++*n, info->name,
+	       info->pseudo ? " (Pseudo-device that captures on all interfaces)" : "",
+	       info->up ? "Up" : "Down", info->running ? ", Running" : "",
+	       info->loopback ? ", Loopback" : "");
 }
 
 /* --netns: every listing is of that namespace's interfaces. */
@@ -80,12 +82,12 @@ static void pick_default(void *ctx, const struct rc_iface_info *info)
 {
 	char *name = ctx;
 
-	if (!*name && cli_iface_is_default(info->up, info->running, info->loopback))
-		snprintf(name, 64, "%s", info->name);
+	if (!*name && cli_iface_is_default(info))
+		snprintf(name, IF_NAMESIZE, "%s", info->name);
 }
 
 /* Like tcpdump: no -i means the first interface that is up and not lo. */
-static int choose_default_interface(struct cli_options *o, char name[64])
+static int choose_default_interface(struct cli_options *o, char name[IF_NAMESIZE])
 {
 	int r;
 
@@ -144,10 +146,9 @@ static int check_interfaces(const struct cli_options *o)
 /* -J: for each -i interface, or the default one. */
 static int list_tstamp_types(struct cli_options *o)
 {
-	char default_if[64];
 	int r = 0;
 
-	if (!o->n_ifaces && (r = choose_default_interface(o, default_if)))
+	if (!o->n_ifaces && (r = choose_default_interface(o, o->iface_by_number[0])))
 		return r;
 	for (unsigned i = 0; i < o->n_ifaces && r == 0; i++)
 		r = cli_tstamp_list(o, o->ifaces[i]);
@@ -363,7 +364,7 @@ static int run_capture(struct cli_options *o, const struct cli_filter *f)
 {
 	size_t filter_len = 0;
 	const struct sock_filter *filter = f->prog ? rc_filter_insns(f->prog, &filter_len) : NULL;
-	char default_if[64], tmp_path[4096];
+	char tmp_path[4096];
 	const char *name = NULL;
 	struct rc_capture *cap;
 	struct postcmd pc;
@@ -381,12 +382,16 @@ static int run_capture(struct cli_options *o, const struct cli_filter *f)
 		.threads = o->threads, .fanout = o->fanout, .file_per_thread = o->fanout_files,
 		.duration_ms = o->duration_s * 1000, .output = &out, .on_tick = on_tick,
 		.on_tick_ctx = &st, .before_output = drop_privileges, .before_output_ctx = o,
-		.log = report_log, .netns = o->netns);
+		.log = report_log, .netns = o->netns, .filter_linktype = f->linktype);
 	int r;
 
 	if (o->tstamp_type && (r = cli_tstamp_parse(o->tstamp_type, &c.tstamp)))
 		return r;
 	c.no_offload = o->no_offload;
+	if (o->direction)
+		c.direction = !strcmp(o->direction, "in")    ? RC_ENGINE_DIRECTION_IN :
+			      !strcmp(o->direction, "out")   ? RC_ENGINE_DIRECTION_OUT :
+							       RC_ENGINE_DIRECTION_INOUT;
 	if (o->read_file) {
 		postcmd_init(&pc, o->post_cmd);
 		if (choose_output(o, &out, tmp_path, &name) < 0)
@@ -395,8 +400,6 @@ static int run_capture(struct cli_options *o, const struct cli_filter *f)
 		postcmd_finish(&pc);
 		return r;
 	}
-	if (!o->n_ifaces && (r = choose_default_interface(o, default_if)))
-		return r;
 	if ((r = check_interfaces(o)))
 		return r;
 	c.n_ifaces = o->n_ifaces;
@@ -426,11 +429,58 @@ static int run_capture(struct cli_options *o, const struct cli_filter *f)
 	return r;
 }
 
+/* The framing the filter is for: -y's; or the interfaces', which must
+ * share it (one program for all); or, for -d without -i and for -r (whose
+ * files say theirs), Ethernet. */
+static int filter_linktype(const struct cli_options *o, uint32_t *ret)
+{
+	int lt = RC_LINKTYPE_ETHERNET;
+
+	*ret = RC_LINKTYPE_ETHERNET;
+	if (o->linktype_name) {
+		lt = cli_linktype_by_name(o->linktype_name);
+		*ret = (uint32_t)lt;
+		return 0; /* cli_ifaces_resolve checked it against the interfaces */
+	}
+	for (unsigned i = 0; i < o->n_ifaces && !o->read_file; i++) {
+		lt = rc_capture_iface_linktype(o->netns, o->ifaces[i]);
+		if (lt == -ENODEV) {
+			report_line("%s: no such interface (ringcap%s%s -D lists them)", o->ifaces[i],
+				    o->netns ? " --netns " : "", o->netns ? o->netns : "");
+			return EXIT_RUNTIME;
+		}
+		if (lt < 0) {
+			/* The open will name the ARPHRD; -d has nothing to open. */
+			if (!o->dump)
+				return 0;
+			report_line("%s: ringcap has no link type for this interface", o->ifaces[i]);
+			return EXIT_RUNTIME;
+		}
+		if (i && (uint32_t)lt != *ret) {
+			report_line("%s and %s have different link types (%u, %d): one capture "
+				    "filter cannot serve both; capture them separately",
+				    o->ifaces[0], o->ifaces[i], *ret, lt);
+			return EXIT_USAGE;
+		}
+		*ret = (uint32_t)lt;
+	}
+	return 0;
+}
+
 /* The filter compiles before anything is opened: a typo costs nothing. */
 static int filter_then_capture(struct cli_options *o)
 {
 	struct cli_filter f;
-	int r = cli_filter_prepare(o, &f);
+	uint32_t linktype;
+	int r;
+
+	/* Without -i: the default interface now, as its framing matters. */
+	if (!o->dump && !o->read_file && !o->n_ifaces &&
+	    (r = choose_default_interface(o, o->iface_by_number[0])))
+		return r;
+	r = filter_linktype(o, &linktype);
+	if (r == 0)
+		r = cli_filter_prepare(o, linktype, &f);
 
 	if (r)
 		return r;

@@ -351,7 +351,8 @@ static void test_y_accepts_the_interfaces_own(void **state)
 	const char *en10mb[] = { "-y", "EN10MB", "-i", "eth0", "-i", "2", NULL };
 	const char *lower[] = { "-y", "raw", "-i", "tun0", NULL };
 	const char *wrong[] = { "-y", "RAW", "-i", "eth1", NULL };
-	const char *unknown[] = { "-y", "LINUX_SLL2", "-i", "eth1", NULL };
+	const char *unknown[] = { "-y", "DOCSIS", "-i", "eth1", NULL };
+	const char *sll2[] = { "-y", "LINUX_SLL2", "-i", "eth1", NULL };
 	const char *dflt_ok[] = { "-y", "RAW", NULL };     /* the default: tun0 */
 	const char *dflt_wrong[] = { "-y", "EN10MB", NULL };
 	const char *dump_ok[] = { "-y", "EN10MB", "-d", "ip", NULL };
@@ -365,12 +366,16 @@ static void test_y_accepts_the_interfaces_own(void **state)
 	assert_string_equal(captured, "ringcap: -y RAW: eth1's link type is EN10MB (Ethernet), "
 				      "the only one it has (ringcap -L -i eth1)\n");
 	assert_int_equal(resolve(unknown), 2);
-	assert_non_null(strstr(captured, "not a link type ringcap captures as (EN10MB, RAW)"));
+	assert_non_null(strstr(captured, "not a link type ringcap captures as (EN10MB, RAW, "
+					 "LINUX_SLL2, ...)"));
+	assert_int_equal(resolve(sll2), 1);
+	assert_non_null(strstr(captured, "eth1's link type is EN10MB"));
 	assert_int_equal(resolve(dflt_ok), 0);
 	assert_int_equal(resolve(dflt_wrong), 1);
 	assert_non_null(strstr(captured, "tun0's link type is RAW (Raw IP)"));
 	assert_int_equal(resolve(dump_ok), 0);
-	assert_int_equal(resolve(dump_raw), 2);
+	/* -d -y RAW: the program for raw IP, as tcpdump -d on such a file. */
+	assert_int_equal(resolve(dump_raw), 0);
 	/* Left for the engine's "no such interface". */
 	assert_int_equal(resolve(missing), 0);
 }

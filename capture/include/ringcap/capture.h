@@ -68,7 +68,7 @@ struct rc_capture_config {
 	uint32_t block_size;
 	uint32_t block_timeout_ms;
 	bool no_promisc;
-	const struct sock_filter *filter; /* classic BPF for Ethernet framing */
+	const struct sock_filter *filter; /* classic BPF for filter_linktype's framing */
 	uint16_t filter_len;
 	const char *filter_text;    /* recorded as if_filter */
 	unsigned threads;           /* capture threads, a fanout socket each; 0 = 1 */
@@ -110,6 +110,14 @@ struct rc_capture_config {
 	 * adapter types turn the NIC's receive time stamping on for the
 	 * capture, undone as no_offload's changes. */
 	enum rc_tstamp_type tstamp;
+	/* Only the packets received, or sent (tcpdump -Q); recorded in each
+	 * IDB, and every EPB's flags say the packet's direction. */
+	enum rc_engine_direction direction;
+	/* The link type filter was compiled for (0: Ethernet). Every
+	 * interface must have it (rc_capture_iface_linktype tells); on a
+	 * cooked one ("any", SLL2) the program is rewritten for the kernel,
+	 * which filters before the SLL2 header exists. */
+	uint32_t filter_linktype;
 };
 
 enum rc_capture_end {
@@ -183,6 +191,11 @@ RC_API const char *rc_capture_ifname(const struct rc_capture *capture, unsigned 
  * config's; NULL: the caller's), for -D --netns. 0 or -errno (the
  * namespace's errors as for rc_capture_open). Any thread. */
 RC_API int rc_capture_list_interfaces(const char *netns, rc_iface_fn fn, void *ctx);
+
+/* The link type the capture would give ifname in network namespace netns
+ * (NULL: the caller's): for compiling its filter. LINKTYPE_* or -errno
+ * (-ENODEV, -EPROTONOSUPPORT, the namespace's). */
+RC_API int rc_capture_iface_linktype(const char *netns, const char *ifname);
 
 /* Calls fn(ctx) on the calling thread inside network namespace netns
  * (NULL: the caller's) and comes back: sockets fn creates stay in it, as
