@@ -104,6 +104,13 @@ static int choose_default_interface(struct cli_options *o, char name[IF_NAMESIZE
 	return 0;
 }
 
+static void report_no_such_interface(const struct cli_options *o, const char *name)
+{
+	report_line("%s: no such interface%s%s (ringcap%s%s -D lists them)", name,
+		    o->netns ? " in network namespace " : "", o->netns ? o->netns : "",
+		    o->netns ? " --netns " : "", o->netns ? o->netns : "");
+}
+
 struct find_iface {
 	const char *name;
 	bool found;
@@ -134,10 +141,7 @@ static int check_interfaces(const struct cli_options *o)
 			report_line("%s: ringcap cannot capture on this kind of interface "
 				    "(ringcap -D lists those it can)", o->ifaces[i]);
 		else
-			report_line("%s: no such interface%s%s (ringcap%s%s -D lists them)",
-				    o->ifaces[i], o->netns ? " in network namespace " : "",
-				    o->netns ? o->netns : "", o->netns ? " --netns " : "",
-				    o->netns ? o->netns : "");
+			report_no_such_interface(o, o->ifaces[i]);
 		return EXIT_RUNTIME;
 	}
 	return 0;
@@ -445,8 +449,7 @@ static int filter_linktype(const struct cli_options *o, uint32_t *ret)
 	for (unsigned i = 0; i < o->n_ifaces && !o->read_file; i++) {
 		lt = rc_capture_iface_linktype(o->netns, o->ifaces[i]);
 		if (lt == -ENODEV) {
-			report_line("%s: no such interface (ringcap%s%s -D lists them)", o->ifaces[i],
-				    o->netns ? " --netns " : "", o->netns ? o->netns : "");
+			report_no_such_interface(o, o->ifaces[i]);
 			return EXIT_RUNTIME;
 		}
 		if (lt < 0) {

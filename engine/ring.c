@@ -106,6 +106,32 @@ static void ring_put16(uint8_t *p, uint16_t v)
 	p[1] = (uint8_t)v;
 }
 
+static bool ring_is_vlan_tpid(uint16_t type)
+{
+	return type == ETH_P_8021Q || type == ETH_P_8021AD || type == 0x9100;
+}
+
+/* The protocol that followed the stripped tag. sll_protocol says it,
+ * except since Linux 6.10 (79eecf631c14) on a cooked socket when more tags
+ * follow in the packet: it names the innermost protocol then, while the
+ * packet still starts with the inner tags, less their first TPID. That is
+ * seen when the packet does not start as an IPv4 or IPv6 header should
+ * and its third and fourth bytes are a tag's next type; the lost TPID is
+ * taken to be 802.1Q's, the usual inner one (the kernel does not keep it). */
+static uint16_t ring_inner_protocol(const uint8_t *pkt, uint32_t caplen, uint16_t protocol_be)
+{
+	uint16_t proto = (uint16_t)(((const uint8_t *)&protocol_be)[0] << 8 |
+				    ((const uint8_t *)&protocol_be)[1]);
+	uint16_t next;
+
+	if (caplen < VLAN_HLEN || (proto != ETH_P_IP && proto != ETH_P_IPV6))
+		return proto;
+	next = (uint16_t)(pkt[2] << 8 | pkt[3]);
+	if ((pkt[0] >> 4) != (proto == ETH_P_IP ? 4 : 6) && (next == proto || ring_is_vlan_tpid(next)))
+		return ETH_P_8021Q;
+	return proto;
+}
+
 /* Writes the SLL2 header (and a stripped VLAN tag behind it) in front of
  * the network header; returns the bytes it added, or 0 when the headroom
  * cannot hold them (a corrupt block: PACKET_RESERVE guarantees it). */
@@ -136,7 +162,7 @@ static uint32_t ring_build_sll2(uint8_t **frame, const struct tpacket3_hdr *h,
 		ring_put16(p, (h->tp_status & TP_STATUS_VLAN_TPID_VALID) ?
 				      h->hv1.tp_vlan_tpid : ETH_P_8021Q);
 		ring_put16(p + 20, h->hv1.tp_vlan_tci);
-		memcpy(p + 22, &sll.sll_protocol, 2);
+		ring_put16(p + 22, ring_inner_protocol(*frame, h->tp_snaplen, sll.sll_protocol));
 	}
 	*frame = p;
 	return len;

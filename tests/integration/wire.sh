@@ -39,7 +39,7 @@ nsx ip link set rcwa up && nsx ip link set rcwb up || fail "cannot bring the vet
 count() { tcpdump -r "$1" -nn 2>/dev/null | grep -c '^[0-9]'; }
 
 # How many frames filter_frames sends: the reference capture, by tcpdump.
-nsx tcpdump -i rcwb --immediate-mode -U -s 0 -w "$TMP/ref.pcap" 2>"$TMP/ref.err" &
+ip netns exec "$NS" tcpdump -i rcwb --immediate-mode -U -s 0 -w "$TMP/ref.pcap" 2>"$TMP/ref.err" &
 PIDS+=($!)
 for _ in $(seq 50); do grep -q listening "$TMP/ref.err" && break; sleep 0.1; done
 sleep 0.2
@@ -132,6 +132,110 @@ capture --netns "$NS" -i rcwb -P --micro -w "$TMP/us.pcap"
 	fail "-P --micro: not the microsecond pcap magic"
 [ "$(count "$TMP/us.pcap")" = "$SENT" ] || fail "-P --micro: not all $SENT frames"
 echo "ok   --time-stamp-precision micro: if_tsresol 6, whole microseconds; -P --micro: a1b2c3d4"
+
+# --- -Q: frames both ways over the veth (from rcwa: received at rcwb;
+# from rcwb: sent). Only that direction is kept, as tcpdump -Q keeps it,
+# every EPB's flags say it, and the IDB records the choice.
+both_ways() { nsx "$FRAMES" rcwa && nsx "$FRAMES" rcwb; }
+capture_q() { # direction out
+	local pid
+	rm -f "$2"
+	"$RINGCAP" --netns "$NS" -i rcwb -Q "$1" -q --block-timeout 20 -w "$2" 2>"$TMP/q.err" &
+	pid=$!
+	PIDS+=($pid)
+	ip netns exec "$NS" tcpdump -i rcwb -Q "$1" --immediate-mode -U -s 0 -w "$2.ref" 2>"$TMP/qref.err" &
+	PIDS+=($!)
+	for _ in $(seq 50); do
+		[ -e "$2" ] && grep -q listening "$TMP/qref.err" && break
+		sleep 0.1
+	done
+	sleep 0.2
+	both_ways || fail "could not send the frames both ways"
+	sleep 0.5
+	stop_pids
+}
+capture_q in "$TMP/qin.pcapng"
+capture_q out "$TMP/qout.pcapng"
+capture_q inout "$TMP/qboth.pcapng"
+for d in in out; do
+	f=$TMP/q$d.pcapng
+	got=$(count "$f")
+	ref=$(count "$f.ref")
+	[ "$got" = "$SENT" ] && [ "$ref" = "$SENT" ] ||
+		fail "-Q $d: ringcap kept $got frames, tcpdump -Q $d $ref, of $SENT each way"
+	want=$([ "$d" = in ] && echo 0x00000001 || echo 0x00000002) # 01 inbound, 10 outbound
+	flags=$(tshark -r "$f" -T fields -e frame.packet_flags_direction | sort -u)
+	[ "$flags" = "$want" ] || fail "-Q $d: EPB directions '$flags', not $want"
+	capinfos -I "$f" | grep -q "direction: $d: " ||
+		fail "-Q $d: the IDB does not record the direction"
+	diff <(tcpdump -r "$f" -nn -xx 2>/dev/null | grep -v '^[0-9]') \
+		<(tcpdump -r "$f.ref" -nn -xx 2>/dev/null | grep -v '^[0-9]') >/dev/null ||
+		fail "-Q $d: the frames differ from tcpdump -Q $d's"
+done
+[ "$(count "$TMP/qboth.pcapng")" = $((2 * SENT)) ] || fail "-Q inout: not both directions' $((2 * SENT))"
+capinfos -I "$TMP/qboth.pcapng" | grep -q 'direction:' && fail "-Q inout: the IDB says a direction"
+echo "ok   -Q in / -Q out: $SENT frames each, as tcpdump -Q, EPB flags 1 / 2, the IDB records it"
+
+# --- -i any: LINUX_SLL2, with the VLAN tags the kernel stripped put back
+# (libpcap's any loses them, libpcap #1105). Byte for byte: the reference's
+# frame from its EtherType on is the SLL2 protocol plus what follows the
+# 20-byte header; the SLL2 address is the sender's MAC.
+hexpk() { # file [filter...]: each packet as one hex string
+	tcpdump -r "$1" -nn -xx "${@:2}" 2>/dev/null | awk '
+		/^[0-9]/ { if (h != "") print h; h = ""; next }
+		{ for (i = 2; i <= NF; i++) h = h $i }
+		END { if (h != "") print h }'
+}
+capture --netns "$NS" -i any -Q in -w "$TMP/any.pcapng"
+[ "$(tshark -r "$TMP/any.pcapng" -T fields -e frame.encap_type 2>/dev/null | sort -u)" = 210 ] ||
+	capinfos -I "$TMP/any.pcapng" | grep -q 'Linux cooked-mode capture v2' ||
+	fail "-i any: not LINUX_SLL2"
+hexpk "$TMP/ref.pcap" | cut -c25- >"$TMP/ref.hex"
+hexpk "$TMP/any.pcapng" | awk '{ print substr($0, 1, 4) substr($0, 41) }' >"$TMP/any.hex"
+[ "$(wc -l <"$TMP/any.hex")" = "$SENT" ] || fail "-i any -Q in: $(wc -l <"$TMP/any.hex") frames of $SENT"
+diff "$TMP/ref.hex" "$TMP/any.hex" >"$TMP/any.diff" ||
+	{ head "$TMP/any.diff"; fail "-i any: the frames after the SLL2 header differ from the wire's"; }
+tagged=$(tshark -r "$TMP/ref.pcap" -Y vlan -T fields -e vlan.id | tr '\n' ' ')
+anytags=$(tshark -r "$TMP/any.pcapng" -Y vlan -T fields -e vlan.id | tr '\n' ' ')
+[ -n "$tagged" ] && [ "$tagged" = "$anytags" ] ||
+	fail "-i any: VLAN ids '$anytags', the wire's '$tagged'"
+idx=$(nsx cat /sys/class/net/rcwb/ifindex)
+[ "$(tshark -r "$TMP/any.pcapng" -T fields -e sll.ifindex | sort -u)" = "$idx" ] ||
+	fail "-i any -Q in: not every packet has rcwb's ifindex $idx"
+[ "$(tshark -r "$TMP/any.pcapng" -T fields -e sll.src.eth | sort -u)" = 02:52:43:00:00:01 ] ||
+	fail "-i any: the SLL2 address is not the sender's MAC"
+capinfos -I "$TMP/any.pcapng" | grep -q "any: the interfaces by SLL2 ifindex: .*$idx rcwb" ||
+	fail "-i any: the IDB does not map ifindex $idx to rcwb"
+echo "ok   -i any: $SENT frames byte for byte after the SLL2 header, VLAN ids $tagged put back"
+
+# Filters on any, in the kernel (rewritten for its view), against
+# tcpdump -i any with the same filter: the same number of frames.
+for e in 'udp' 'tcp port 80' 'arp' 'ip6' 'inbound and icmp' 'len > 100'; do
+	rm -f "$TMP/anyf.pcapng"
+	"$RINGCAP" --netns "$NS" -i any -Q in -q --block-timeout 20 -w "$TMP/anyf.pcapng" "$e" 2>"$TMP/anyf.err" &
+	PIDS+=($!)
+	ip netns exec "$NS" tcpdump -i any -Q in --immediate-mode -U -s 0 -w "$TMP/anyf.pcap" "$e" 2>"$TMP/anyfref.err" &
+	PIDS+=($!)
+	for _ in $(seq 50); do
+		[ -e "$TMP/anyf.pcapng" ] && grep -q listening "$TMP/anyfref.err" && break
+		sleep 0.1
+	done
+	sleep 0.2
+	nsx "$FRAMES" rcwa || fail "could not send the frames"
+	sleep 0.5
+	stop_pids
+	got=$(count "$TMP/anyf.pcapng")
+	ref=$(count "$TMP/anyf.pcap")
+	# libpcap's kernel program compares len with the packet from its
+	# network header; ringcap's with the packet as the file has it, SLL2
+	# header included, so a filter means the same live and on the file:
+	# the reference is then tcpdump -r on the unfiltered capture.
+	case $e in len*) ref=$(tcpdump -r "$TMP/any.pcapng" -nn "$e" 2>/dev/null | grep -c '^[0-9]') ;; esac
+	[ "$got" = "$ref" ] || { cat "$TMP/anyf.err"; fail "-i any '$e': ringcap $got frames, tcpdump $ref"; }
+	printf 'ok   -i any %-18s %2d frames, as tcpdump -i any\n' "'$e'" "$got"
+done
+"$RINGCAP" --netns "$NS" -i any -w "$TMP/x.pcapng" 'ether host 02:52:43:00:00:01' 2>"$TMP/e.err"
+[ $? = 2 ] && grep -q 'LINUX_SLL2' "$TMP/e.err" || { cat "$TMP/e.err"; fail "-i any 'ether host': not refused"; }
 
 # --- Offloads: the IDB records GRO; --no-offload turns it off while
 # capturing and back on after, however ringcap ends. ethtool is the judge.
