@@ -446,6 +446,9 @@ static int filter_linktype(const struct cli_options *o, uint32_t *ret)
 		*ret = (uint32_t)lt;
 		return 0; /* cli_ifaces_resolve checked it against the interfaces */
 	}
+	/* No filter: nothing to compile, the interfaces may differ. */
+	if (!o->filter_expr && !o->filter_file && !o->filter_argc && !o->dump)
+		return 0;
 	for (unsigned i = 0; i < o->n_ifaces && !o->read_file; i++) {
 		lt = rc_capture_iface_linktype(o->netns, o->ifaces[i]);
 		if (lt == -ENODEV) {
