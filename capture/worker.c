@@ -52,9 +52,9 @@ static int block_next(struct rc_writer_batch *wb, struct rc_writer_packet *ret)
 						  .epb_flags = rc_writer_epb_flags(pkt.pkttype) };
 		/* The file says where the first such stamp is. */
 		if (bb->ts_fallbacks && capture_ts_fell_back(bb->ts_fallbacks, &pkt))
-			ret->comment = "this time stamp, and those of the packets the summary "
-				       "counts, is from the host clock, not the adapter's "
-				       "asked for (-j): the kernel fell back";
+			ret->comment = "time stamp from the host clock, not the adapter's asked "
+				       "for (-j): the kernel fell back; the summary counts all "
+				       "such packets";
 		return 1;
 	}
 	if (!bb->lost_told) {

@@ -199,6 +199,45 @@ static void check_cooked_vlan(uint32_t status, uint16_t tpid_in, uint16_t tpid_o
 	synth_block_free(&sb);
 }
 
+/* QinQ on a cooked socket since Linux 6.10: the outer 802.1ad tag is
+ * stripped, the packet starts at the inner tag's TCI, and sll_protocol
+ * names the innermost protocol (IPv4). The inner tag is put back whole,
+ * with 802.1Q's TPID, which the kernel no longer says. */
+static void test_cooked_qinq(void **state)
+{
+	uint8_t inner[4 + sizeof(cooked_ip)] = { 0x00, 0x64, 0x08, 0x00 };
+	uint8_t want[24 + sizeof(inner)] = {
+		0x88, 0xa8, 0x00, 0x00, 0x01, 0x02, 0x03, 0x04, 0x00, 0x01, PACKET_HOST, 6,
+		0x02, 0x00, 0x5e, 0x10, 0x20, 0x30, 0x00, 0x00,
+		0x01, 0x2c,             /* the outer TCI */
+		0x81, 0x00,             /* the inner tag's TPID */
+	};
+	struct synth_block sb;
+	struct rc_block rb;
+	struct rc_packet p;
+
+	(void)state;
+	memcpy(inner + 4, cooked_ip, sizeof(cooked_ip));
+	memcpy(want + 24, inner, sizeof(inner));
+	synth_block_init(&sb, BLOCK_SIZE, 1);
+	synth_block_add(&sb, &(struct synth_packet){
+		.frame = inner, .caplen = sizeof(inner), .len = sizeof(inner),
+		.status = TP_STATUS_VLAN_VALID | TP_STATUS_VLAN_TPID_VALID, .pkttype = PACKET_HOST,
+		.vlan_tci = 0x012c, .vlan_tpid = 0x88a8, .cooked = true, .protocol = 0x0800,
+		.ifindex = 0x01020304, .hatype = 1, .halen = 6,
+		.addr = { 0x02, 0x00, 0x5e, 0x10, 0x20, 0x30 } });
+	/* A lone tag over IPv4 keeps sll_protocol (check_cooked_vlan's case). */
+	cooked_add(&sb, TP_STATUS_VLAN_VALID | TP_STATUS_VLAN_TPID_VALID, 0x8100, sizeof(cooked_ip));
+	cooked_walk(&rb, &sb, 262144);
+	assert_int_equal(ring_block_next(&rb, &p), 1);
+	assert_int_equal(p.caplen, sizeof(want));
+	assert_memory_equal(p.data, want, sizeof(want));
+	assert_int_equal(ring_block_next(&rb, &p), 1);
+	assert_int_equal(p.data[22], 0x08);
+	assert_int_equal(p.data[23], 0x00);
+	synth_block_free(&sb);
+}
+
 /* The tag's TPID, raw and cooked: 802.1Q, 802.1ad kept as it was, and
  * 802.1Q when the kernel did not say (TP_STATUS_VLAN_TPID_VALID unset). */
 static void test_vlan_tpids(void **state)
@@ -476,6 +515,7 @@ int main(void)
 		cmocka_unit_test(test_vlan_tpids),
 		cmocka_unit_test(test_vlan_respects_snaplen),
 		cmocka_unit_test(test_cooked_sll2_header),
+		cmocka_unit_test(test_cooked_qinq),
 		cmocka_unit_test(test_cooked_snaplen),
 		cmocka_unit_test(test_cooked_no_headroom),
 		cmocka_unit_test(test_can_frames),

@@ -393,6 +393,48 @@ static void test_pcap_bytes(void **state)
 	assert_memory_equal(got + sizeof(want) + 16, data, 300);
 }
 
+/* -j adapter_unsynced: the packets the kernel stamped with another clock
+ * are counted, and the first one's EPB says so in the file. */
+static void test_ts_fallback_is_in_the_file(void **state)
+{
+	struct fixture *f = *state;
+	static const uint32_t status[6] = { TP_STATUS_TS_RAW_HARDWARE, TP_STATUS_TS_RAW_HARDWARE,
+					    TP_STATUS_TS_SOFTWARE, TP_STATUS_TS_RAW_HARDWARE, 0,
+					    TP_STATUS_TS_SOFTWARE };
+	static const struct rc_writer_iface ifc[1] = {
+		{ .sz = sizeof(ifc[0]), .name = "a", .linktype = 1 },
+	};
+	RC_OPTS(rc_writer_config, c, .fd = f->fd, .flags = RC_WRITER_F_FD, .ifaces = ifc,
+		.n_ifaces = 1);
+	uint8_t frame[60] = { 0 };
+	struct synth_block sb;
+	struct rc_block rb = { 0 }; /* no engine: release only marks it the kernel's */
+	struct block_batch bb;
+	uint64_t fallbacks = 0;
+	struct rc_writer *w;
+	struct tp_file t;
+
+	synth_block_init(&sb, BLOCK_SIZE, 1);
+	for (unsigned j = 0; j < 6; j++)
+		synth_block_add(&sb, &(struct synth_packet){ .frame = frame, .caplen = 60, .len = 60,
+							     .ts_ns = 1000 + j, .status = status[j] });
+	synth_block_close(&sb);
+	ring_block_begin(&rb, (void *)sb.mem, BLOCK_SIZE, 262144);
+	bb = (struct block_batch){ .batch.ops = &capture_block_ops, .block = &rb, .warn = &f->warn,
+				   .ts_fallbacks = &fallbacks };
+	assert_int_equal(rc_writer_open(&c, &w), 0);
+	assert_int_equal(rc_writer_submit(w, 0, &bb.batch), 0);
+	assert_int_equal(rc_writer_close(w, NULL, 0, NULL), 0);
+	assert_int_equal(fallbacks, 3);
+	assert_int_equal(tp_parse_file(f->path, &t), 0);
+	assert_int_equal(t.n_epb, 6);
+	for (unsigned j = 0; j < 6; j++)
+		assert_int_equal(t.epb[j].comment[0] != 0, j == 2);
+	assert_non_null(strstr(t.epb[2].comment, "host clock"));
+	tp_free(&t);
+	synth_block_free(&sb);
+}
+
 /* --time-stamp-precision micro: if_tsresol 6 and EPB and ISB times in
  * microseconds (truncated, as libpcap does); pcap's microsecond magic. */
 static void test_micro_precision(void **state)
@@ -557,6 +599,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_packets_one_by_one, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pcap_bytes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_micro_precision, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ts_fallback_is_in_the_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pcap_write_error_cuts_back, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pcap_refused, setup, teardown),
 	};
