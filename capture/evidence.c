@@ -139,9 +139,17 @@ int capture_evidence_open(struct rc_capture *cap, unsigned i)
 	cap->info[i].sz = sizeof(cap->info[i]);
 	if (cap->cfg.direction != RC_ENGINE_DIRECTION_INOUT)
 		capture_note(cap, i, "direction: %s", directions[cap->cfg.direction]);
-	/* "any" is no device: its IDB lists the ones behind it instead. */
-	if (strcmp(cap->names[i], "any") == 0)
+	/* "any" is no device: its IDB lists the ones behind it instead, and
+	 * what would change a device needs one named. */
+	if (strcmp(cap->names[i], RC_ENGINE_IFNAME_ANY) == 0) {
+		if (cap->cfg.tstamp != RC_TSTAMP_HOST || cap->cfg.no_offload) {
+			rc_logf(cap->cfg.log, cap->cfg.log_ctx, RC_LOG_ERROR,
+				"any: %s changes devices, and any is none: name the interfaces "
+				"with -i", cap->cfg.no_offload ? "--no-offload" : "-j");
+			return -EINVAL;
+		}
 		return capture_note_any(cap, i);
+	}
 	r = rc_netdev_open(&nc, &cap->netdevs[i]);
 	if (r < 0)
 		return r;

@@ -137,23 +137,28 @@ echo "ok   --time-stamp-precision micro: if_tsresol 6, whole microseconds; -P --
 # from rcwb: sent). Only that direction is kept, as tcpdump -Q keeps it,
 # every EPB's flags say it, and the IDB records the choice.
 both_ways() { nsx "$FRAMES" rcwa && nsx "$FRAMES" rcwb; }
-capture_q() { # direction out
-	local pid
-	rm -f "$2"
-	"$RINGCAP" --netns "$NS" -i rcwb -Q "$1" -q --block-timeout 20 -w "$2" 2>"$TMP/q.err" &
-	pid=$!
-	PIDS+=($pid)
-	ip netns exec "$NS" tcpdump -i rcwb -Q "$1" --immediate-mode -U -s 0 -w "$2.ref" 2>"$TMP/qref.err" &
+# Runs ringcap -w OUT and tcpdump -w OUT.ref side by side with the same
+# interface, direction and filter, sends with SEND, stops both.
+beside_tcpdump() { # out send iface direction [filter]
+	local out=$1 send=$2 iface=$3 dir=$4
+	shift 4
+	rm -f "$out"
+	"$RINGCAP" --netns "$NS" -i "$iface" -Q "$dir" -q --block-timeout 20 -w "$out" "$@" \
+		2>"$TMP/q.err" &
+	PIDS+=($!)
+	ip netns exec "$NS" tcpdump -i "$iface" -Q "$dir" --immediate-mode -U -s 0 -w "$out.ref" \
+		"$@" 2>"$TMP/qref.err" &
 	PIDS+=($!)
 	for _ in $(seq 50); do
-		[ -e "$2" ] && grep -q listening "$TMP/qref.err" && break
+		[ -e "$out" ] && grep -q listening "$TMP/qref.err" && break
 		sleep 0.1
 	done
 	sleep 0.2
-	both_ways || fail "could not send the frames both ways"
+	$send || fail "could not send the frames ($send)"
 	sleep 0.5
 	stop_pids
 }
+capture_q() { beside_tcpdump "$2" both_ways rcwb "$1"; }
 capture_q in "$TMP/qin.pcapng"
 capture_q out "$TMP/qout.pcapng"
 capture_q inout "$TMP/qboth.pcapng"
@@ -208,34 +213,29 @@ capinfos -I "$TMP/any.pcapng" | grep -q "any: the interfaces by SLL2 ifindex: .*
 	fail "-i any: the IDB does not map ifindex $idx to rcwb"
 echo "ok   -i any: $SENT frames byte for byte after the SLL2 header, VLAN ids $tagged put back"
 
+send_a() { nsx "$FRAMES" rcwa; }
 # Filters on any, in the kernel (rewritten for its view), against
 # tcpdump -i any with the same filter: the same number of frames.
 for e in 'udp' 'tcp port 80' 'arp' 'ip6' 'inbound and icmp' 'len > 100'; do
-	rm -f "$TMP/anyf.pcapng"
-	"$RINGCAP" --netns "$NS" -i any -Q in -q --block-timeout 20 -w "$TMP/anyf.pcapng" "$e" 2>"$TMP/anyf.err" &
-	PIDS+=($!)
-	ip netns exec "$NS" tcpdump -i any -Q in --immediate-mode -U -s 0 -w "$TMP/anyf.pcap" "$e" 2>"$TMP/anyfref.err" &
-	PIDS+=($!)
-	for _ in $(seq 50); do
-		[ -e "$TMP/anyf.pcapng" ] && grep -q listening "$TMP/anyfref.err" && break
-		sleep 0.1
-	done
-	sleep 0.2
-	nsx "$FRAMES" rcwa || fail "could not send the frames"
-	sleep 0.5
-	stop_pids
+	beside_tcpdump "$TMP/anyf.pcapng" send_a any in "$e"
 	got=$(count "$TMP/anyf.pcapng")
-	ref=$(count "$TMP/anyf.pcap")
+	ref=$(count "$TMP/anyf.pcapng.ref")
 	# libpcap's kernel program compares len with the packet from its
 	# network header; ringcap's with the packet as the file has it, SLL2
 	# header included, so a filter means the same live and on the file:
 	# the reference is then tcpdump -r on the unfiltered capture.
 	case $e in len*) ref=$(tcpdump -r "$TMP/any.pcapng" -nn "$e" 2>/dev/null | grep -c '^[0-9]') ;; esac
-	[ "$got" = "$ref" ] || { cat "$TMP/anyf.err"; fail "-i any '$e': ringcap $got frames, tcpdump $ref"; }
+	[ "$got" = "$ref" ] || { cat "$TMP/q.err"; fail "-i any '$e': ringcap $got frames, tcpdump $ref"; }
 	printf 'ok   -i any %-18s %2d frames, as tcpdump -i any\n' "'$e'" "$got"
 done
 "$RINGCAP" --netns "$NS" -i any -w "$TMP/x.pcapng" 'ether host 02:52:43:00:00:01' 2>"$TMP/e.err"
 [ $? = 2 ] && grep -q 'LINUX_SLL2' "$TMP/e.err" || { cat "$TMP/e.err"; fail "-i any 'ether host': not refused"; }
+for flag in --no-offload '-j adapter'; do
+	# shellcheck disable=SC2086 # two words for -j
+	"$RINGCAP" --netns "$NS" -i any $flag -w "$TMP/x.pcapng" 2>"$TMP/e.err"
+	[ $? = 2 ] && grep -q 'name the interfaces with -i' "$TMP/e.err" && [ ! -e "$TMP/x.pcapng" ] ||
+		{ cat "$TMP/e.err"; fail "-i any $flag: not refused"; }
+done
 
 # --- Offloads: the IDB records GRO; --no-offload turns it off while
 # capturing and back on after, however ringcap ends. ethtool is the judge.
