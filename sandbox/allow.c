@@ -8,9 +8,9 @@
  * (until = the last phase that keeps it), because the kernel runs every
  * stacked filter and the strictest answer wins: a later phase cannot grant
  * back. Arguments are checked where a call is a door to something the
- * capture does not do: socket() only makes the AF_INET datagram socket the
- * link checks ioctl on (rc_engine_check_link), ioctl() only reads interface
- * flags and terminal state, setsockopt() only attaches the drop-all filter
+ * capture does not do: no socket() at all (the link checks,
+ * rc_engine_check_link, ioctl on the packet sockets), ioctl() only reads
+ * interface flags and terminal state, setsockopt() only attaches the drop-all filter
  * that stops intake (rc_engine_stop_intake).
  *
  * With RC_SANDBOX_F_EXEC the post-rotation command (-z) may start; it
@@ -80,11 +80,8 @@ const struct sb_allow sb_allowlist[] = {
 	ANY("getrlimit"), ANY("getrandom"), ANY("sysinfo"), ANY("getcwd"),
 	/* The output set-up: stdout duplicated for -w - and --tee. */
 	SETUP("dup"),
-	/* Link checks: an AF_INET datagram socket to ioctl on. */
-	{ .name = "socket", .until = P_ALL, .n_conds = 2, .conds = {
-		{ .arg = 0, .n_values = 1, .values = { AF_INET } },
-		{ .arg = 1, .mask = ~(uint32_t)(SOCK_NONBLOCK | SOCK_CLOEXEC), .n_values = 1,
-		  .values = { SOCK_DGRAM } } } },
+	/* Link checks ioctl on the packet sockets themselves (so they answer
+	 * for the sockets' namespace): no socket() is needed any more. */
 	{ .name = "ioctl", .until = P_ALL, .n_conds = 1, .conds = {
 		{ .arg = 1, .n_values = 8, .values = { SIOCGIFFLAGS, SIOCGIFNAME, SIOCGIFINDEX,
 			SIOCGIFHWADDR, TCGETS, TIOCGWINSZ, TIOCGPGRP, FIONREAD } } } },
