@@ -253,7 +253,8 @@ static void add_pkt(struct corpus *c, const uint8_t *hdr, uint32_t hlen, const s
 
 	assert_true(c->n < CORPUS_MAX);
 	p = &c->p[c->n++];
-	memcpy(p->b, hdr, hlen);
+	if (hlen) /* raw IP has no header: hdr is NULL then */
+		memcpy(p->b, hdr, hlen);
 	memcpy(p->b + hlen, n->b, n->len);
 	p->len = hlen + n->len;
 }
