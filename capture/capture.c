@@ -102,6 +102,8 @@ static const char *capture_open_error(int r)
 }
 
 static void capture_vnote(struct rc_capture *cap, unsigned i, bool line, const char *fmt,
+			  va_list ap) __attribute__((format(printf, 4, 0)));
+static void capture_vnote(struct rc_capture *cap, unsigned i, bool line, const char *fmt,
 			  va_list ap)
 {
 	char *ev = cap->evidence[i];
