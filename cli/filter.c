@@ -153,7 +153,7 @@ int cli_filter_prepare(const struct cli_options *o, uint32_t linktype, struct cl
 				      /* A file (-r) has no kernel metadata: savefile rules. */
 				      .linux_ext = !o->read_file && rc_filter_probe_linux_ext() > 0,
 				      .netmask = filter_netmask(o) };
-	struct rc_filter_error err;
+	struct rc_filter_error err = { 0 };
 	int r;
 
 	*ret = (struct cli_filter){ .linktype = linktype };
@@ -162,6 +162,9 @@ int cli_filter_prepare(const struct cli_options *o, uint32_t linktype, struct cl
 		return r;
 	if (!ret->text)
 		return 0;
+	/* -r: compiled for each link type the file has, as its interfaces come. */
+	if (o->read_file && !o->dump)
+		return 0;
 	r = rc_filter_compile(ret->text, &c, &ret->prog, &err);
 	if (r == 0) {
 		r = o->read_file ? 0 : filter_fits_kernel(ret->prog);
@@ -169,16 +172,25 @@ int cli_filter_prepare(const struct cli_options *o, uint32_t linktype, struct cl
 			cli_filter_release(ret);
 		return r;
 	}
-	if (r == -EINVAL && err.token[0])
-		report_line("filter: %s at '%s' (column %u)", err.message, err.token, err.column);
-	else if (r == -EINVAL && err.column)
-		report_line("filter: %s at end of expression (column %u)", err.message, err.column);
-	else if (r == -EPROTONOSUPPORT)
-		report_line("filter: ringcap cannot compile filters for link type %u", linktype);
-	else
-		report_line("filter: %s", err.message[0] ? err.message : strerror(-r));
+	cli_filter_report(r, &err, linktype, "");
 	cli_filter_release(ret);
 	return r == -ENOMEM ? 1 : 2;
+}
+
+void cli_filter_report(int r, const struct rc_filter_error *err, uint32_t linktype,
+		       const char *where)
+{
+	if (r == -EINVAL && err->token[0])
+		report_line("%sfilter: %s at '%s' (column %u)", where, err->message, err->token,
+			    err->column);
+	else if (r == -EINVAL && err->column)
+		report_line("%sfilter: %s at end of expression (column %u)", where, err->message,
+			    err->column);
+	else if (r == -EPROTONOSUPPORT)
+		report_line("%sfilter: ringcap cannot compile filters for link type %u", where,
+			    linktype);
+	else
+		report_line("%sfilter: %s", where, err->message[0] ? err->message : strerror(-r));
 }
 
 int cli_filter_dump(const struct cli_options *o, const struct cli_filter *f)

@@ -213,6 +213,21 @@ capinfos -I "$TMP/any.pcapng" | grep -q "any: the interfaces by SLL2 ifindex: .*
 	fail "-i any: the IDB does not map ifindex $idx to rcwb"
 echo "ok   -i any: $SENT frames byte for byte after the SLL2 header, VLAN ids $tagged put back"
 
+# -r on the SLL2 file: the filter is compiled for the file's link type, as
+# tcpdump -r compiles it.
+for e in 'udp' 'inbound' 'ip6 and tcp' 'arp or icmp' 'tcp port 80'; do
+	ref=$(tcpdump -r "$TMP/any.pcapng" -nn "$e" 2>/dev/null | grep -c '^[0-9]')
+	"$RINGCAP" -r "$TMP/any.pcapng" -w "$TMP/anyr.pcapng" "$e" 2>"$TMP/anyr.err" ||
+		{ cat "$TMP/anyr.err"; fail "-r any.pcapng '$e' failed"; }
+	[ "$(count "$TMP/anyr.pcapng")" = "$ref" ] ||
+		fail "-r any.pcapng '$e': $(count "$TMP/anyr.pcapng") packets, tcpdump -r $ref"
+done
+# What libpcap refuses on SLL2 ringcap refuses too, naming the link type.
+tcpdump -r "$TMP/any.pcapng" vlan >/dev/null 2>&1 && fail "tcpdump takes 'vlan' on SLL2 now"
+"$RINGCAP" -r "$TMP/any.pcapng" -w "$TMP/anyr.pcapng" vlan 2>"$TMP/anyr.err"
+[ $? = 2 ] && grep -q 'link type 276' "$TMP/anyr.err" || { cat "$TMP/anyr.err"; fail "-r any.pcapng vlan"; }
+echo "ok   -r of the SLL2 file: five filters keep what tcpdump -r keeps; 'vlan' refused by both"
+
 send_a() { nsx "$FRAMES" rcwa; }
 # Filters on any, in the kernel (rewritten for its view), against
 # tcpdump -i any with the same filter: the same number of frames.
