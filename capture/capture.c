@@ -5,9 +5,11 @@
  * DESIGN: everything that can fail is done in rc_capture_open, in the
  * order that keeps a failure harmless: the config is checked, the rings
  * are held against the machine's memory, every engine is opened (so a
- * typo in an interface name does not truncate yesterday's capture), then
- * before_output (privileges can go now: the sockets are open), then the
- * writers, which create the files. rc_capture_run only starts threads.
+ * typo in an interface name does not truncate yesterday's capture), in
+ * the config's network namespace, with each interface's facts read and
+ * its changes made (evidence.c) and the guard that undoes them forked,
+ * then before_output (privileges can go now: the sockets are open), then
+ * the writers, which create the files. rc_capture_run only starts threads.
  */
 #include "capture_internal.h"
 

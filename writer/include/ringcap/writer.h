@@ -107,7 +107,8 @@ enum rc_writer_io {
 /* The file format (rc_writer_config.format). */
 enum rc_writer_format {
 	RC_WRITER_PCAPNG = 0,
-	/* Classic pcap, nanosecond timestamps: one link type per file (the
+	/* Classic pcap, nanosecond timestamps (microsecond ones with
+	 * RC_WRITER_TS_MICRO): one link type per file (the
 	 * interfaces' snaplen is the largest), so interfaces of different link
 	 * types are -EINVAL. It has no place for ISBs, epb_flags, drop counts
 	 * or comments, and is always written buffered (it has no padding to
